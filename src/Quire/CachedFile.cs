@@ -1,0 +1,325 @@
+using Quire.Files;
+using Quire.Internal;
+using Quire.Paging;
+
+namespace Quire;
+
+/// <summary>
+/// A handle to a file opened through a <see cref="PageCache"/>: reads and writes at any byte
+/// offset go through the cache's frames. Handles to the same file share its pages and size;
+/// each has its own read-ahead state and access mode.
+/// </summary>
+/// <remarks>
+/// <para>
+/// All members are thread-safe. Reads and writes are atomic per page: a concurrent reader sees
+/// each page either before or after a write, never a torn page; a read spanning several pages
+/// may see some before and some after a concurrent write. A write that extends the file sets the
+/// new size before it copies, so a concurrent reader may see zeros in the new range while the
+/// write is in progress.
+/// </para>
+/// <para>
+/// Nothing is durable until <see cref="Flush"/> returns. Disposing the last handle to a file
+/// flushes it and, if the data cannot be written, throws, keeping the data in the cache.
+/// </para>
+/// </remarks>
+public sealed class CachedFile : IDisposable, IAsyncDisposable
+{
+    private readonly PageCache _cache; // (I)
+    private readonly FileObject _file; // (I)
+    private readonly ReadAheadState _readAhead = new(); // heuristics, see ReadAheadState
+    private int _disposed; // (A)
+
+    internal CachedFile(PageCache cache, FileObject file, bool canWrite)
+    {
+        _cache = cache;
+        _file = file;
+        CanWrite = canWrite;
+    }
+
+    /// <summary>The file's full path, or the backing store's name.</summary>
+    public string Name => _file.Name;
+
+    /// <summary>Whether this handle may write (opened with <see cref="FileAccess.ReadWrite"/>).</summary>
+    public bool CanWrite { get; }
+
+    /// <summary>The file's size in bytes as the cache sees it: it includes writes not yet flushed.</summary>
+    /// <exception cref="ObjectDisposedException">The handle or the cache was disposed.</exception>
+    public long Length
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _file.Size;
+        }
+    }
+
+    /// <summary>The cache's page size: leases must lie within one page of this size.</summary>
+    public int PageSize => _cache.PageSize;
+
+    internal FileObject FileObject => _file;
+
+    internal PageCache Cache => _cache;
+
+    /// <summary>
+    /// Reads bytes at <paramref name="fileOffset"/> into <paramref name="buffer"/>. Returns the number
+    /// read: all of them, or fewer at end of file, 0 at or past it. A hit takes no cache-wide lock and
+    /// allocates nothing.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="fileOffset"/> is negative, or the range ends past <see cref="long.MaxValue"/>.</exception>
+    /// <exception cref="BackingStoreException">The store failed to read a page the call needs; nothing was cached from the failed read.</exception>
+    /// <exception cref="PageCacheExhaustedException">No frame could be had to read into.</exception>
+    /// <exception cref="TimeoutException">A page the call needs was held by another thread too long.</exception>
+    /// <exception cref="ObjectDisposedException">The handle or the cache was disposed.</exception>
+    public int Read(long fileOffset, Span<byte> buffer)
+    {
+        ThrowHelper.ValidateRange(fileOffset, buffer.Length, countName: nameof(buffer));
+        ThrowIfDisposed();
+        return _cache.Reads.Read(_file, _readAhead, fileOffset, buffer);
+    }
+
+    /// <summary>
+    /// Reads asynchronously; the same contract as <see cref="Read"/>. Completes synchronously,
+    /// without allocating, when every page is a hit; a miss awaits the store's read.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; nothing was cached from a cancelled read.</exception>
+    public ValueTask<int> ReadAsync(long fileOffset, Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ThrowHelper.ValidateRange(fileOffset, buffer.Length, countName: nameof(buffer));
+        ThrowIfDisposed();
+        return _cache.Reads.ReadAsync(_file, _readAhead, fileOffset, buffer, cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="buffer"/> at <paramref name="fileOffset"/>, extending the file when it ends
+    /// past the end (a gap reads as zeros). Only sectors the write covers partially and that are not
+    /// cached are read first. The data is in the cache, not durable, when this returns.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="fileOffset"/> is negative, or the range ends past <see cref="long.MaxValue"/>.</exception>
+    /// <exception cref="NotSupportedException">The handle is read-only.</exception>
+    /// <exception cref="BackingStoreException">A partially written sector could not be read; nothing was written.</exception>
+    /// <exception cref="PageCacheExhaustedException">No frame could be had; nothing was written.</exception>
+    /// <exception cref="TimeoutException">A page was held by another thread too long; nothing was written.</exception>
+    /// <exception cref="ObjectDisposedException">The handle or the cache was disposed.</exception>
+    public void Write(long fileOffset, ReadOnlySpan<byte> buffer)
+    {
+        ThrowHelper.ValidateRange(fileOffset, buffer.Length, countName: nameof(buffer));
+        ThrowIfDisposed();
+        ThrowIfReadOnly();
+        _cache.Writes.Write(_file, fileOffset, buffer);
+    }
+
+    /// <summary>
+    /// Writes asynchronously; the same contract as <see cref="Write"/>. Writes are copies into the
+    /// cache: this completes synchronously, reading a partially written sector inline if it must.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before anything was written.</exception>
+    public ValueTask WriteAsync(long fileOffset, ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ThrowHelper.ValidateRange(fileOffset, buffer.Length, countName: nameof(buffer));
+        ThrowIfDisposed();
+        ThrowIfReadOnly();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        _cache.Writes.Write(_file, fileOffset, buffer.Span);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Sets the file's size. Shrinking drops the cached pages past the new end, dirty or not, and
+    /// cuts the file; a later extension reads zeros there. Extending reads as zeros.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is negative.</exception>
+    /// <exception cref="NotSupportedException">The handle is read-only.</exception>
+    /// <exception cref="BackingStoreException">
+    /// The store refused the new length. When extending, nothing changed. When shrinking, the
+    /// cache already has the new size; the store is cut before anything else is written to it.
+    /// </exception>
+    /// <exception cref="TimeoutException">The new last page was held by another thread too long.</exception>
+    /// <exception cref="ObjectDisposedException">The handle or the cache was disposed.</exception>
+    public void SetLength(long length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ThrowIfDisposed();
+        ThrowIfReadOnly();
+        _cache.Truncation.SetLength(_file, length);
+    }
+
+    /// <summary>
+    /// Writes every dirty page of the file, in clusters of adjacent pages, and makes them and the
+    /// file's size durable. When this returns, everything written before the call, through any
+    /// handle, is durable.
+    /// </summary>
+    /// <exception cref="WritebackFailedException">Some data could not be written or made durable; it stays dirty and is written again by the next flush.</exception>
+    /// <exception cref="ObjectDisposedException">The handle or the cache was disposed.</exception>
+    public void Flush()
+    {
+        ThrowIfDisposed();
+        if (CanWrite)
+        {
+            _cache.Flusher.Flush(_file, 0, long.MaxValue);
+        }
+    }
+
+    /// <summary>
+    /// Writes the dirty pages of a range and makes the file durable (msync). Durability is per file,
+    /// so pages written earlier outside the range become durable too.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The range is negative or ends past <see cref="long.MaxValue"/>.</exception>
+    /// <exception cref="WritebackFailedException">Some data could not be written or made durable.</exception>
+    /// <exception cref="ObjectDisposedException">The handle or the cache was disposed.</exception>
+    public void FlushRange(long fileOffset, long byteCount)
+    {
+        ThrowHelper.ValidateRange(fileOffset, byteCount);
+        ThrowIfDisposed();
+        if (CanWrite && byteCount > 0)
+        {
+            (long first, long end) = PageSpan(fileOffset, byteCount);
+            _cache.Flusher.Flush(_file, first, end);
+        }
+    }
+
+    /// <summary>
+    /// Advises the cache how the range will be used: <see cref="FileAdvice.Normal"/>,
+    /// <see cref="FileAdvice.Sequential"/> and <see cref="FileAdvice.Random"/> set this handle's
+    /// read-ahead policy (the range is ignored, as Linux does); <see cref="FileAdvice.WillNeed"/>
+    /// reads the range's missing pages in the background; <see cref="FileAdvice.DontNeed"/> drops
+    /// its clean pages and moves the others to be reclaimed first, keeping dirty data.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The range is negative or ends past <see cref="long.MaxValue"/>, or the advice is not defined.</exception>
+    /// <exception cref="ObjectDisposedException">The handle or the cache was disposed.</exception>
+    public void Advise(long fileOffset, long byteCount, FileAdvice advice)
+    {
+        ThrowHelper.ValidateRange(fileOffset, byteCount);
+        if (!Enum.IsDefined(advice))
+        {
+            throw new ArgumentOutOfRangeException(nameof(advice), advice, $"'{nameof(advice)}' is not a defined FileAdvice value: {(int)advice}.");
+        }
+
+        ThrowIfDisposed();
+        switch (advice)
+        {
+            case FileAdvice.Normal or FileAdvice.Sequential or FileAdvice.Random:
+                _readAhead.Advice = advice;
+                break;
+            case FileAdvice.WillNeed:
+                long end = Math.Min(fileOffset + byteCount, _file.Size);
+                if (end > fileOffset)
+                {
+                    (long first, long endPage) = PageSpan(fileOffset, end - fileOffset);
+                    _cache.StartPrefetch(_file, first, endPage);
+                }
+
+                break;
+            case FileAdvice.DontNeed:
+                if (byteCount > 0)
+                {
+                    (long first, long endPage) = PageSpan(fileOffset, byteCount);
+                    _cache.Eviction.DropRange(_file, first, endPage);
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Pins <paramref name="byteCount"/> bytes at <paramref name="fileOffset"/>, which must lie in one
+    /// page and within the file, for zero-copy reading. While the lease is held the page is not
+    /// evicted and writes to it wait; dispose the lease (with <c>using</c>) promptly, and do not copy it.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The range is negative, crosses a page boundary, or extends past end of file.</exception>
+    /// <exception cref="BackingStoreException">The page could not be read.</exception>
+    /// <exception cref="PageCacheExhaustedException">No frame could be had.</exception>
+    /// <exception cref="ObjectDisposedException">The handle or the cache was disposed.</exception>
+    public PageLease Pin(long fileOffset, int byteCount)
+    {
+        ValidateLeaseRange(fileOffset, byteCount);
+        ThrowIfDisposed();
+        if (fileOffset + byteCount > _file.Size)
+        {
+            throw new ArgumentOutOfRangeException(nameof(byteCount), byteCount, $"The range of {byteCount} bytes at file offset {fileOffset} extends past the end of '{Name}' at {_file.Size}.");
+        }
+
+        long page = fileOffset >> _cache.Pool.PageShift;
+        int inPage = (int)(fileOffset & (PageSize - 1));
+        int frame = _cache.Reads.AcquireValid(_file, null, page, inPage, byteCount, fileOffset, byteCount);
+        if (frame < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(fileOffset), fileOffset, $"The file '{Name}' was truncated below file offset {fileOffset}.");
+        }
+
+        return new PageLease(this, frame, fileOffset, byteCount);
+    }
+
+    /// <summary>
+    /// Pins <paramref name="byteCount"/> bytes at <paramref name="fileOffset"/>, which must lie in one
+    /// page, for zero-copy writing; the file is extended to cover the range. The span holds the
+    /// range's current bytes; disposing the lease marks the range dirty. While the lease is held,
+    /// readers and writers of the page wait.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The range is negative or crosses a page boundary.</exception>
+    /// <exception cref="NotSupportedException">The handle is read-only.</exception>
+    /// <exception cref="BackingStoreException">The page's current bytes could not be read.</exception>
+    /// <exception cref="PageCacheExhaustedException">No frame could be had.</exception>
+    /// <exception cref="ObjectDisposedException">The handle or the cache was disposed.</exception>
+    public WritablePageLease PinForWrite(long fileOffset, int byteCount)
+    {
+        ValidateLeaseRange(fileOffset, byteCount);
+        ThrowIfDisposed();
+        ThrowIfReadOnly();
+        int frame = _cache.Writes.AcquireForLease(_file, fileOffset, byteCount);
+        return new WritablePageLease(this, frame, fileOffset, byteCount);
+    }
+
+    /// <summary>
+    /// Releases the handle. The last handle to a file flushes it and releases its pages. Idempotent.
+    /// </summary>
+    /// <exception cref="WritebackFailedException">The file's data could not be made durable; the cache keeps it and writes it again on the next open, flush or dispose of the cache.</exception>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _cache.ReleaseHandle(_file);
+        }
+    }
+
+    /// <summary>Releases the handle; see <see cref="Dispose"/>.</summary>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    internal void ThrowIfDisposed()
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        _cache.ThrowIfDisposed();
+    }
+
+    private void ThrowIfReadOnly()
+    {
+        if (!CanWrite)
+        {
+            ThrowHelper.ThrowNotWritable(Name);
+        }
+    }
+
+    private void ValidateLeaseRange(long fileOffset, int byteCount)
+    {
+        ThrowHelper.ValidateRange(fileOffset, byteCount);
+        ArgumentOutOfRangeException.ThrowIfZero(byteCount);
+        if ((fileOffset & (PageSize - 1)) + byteCount > PageSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(byteCount), byteCount, $"The range of {byteCount} bytes at file offset {fileOffset} crosses a page boundary; a lease covers at most one page of {PageSize} bytes.");
+        }
+    }
+
+    private (long FirstPage, long EndPage) PageSpan(long fileOffset, long byteCount)
+    {
+        int shift = _cache.Pool.PageShift;
+        long end = fileOffset + byteCount;
+        return (fileOffset >> shift, (end >> shift) + ((end & (PageSize - 1)) != 0 ? 1 : 0));
+    }
+}

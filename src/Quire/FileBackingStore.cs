@@ -1,0 +1,233 @@
+using Microsoft.Win32.SafeHandles;
+using Quire.Paging;
+
+namespace Quire;
+
+/// <summary>
+/// A backing store over a file, through positional vectored calls (<see cref="RandomAccess"/>):
+/// buffered through the OS page cache, or, in direct mode, with O_DIRECT so that the data is cached
+/// once, in Quire, and not a second time by the OS.
+/// </summary>
+/// <remarks>
+/// In direct mode the store keeps a second descriptor with O_DIRECT for aligned transfers and
+/// sends unaligned ones (the partial page at the end of the file) through the buffered
+/// descriptor; <see cref="Flush"/> makes both durable, as fsync works on the file, not the
+/// descriptor. Where the file system refuses O_DIRECT (tmpfs), the store falls back to buffered
+/// I/O and <see cref="IsDirectIO"/> says so. A read-write store locks the file against other
+/// writers that use .NET's file sharing (an advisory lock), so two caches cannot both write it.
+/// </remarks>
+public sealed class FileBackingStore : IBackingStore
+{
+    // O_DIRECT transfers must start and end on the device's logical block; 512 bytes is the
+    // smallest Linux allows and what statx reports for the disks here. Unaligned ones go buffered.
+    private const int DirectAlignment = 512;
+    private const int EINVAL = 22;
+
+    private readonly SafeFileHandle _handle; // (I) buffered; carries the sharing lock
+    private readonly SafeFileHandle? _directHandle; // (I) O_DIRECT, or null
+
+    private FileBackingStore(string path, SafeFileHandle handle, SafeFileHandle? directHandle, bool canWrite)
+    {
+        Name = path;
+        _handle = handle;
+        _directHandle = directHandle;
+        CanWrite = canWrite;
+    }
+
+    /// <inheritdoc/>
+    public string Name { get; }
+
+    /// <inheritdoc/>
+    public bool CanWrite { get; }
+
+    /// <summary>Whether aligned transfers bypass the OS page cache (O_DIRECT).</summary>
+    public bool IsDirectIO => _directHandle is not null;
+
+    /// <summary>Opens (or creates) <paramref name="path"/> as a backing store.</summary>
+    /// <param name="path">The file's path.</param>
+    /// <param name="mode">How to open or create the file; <see cref="FileMode.Append"/> is not supported.</param>
+    /// <param name="access">Read, or read and write; write-only is not supported, since a cache reads what it writes.</param>
+    /// <param name="directIO">Whether to try O_DIRECT; falls back to buffered I/O where the file system refuses it.</param>
+    /// <exception cref="ArgumentException">The mode or access is not supported.</exception>
+    /// <exception cref="IOException">The file cannot be opened, or another writer holds it.</exception>
+    /// <exception cref="UnauthorizedAccessException">Permission is denied.</exception>
+    public static FileBackingStore Open(string path, FileMode mode, FileAccess access, bool directIO)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (mode == FileMode.Append || !Enum.IsDefined(mode))
+        {
+            throw new ArgumentException($"File mode {mode} is not supported by a cached file; use Open, OpenOrCreate, Create, CreateNew or Truncate.", nameof(mode));
+        }
+
+        if (access is not (FileAccess.Read or FileAccess.ReadWrite))
+        {
+            throw new ArgumentException($"File access {access} is not supported by a cached file; use Read or ReadWrite.", nameof(access));
+        }
+
+        bool canWrite = access == FileAccess.ReadWrite;
+        FileShare share = canWrite ? FileShare.None : FileShare.Read;
+        SafeFileHandle handle = File.OpenHandle(path, mode, access, share);
+        SafeFileHandle? direct = null;
+        if (directIO)
+        {
+            // A second descriptor opened by the system call itself, not by File.OpenHandle, so that
+            // .NET's sharing lock on the first one does not refuse it. Null where O_DIRECT is refused.
+            direct = LinuxFileIO.TryOpenDirect(path, canWrite);
+        }
+
+        return new FileBackingStore(Path.GetFullPath(path), handle, direct, canWrite);
+    }
+
+    /// <inheritdoc/>
+    public long GetLength() => RandomAccess.GetLength(_handle);
+
+    /// <inheritdoc/>
+    public void SetLength(long byteCount)
+    {
+        ThrowIfReadOnly();
+        RandomAccess.SetLength(_handle, byteCount);
+    }
+
+    /// <inheritdoc/>
+    public int Read(IReadOnlyList<Memory<byte>> buffers, long fileOffset)
+    {
+        ArgumentNullException.ThrowIfNull(buffers);
+        SafeFileHandle handle = ChooseHandle(fileOffset, buffers, static b => b.Length);
+        int wanted = TotalLength(buffers);
+        int total = 0;
+        while (total < wanted)
+        {
+            int read;
+            try
+            {
+                read = (int)RandomAccess.Read(handle, total == 0 ? buffers : Rest(buffers, total), fileOffset + total);
+            }
+            catch (IOException e) when (e.HResult == EINVAL && handle == _directHandle)
+            {
+                // The device wants a larger alignment than this transfer has: go buffered.
+                handle = _handle;
+                continue;
+            }
+
+            if (read == 0)
+            {
+                break;
+            }
+
+            total += read;
+        }
+
+        return total;
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<int> ReadAsync(IReadOnlyList<Memory<byte>> buffers, long fileOffset, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(buffers);
+        SafeFileHandle handle = ChooseHandle(fileOffset, buffers, static b => b.Length);
+        int total = 0;
+        int wanted = TotalLength(buffers);
+        while (total < wanted)
+        {
+            int read = (int)await RandomAccess.ReadAsync(handle, total == 0 ? buffers : Rest(buffers, total), fileOffset + total, cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+
+            total += read;
+        }
+
+        return total;
+    }
+
+    /// <inheritdoc/>
+    public void Write(IReadOnlyList<ReadOnlyMemory<byte>> buffers, long fileOffset)
+    {
+        ArgumentNullException.ThrowIfNull(buffers);
+        ThrowIfReadOnly();
+        SafeFileHandle handle = ChooseHandle(fileOffset, buffers, static b => b.Length);
+        try
+        {
+            RandomAccess.Write(handle, buffers, fileOffset);
+        }
+        catch (IOException e) when (e.HResult == EINVAL && handle == _directHandle)
+        {
+            RandomAccess.Write(_handle, buffers, fileOffset);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Flush()
+    {
+        ThrowIfReadOnly();
+        RandomAccess.FlushToDisk(_handle);
+    }
+
+    /// <summary>Passes advice about a range on to the OS page cache (posix_fadvise); advice is best effort.</summary>
+    internal void AdviseOperatingSystem(long fileOffset, long byteCount, int advice) =>
+        LinuxFileIO.Advise(_handle, fileOffset, byteCount, advice);
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _directHandle?.Dispose();
+        _handle.Dispose();
+    }
+
+    private static int TotalLength(IReadOnlyList<Memory<byte>> buffers)
+    {
+        int total = 0;
+        for (int i = 0; i < buffers.Count; i++)
+        {
+            total += buffers[i].Length;
+        }
+
+        return total;
+    }
+
+    /// <summary>The buffers left after the first <paramref name="skip"/> bytes.</summary>
+    private static List<Memory<byte>> Rest(IReadOnlyList<Memory<byte>> buffers, int skip)
+    {
+        var rest = new List<Memory<byte>>(buffers.Count);
+        foreach (Memory<byte> buffer in buffers)
+        {
+            if (skip >= buffer.Length)
+            {
+                skip -= buffer.Length;
+                continue;
+            }
+
+            rest.Add(buffer[skip..]);
+            skip = 0;
+        }
+
+        return rest;
+    }
+
+    private SafeFileHandle ChooseHandle<T>(long fileOffset, IReadOnlyList<T> buffers, Func<T, int> lengthOf)
+    {
+        if (_directHandle is null || fileOffset % DirectAlignment != 0)
+        {
+            return _handle;
+        }
+
+        for (int i = 0; i < buffers.Count; i++)
+        {
+            if (lengthOf(buffers[i]) % DirectAlignment != 0)
+            {
+                return _handle;
+            }
+        }
+
+        return _directHandle;
+    }
+
+    private void ThrowIfReadOnly()
+    {
+        if (!CanWrite)
+        {
+            throw new NotSupportedException($"The backing store '{Name}' was opened read-only.");
+        }
+    }
+}

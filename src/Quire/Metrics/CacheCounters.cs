@@ -1,0 +1,62 @@
+// CacheCounters: the event counts behind PageCacheStatistics, and the few exact gauges the
+// cache's policies read (dirty, writeback and unsynced pages).
+//
+// Locking: counters are StripedCounters (hit-path safe); gauges are single ints changed with
+// Interlocked on state transitions only (a page going clean to dirty, not every write hit).
+
+using System.Diagnostics;
+
+namespace Quire.Metrics;
+
+internal sealed class CacheCounters
+{
+    private int _dirtyPages; // (A)
+    private int _writebackPages; // (A)
+    private int _unsyncedPages; // (A)
+
+    public StripedCounter Hits { get; } = new();
+
+    public StripedCounter Misses { get; } = new();
+
+    public StripedCounter PagesRead { get; } = new();
+
+    public StripedCounter ReadIos { get; } = new();
+
+    public StripedCounter ReadAheadPages { get; } = new();
+
+    public StripedCounter PagesWritten { get; } = new();
+
+    public StripedCounter WriteIos { get; } = new();
+
+    public StripedCounter BytesWritten { get; } = new();
+
+    public StripedCounter DurableFlushes { get; } = new();
+
+    public StripedCounter Evictions { get; } = new();
+
+    public StripedCounter LaunderedPages { get; } = new();
+
+    public StripedCounter Promotions { get; } = new();
+
+    public StripedCounter Deactivations { get; } = new();
+
+    public StripedCounter ReadFailures { get; } = new();
+
+    public StripedCounter WriteFailures { get; } = new();
+
+    public StripedCounter FlushFailures { get; } = new();
+
+    public int DirtyPages => Volatile.Read(ref _dirtyPages);
+
+    public int WritebackPages => Volatile.Read(ref _writebackPages);
+
+    public int UnsyncedPages => Volatile.Read(ref _unsyncedPages);
+
+    public void AddDirtyPages(int delta) => Check(Interlocked.Add(ref _dirtyPages, delta));
+
+    public void AddWritebackPages(int delta) => Check(Interlocked.Add(ref _writebackPages, delta));
+
+    public void AddUnsyncedPages(int delta) => Check(Interlocked.Add(ref _unsyncedPages, delta));
+
+    private static void Check(int after) => Debug.Assert(after >= 0, "Page gauges never go negative.");
+}

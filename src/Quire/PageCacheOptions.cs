@@ -1,0 +1,192 @@
+using System.Numerics;
+
+namespace Quire;
+
+/// <summary>
+/// Settings of a <see cref="PageCache"/>. Every property has a default that works for a general
+/// purpose cache; each says where its default comes from. Values are checked when set, and the
+/// combination when the cache is created, with an <see cref="ArgumentOutOfRangeException"/> that
+/// names the property.
+/// </summary>
+public sealed class PageCacheOptions
+{
+    /// <summary>The smallest page size: the x86-64 and arm64 base page.</summary>
+    public const int MinPageSize = 4096;
+
+    /// <summary>The largest page size: a page's 512-byte sectors must fit in a 128-bit bitmap.</summary>
+    public const int MaxPageSize = 65536;
+
+    /// <summary>The fewest frames a pool may have: enough for a write, its read-modify-write and the reserve.</summary>
+    public const int MinFrameCount = 8;
+
+    private readonly long _memoryLimitBytes = 64L << 20;
+    private readonly int _pageSize = MinPageSize;
+    private readonly int _minFreeFrames = -1;
+    private readonly int _maxReadAheadBytes = 1 << 20;
+    private readonly int _maxClusterBytes = 1 << 20;
+    private readonly TimeSpan _maxFrameWait = TimeSpan.FromSeconds(30);
+    private readonly TimeSpan _maxPageWait = TimeSpan.FromSeconds(60);
+    private readonly TimeProvider _timeProvider = TimeProvider.System;
+
+    /// <summary>
+    /// The bytes of page frames the cache allocates, rounded down to whole pages. Default 64 MiB:
+    /// large enough for a sizeable working set, small enough to embed anywhere. The metadata adds
+    /// 64 bytes per frame (1.6% with 4 KiB pages), and each file's page index a few bytes per page.
+    /// </summary>
+    public long MemoryLimitBytes
+    {
+        get => _memoryLimitBytes;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, (long)MinFrameCount * MinPageSize, nameof(MemoryLimitBytes));
+            _memoryLimitBytes = value;
+        }
+    }
+
+    /// <summary>
+    /// The page size in bytes: a power of two from 4 KiB to 64 KiB. Default 4 KiB, the hardware page
+    /// and the unit most storage engines use; larger pages trade memory for fewer, larger I/Os.
+    /// </summary>
+    public int PageSize
+    {
+        get => _pageSize;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, MinPageSize, nameof(PageSize));
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, MaxPageSize, nameof(PageSize));
+            if (!BitOperations.IsPow2(value))
+            {
+                throw new ArgumentOutOfRangeException(nameof(PageSize), value, $"'{nameof(PageSize)}' must be a power of two, but it is {value}.");
+            }
+
+            _pageSize = value;
+        }
+    }
+
+    /// <summary>
+    /// Frames kept free for demand allocations: speculative work (read-ahead, prefetch) never
+    /// takes them, so a caller that needs one page can always make progress. Default (-1): 1/64 of
+    /// the pool, at least 4, as FreeBSD reserves a small fraction of memory for the page daemon.
+    /// </summary>
+    public int MinFreeFrames
+    {
+        get => _minFreeFrames;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, -1, nameof(MinFreeFrames));
+            _minFreeFrames = value;
+        }
+    }
+
+    /// <summary>
+    /// The largest read-ahead window in bytes (0 turns read-ahead off). Default 1 MiB: large enough
+    /// for a device to stream at full speed, the same as <see cref="MaxClusterBytes"/> so a sequential
+    /// reader issues I/Os of the size writeback does.
+    /// </summary>
+    public int MaxReadAheadBytes
+    {
+        get => _maxReadAheadBytes;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value, nameof(MaxReadAheadBytes));
+            _maxReadAheadBytes = value;
+        }
+    }
+
+    /// <summary>
+    /// The largest vectored write in bytes: runs of adjacent dirty pages are written in clusters up to
+    /// this size. Default 1 MiB, where sequential write bandwidth stops growing on SSDs and disks.
+    /// </summary>
+    public int MaxClusterBytes
+    {
+        get => _maxClusterBytes;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, MinPageSize, nameof(MaxClusterBytes));
+            _maxClusterBytes = value;
+        }
+    }
+
+    /// <summary>
+    /// How long a caller that needs a frame waits for one when every frame is pinned, busy or dirty,
+    /// before it gets a <see cref="PageCacheExhaustedException"/>. Default 30 s: long enough to ride
+    /// out a burst of writeback, short enough that a leaked lease shows up as an error, not a hang.
+    /// </summary>
+    public TimeSpan MaxFrameWait
+    {
+        get => _maxFrameWait;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero, nameof(MaxFrameWait));
+            _maxFrameWait = value;
+        }
+    }
+
+    /// <summary>
+    /// How long a caller waits for a page another thread holds (being read from the store, written by
+    /// a lease) before it gets a <see cref="TimeoutException"/>. Default 60 s: a device that has not
+    /// answered in a minute is failing, and the caller is better told than hung.
+    /// </summary>
+    public TimeSpan MaxPageWait
+    {
+        get => _maxPageWait;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero, nameof(MaxPageWait));
+            _maxPageWait = value;
+        }
+    }
+
+    /// <summary>
+    /// Whether files opened by path bypass the OS page cache with O_DIRECT, so data is cached once.
+    /// Default false: buffered I/O works on every file system and lets the OS cache what does not fit;
+    /// turn it on when the pool is sized to hold the working set. Falls back to buffered per file
+    /// where the file system refuses O_DIRECT.
+    /// </summary>
+    public bool UseDirectIO { get; init; }
+
+    /// <summary>The clock for timestamps and timers. Default <see cref="TimeProvider.System"/>; tests pass a manual one.</summary>
+    public TimeProvider TimeProvider
+    {
+        get => _timeProvider;
+        init
+        {
+            ArgumentNullException.ThrowIfNull(value, nameof(TimeProvider));
+            _timeProvider = value;
+        }
+    }
+
+    /// <summary>The number of frames the pool will have.</summary>
+    public int FrameCount => (int)Math.Min(MemoryLimitBytes / PageSize, Array.MaxLength / 64);
+
+    /// <summary>The reserve of free frames, with the default resolved.</summary>
+    internal int ResolvedMinFreeFrames => MinFreeFrames >= 0 ? MinFreeFrames : Math.Max(4, FrameCount / 64);
+
+    /// <summary>Checks the combination of settings; each property was checked on its own when set.</summary>
+    internal void Validate()
+    {
+        if (MemoryLimitBytes / PageSize < MinFrameCount)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(MemoryLimitBytes),
+                MemoryLimitBytes,
+                $"'{nameof(MemoryLimitBytes)}' of {MemoryLimitBytes} bytes holds fewer than {MinFrameCount} pages of {PageSize} bytes.");
+        }
+
+        if (ResolvedMinFreeFrames > FrameCount / 2)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(MinFreeFrames),
+                MinFreeFrames,
+                $"'{nameof(MinFreeFrames)}' of {ResolvedMinFreeFrames} frames is more than half the pool of {FrameCount} frames.");
+        }
+
+        if (MaxClusterBytes < PageSize)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(MaxClusterBytes),
+                MaxClusterBytes,
+                $"'{nameof(MaxClusterBytes)}' of {MaxClusterBytes} bytes is smaller than a page of {PageSize} bytes.");
+        }
+    }
+}

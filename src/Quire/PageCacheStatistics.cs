@@ -1,0 +1,90 @@
+namespace Quire;
+
+/// <summary>
+/// An immutable snapshot of a <see cref="PageCache"/>'s frames and counters (FreeBSD's
+/// <c>show page</c> and <c>show pageq</c>). Counters count since the cache was created. The
+/// figures are read without stopping the cache, so they may disagree slightly with each other.
+/// </summary>
+public sealed record PageCacheStatistics
+{
+    /// <summary>The number of frames in the pool.</summary>
+    public required int FrameCount { get; init; }
+
+    /// <summary>The page size in bytes.</summary>
+    public required int PageSize { get; init; }
+
+    /// <summary>Frames holding no page.</summary>
+    public required int FreeFrames { get; init; }
+
+    /// <summary>Frames on the active queue: pages used again after they came in (the hot set).</summary>
+    public required int ActiveFrames { get; init; }
+
+    /// <summary>Frames on the inactive queue: pages used once, reclaimed first.</summary>
+    public required int InactiveFrames { get; init; }
+
+    /// <summary>Frames held right now: pinned by a lease, being read or written, or under writeback.</summary>
+    public required int PinnedFrames { get; init; }
+
+    /// <summary>Pages with data written since they were last written back.</summary>
+    public required int DirtyPages { get; init; }
+
+    /// <summary>Pages whose write to the store is in flight.</summary>
+    public required int WritebackPages { get; init; }
+
+    /// <summary>Pages written to the store that the store has not yet made durable; they are not evictable.</summary>
+    public required int UnsyncedPages { get; init; }
+
+    /// <summary>Files (file objects) the cache has open.</summary>
+    public required int OpenFiles { get; init; }
+
+    /// <summary>Page lookups that found the page resident and valid.</summary>
+    public required long Hits { get; init; }
+
+    /// <summary>Page lookups that had to read from the store.</summary>
+    public required long Misses { get; init; }
+
+    /// <summary>Hits / (hits + misses), or 0 before the first lookup.</summary>
+    public double HitRatio => Hits + Misses == 0 ? 0 : (double)Hits / (Hits + Misses);
+
+    /// <summary>Pages read from the store, read-ahead included.</summary>
+    public required long PagesRead { get; init; }
+
+    /// <summary>Read calls made to the store (each reads a cluster).</summary>
+    public required long ReadIos { get; init; }
+
+    /// <summary>Pages read ahead of what a caller asked for, or prefetched on advice.</summary>
+    public required long ReadAheadPages { get; init; }
+
+    /// <summary>Pages written to the store.</summary>
+    public required long PagesWritten { get; init; }
+
+    /// <summary>Write calls made to the store (each writes a cluster).</summary>
+    public required long WriteIos { get; init; }
+
+    /// <summary>Bytes written to the store.</summary>
+    public required long BytesWritten { get; init; }
+
+    /// <summary>The average size of a write to the store in bytes, or 0 before the first.</summary>
+    public double AverageWriteBytes => WriteIos == 0 ? 0 : (double)BytesWritten / WriteIos;
+
+    /// <summary>Durable flushes (fsync) that succeeded.</summary>
+    public required long DurableFlushes { get; init; }
+
+    /// <summary>Clean pages reclaimed to make room.</summary>
+    public required long Evictions { get; init; }
+
+    /// <summary>Inactive pages promoted to the active queue because they were used again.</summary>
+    public required long Promotions { get; init; }
+
+    /// <summary>Active pages moved back to the inactive queue to keep the queues in balance.</summary>
+    public required long Deactivations { get; init; }
+
+    /// <summary>Reads of the store that failed.</summary>
+    public required long ReadFailures { get; init; }
+
+    /// <summary>Writes to the store that failed (their pages stayed dirty).</summary>
+    public required long WriteFailures { get; init; }
+
+    /// <summary>Durable flushes of the store that failed (their pages were made dirty again).</summary>
+    public required long FlushFailures { get; init; }
+}

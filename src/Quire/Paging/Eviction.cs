@@ -1,0 +1,111 @@
+// Eviction: drops a file's pages on purpose, not by reclaim pressure: "don't need" advice
+// (FreeBSD's vm_page_dontneed: drop clean pages, move the rest to where reclaim looks first)
+// and the eviction of every page when a file's last handle closes.
+//
+// Locking: pages are claimed and removed under the file lock; frames are freed and queues
+// changed after it is released (file lock before queue lock in any case).
+// Invariants: only clean, durable, unheld pages are dropped (I11); dirty or unsynced data is
+// never dropped here.
+
+using Quire.Files;
+using Quire.Frames;
+using Quire.Internal;
+
+namespace Quire.Paging;
+
+internal sealed class Eviction
+{
+    private readonly FramePool _pool; // (I)
+    private readonly PageAllocator _allocator; // (I)
+    private readonly PageHolds _holds; // (I)
+
+    public Eviction(FramePool pool, PageAllocator allocator, PageHolds holds)
+    {
+        _pool = pool;
+        _allocator = allocator;
+        _holds = holds;
+    }
+
+    /// <summary>Drops the clean unheld pages of [fromPage, toPage) and deactivates the others. Returns the number dropped.</summary>
+    public int DropRange(FileObject file, long fromPage, long toPage)
+    {
+        var toFree = new List<int>();
+        var toDeactivate = new List<int>();
+        lock (file.Lock)
+        {
+            long cursor = fromPage;
+            while (file.Index.FindNextLocked(cursor, toPage, null, out long page, out int frame))
+            {
+                cursor = page + 1;
+                ref int state = ref _pool.Metadata(frame).State;
+                const int notClean = PageState.Dirty | PageState.Unsynced | PageState.Writeback;
+                if ((Volatile.Read(ref state) & notClean) == 0 && PageState.TryAcquireExclusive(ref state))
+                {
+                    // Holding the page Exclusive, nobody can dirty it; a writeback needs it dirty.
+                    if ((Volatile.Read(ref state) & notClean) == 0)
+                    {
+                        file.Index.RemoveLocked(page);
+                        toFree.Add(frame);
+                        continue;
+                    }
+
+                    _holds.Release(frame, exclusive: true);
+                }
+
+                toDeactivate.Add(frame);
+            }
+        }
+
+        foreach (int frame in toFree)
+        {
+            _allocator.Free(frame);
+        }
+
+        foreach (int frame in toDeactivate)
+        {
+            _allocator.Deactivate(frame);
+        }
+
+        return toFree.Count;
+    }
+
+    /// <summary>
+    /// Drops every page of a file whose last handle closed, waiting for threads that still hold one.
+    /// Returns false, keeping the pages, when some hold data that is not durable.
+    /// </summary>
+    public bool EvictAll(FileObject file, Deadline deadline)
+    {
+        while (true)
+        {
+            DropRange(file, 0, long.MaxValue);
+            long page;
+            int frame;
+            lock (file.Lock)
+            {
+                if (!file.Index.FindNextLocked(0, long.MaxValue, null, out page, out frame))
+                {
+                    return true;
+                }
+            }
+
+            int state = Volatile.Read(ref _pool.Metadata(frame).State);
+            if ((state & (PageState.Dirty | PageState.Unsynced)) != 0)
+            {
+                return false;
+            }
+
+            if ((state & PageState.Writeback) != 0)
+            {
+                _holds.WaitForWriteback(frame, file, page, deadline);
+                continue;
+            }
+
+            // Held by a racing reader or the reclaim scan: wait for it to let go, then look again.
+            int held = _holds.LookupAndAcquire(file, page, exclusive: true, deadline);
+            if (held >= 0)
+            {
+                _holds.Release(held, exclusive: true);
+            }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+// LinuxFileIO: the few system calls .NET does not expose: O_DIRECT on an open descriptor,
+// fdatasync and posix_fadvise. All platform-specific code of the cache lives in Paging/.
+//
+// Locking: stateless.
+
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace Quire.Paging;
+
+internal static partial class LinuxFileIO
+{
+    private const int O_RDONLY = 0;
+    private const int O_RDWR = 2;
+    private const int O_CLOEXEC = 0x80000;
+
+    public const int FadviseNormal = 0;
+    public const int FadviseRandom = 1;
+    public const int FadviseSequential = 2;
+    public const int FadviseWillNeed = 3;
+    public const int FadviseDontNeed = 4;
+
+    /// <summary>O_DIRECT differs by architecture: 0x4000 on x64, 0x10000 on arm64.</summary>
+    private static int DirectFlag => RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x10000 : 0x4000;
+
+    /// <summary>
+    /// Opens an existing file with O_DIRECT; returns null where the file system refuses it (tmpfs
+    /// refuses the open with EINVAL) or the platform has no O_DIRECT.
+    /// </summary>
+    public static SafeFileHandle? TryOpenDirect(string path, bool writable)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        int fd = OpenFile(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC | DirectFlag, 0);
+        return fd < 0 ? null : new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    /// <summary>Advises the kernel about a range (posix_fadvise); returns the error number, 0 on success.</summary>
+    public static int Advise(SafeFileHandle handle, long fileOffset, long byteCount, int advice)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return 0;
+        }
+
+        bool added = false;
+        handle.DangerousAddRef(ref added);
+        try
+        {
+            return PosixFadvise((int)handle.DangerousGetHandle(), fileOffset, byteCount, advice);
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int OpenFile(string path, int flags, int mode);
+
+    [LibraryImport("libc", EntryPoint = "posix_fadvise")]
+    private static partial int PosixFadvise(int fd, long offset, long length, int advice);
+}

@@ -1,0 +1,376 @@
+// PageAllocator: hands out frames, reclaims them from the inactive queue, and keeps the active
+// and inactive queues in balance (FreeBSD's vm_page_alloc with its reserve, and the two-list
+// aging Linux and FreeBSD share).
+//
+// Locking: queue work happens under PageQueues.Lock; detaching a reclaimed frame from its file
+// takes that file's lock after the queue lock is released (lock order: file before queues).
+// Laundering runs with no lock held. _frameFreed is a monitor that allocation waits on.
+//
+// Reclaim policy, in order:
+//  1. Balance: while the active queue is more than InactiveRatio times the inactive one, move the
+//     oldest active frame to the inactive tail, or, if it was referenced, give it another round on
+//     the active queue (second chance).
+//  2. Scan the inactive queue from its head: a referenced frame is promoted to the active tail
+//     (it was used again since it came in: new pages enter inactive unreferenced, so a one-time
+//     scan never displaces the hot set); a held frame is rotated to the tail; a dirty or unsynced
+//     one is noted for laundering and rotated; a clean unheld one is claimed.
+//  3. Claimed frames are detached from their file's index and freed.
+//  4. If nothing could be claimed, launder the noted frames (write back and make durable) and scan
+//     again; demand allocations then wait, bounded by MaxFrameWait, for frames to come free.
+// Invariants: a frame handed out is held Exclusive, on no queue, with no identity, no valid or
+// dirty sectors; frames below the reserve go only to demand allocations.
+
+using System.Diagnostics;
+using Quire.Files;
+using Quire.Frames;
+using Quire.Internal;
+using Quire.Metrics;
+using Quire.Queues;
+
+namespace Quire.Paging;
+
+internal sealed class PageAllocator
+{
+    private const int ReclaimBatch = 32; // frames claimed per scan: amortizes the queue lock and the file locks
+    private const int MaxLaundryBatch = 64; // dirty frames noted per scan for laundering
+    private static readonly TimeSpan s_retryInterval = TimeSpan.FromMilliseconds(5); // re-scan while waiting: unpins do not signal
+
+    private readonly FramePool _pool; // (I)
+    private readonly PageQueues _queues; // (I)
+    private readonly FileTable _files; // (I)
+    private readonly PageWaitTable _waits; // (I)
+    private readonly CacheCounters _counters; // (I)
+    private readonly Verify _verify; // (I)
+    private readonly int _reserve; // (I)
+    private readonly int _inactiveRatio; // (I)
+    private readonly TimeSpan _maxFrameWait; // (I)
+    private readonly object _frameFreed = new(); // monitor pulsed when frames are freed
+    private IPageLaunderer? _launderer; // (I after start)
+
+    public PageAllocator(FramePool pool, PageQueues queues, FileTable files, PageWaitTable waits, CacheCounters counters, Verify verify, PageCacheOptions options)
+    {
+        _pool = pool;
+        _queues = queues;
+        _files = files;
+        _waits = waits;
+        _counters = counters;
+        _verify = verify;
+        _reserve = options.ResolvedMinFreeFrames;
+        _maxFrameWait = options.MaxFrameWait;
+
+        // Linux's inactive_ratio: the active queue may be sqrt(10 * GiB) times the inactive one,
+        // at least as large, so larger pools keep a larger share of proven-hot pages.
+        double gib = (double)pool.FrameCount * pool.PageSize / (1L << 30);
+        _inactiveRatio = Math.Max(1, (int)Math.Sqrt(10 * gib));
+
+        lock (_queues.Lock)
+        {
+            for (int frame = 0; frame < pool.FrameCount; frame++)
+            {
+                _pool.Metadata(frame).State = PageState.Exclusive;
+                _queues.InsertLocked(frame, PageQueue.Free);
+            }
+        }
+    }
+
+    public void SetLaunderer(IPageLaunderer launderer) => _launderer = launderer;
+
+    /// <summary>
+    /// Allocates a frame for a page a caller needs now: may use the reserve, reclaim, launder and
+    /// wait up to MaxFrameWait. Throws <see cref="PageCacheExhaustedException"/> when none comes free.
+    /// </summary>
+    public int AllocateForDemand()
+    {
+        Deadline deadline = Deadline.After(_maxFrameWait);
+        Exception? launderError = null;
+        while (true)
+        {
+            int frame = TryPopFree(minimumLeft: 0);
+            if (frame >= 0)
+            {
+                return frame;
+            }
+
+            if (Reclaim(allowLaunder: true, ref launderError) > 0)
+            {
+                continue;
+            }
+
+            if (deadline.HasExpired)
+            {
+                (int pinned, int dirty) = CountHeldAndDirtyFrames();
+                throw new PageCacheExhaustedException(_pool.FrameCount, pinned, dirty, _maxFrameWait, launderError);
+            }
+
+            lock (_frameFreed)
+            {
+                Monitor.Wait(_frameFreed, Math.Min(deadline.RemainingMilliseconds, (int)s_retryInterval.TotalMilliseconds));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Allocates a frame for speculative work (read-ahead, prefetch): never takes the reserve,
+    /// never launders, never waits. Returns -1 when no frame is to be had cheaply.
+    /// </summary>
+    public int TryAllocateForSpeculation()
+    {
+        int frame = TryPopFree(minimumLeft: _reserve);
+        if (frame >= 0)
+        {
+            return frame;
+        }
+
+        Exception? ignored = null;
+        Reclaim(allowLaunder: false, ref ignored);
+        return TryPopFree(minimumLeft: _reserve);
+    }
+
+    /// <summary>Puts frames the caller allocated and published (identity set, in an index) on the inactive tail.</summary>
+    public void Enqueue(ReadOnlySpan<int> frames)
+    {
+        lock (_queues.Lock)
+        {
+            foreach (int frame in frames)
+            {
+                _queues.InsertLocked(frame, PageQueue.Inactive);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Frees a frame the caller holds Exclusive and has taken out of its file's index (or never put
+    /// in one). The frame must hold no dirty or unsynced data and no other hold.
+    /// </summary>
+    public void Free(int frame)
+    {
+        ref FrameMetadata metadata = ref _pool.Metadata(frame);
+        int state = Volatile.Read(ref metadata.State);
+        _verify.That((state & PageState.Exclusive) != 0, $"Frame {frame} is held exclusively by the thread that frees it.");
+        _verify.That((state & (PageState.SharedMask | PageState.Writeback)) == 0, $"Frame {frame} is freed while another thread reads it or writes it back: that thread would use reused memory.");
+        _verify.That((state & (PageState.Dirty | PageState.Unsynced)) == 0, $"Frame {frame} is freed while holding data of page {metadata.PageNumber} that is not durable: that data would be lost.");
+
+        Volatile.Write(ref metadata.FileId, FrameMetadata.FreeFileId);
+        Volatile.Write(ref metadata.PageNumber, -1);
+        metadata.ValidSectors = UInt128.Zero;
+        metadata.DirtySectors = UInt128.Zero;
+        int before = ResetStateToExclusive(ref metadata.State);
+        _waits.WakeIfWaiting(frame, before);
+        lock (_queues.Lock)
+        {
+            _queues.RemoveLocked(frame);
+            _queues.InsertLocked(frame, PageQueue.Free);
+        }
+
+        lock (_frameFreed)
+        {
+            Monitor.PulseAll(_frameFreed);
+        }
+    }
+
+    /// <summary>Moves a frame to the head of the inactive queue (reclaimed next), clearing its reference bit.</summary>
+    public void Deactivate(int frame)
+    {
+        lock (_queues.Lock)
+        {
+            ref FrameMetadata metadata = ref _pool.Metadata(frame);
+            PageQueue queue = PageState.QueueOf(Volatile.Read(ref metadata.State));
+            if (queue is PageQueue.Inactive or PageQueue.Active)
+            {
+                PageState.ClearBits(ref metadata.State, PageState.Referenced);
+                _queues.MoveLocked(frame, PageQueue.Inactive, atHead: true);
+            }
+        }
+    }
+
+    /// <summary>Counts frames held (pinned, busy or under writeback) and frames with data not yet durable, by scanning the pool.</summary>
+    public (int Held, int Dirty) CountHeldAndDirtyFrames()
+    {
+        int held = 0;
+        int dirty = 0;
+        for (int frame = 0; frame < _pool.FrameCount; frame++)
+        {
+            int state = Volatile.Read(ref _pool.Metadata(frame).State);
+            if (PageState.QueueOf(state) == PageQueue.Free)
+            {
+                continue;
+            }
+
+            if ((state & PageState.HoldMask) != 0)
+            {
+                held++;
+            }
+
+            if ((state & (PageState.Dirty | PageState.Unsynced)) != 0)
+            {
+                dirty++;
+            }
+        }
+
+        return (held, dirty);
+    }
+
+    private static int ResetStateToExclusive(ref int state)
+    {
+        int current = Volatile.Read(ref state);
+        while (true)
+        {
+            int desired = (current & (PageState.QueueMask | PageState.Waiters)) | PageState.Exclusive;
+            int observed = Interlocked.CompareExchange(ref state, desired, current);
+            if (observed == current)
+            {
+                return current;
+            }
+
+            current = observed;
+        }
+    }
+
+    private int TryPopFree(int minimumLeft)
+    {
+        lock (_queues.Lock)
+        {
+            if (_queues.CountLocked(PageQueue.Free) <= minimumLeft)
+            {
+                return -1;
+            }
+
+            int frame = _queues.PopHeadLocked(PageQueue.Free);
+            Debug.Assert(frame >= 0, "A non-empty free queue has a head.");
+            AssertFreeFrame(frame);
+            return frame;
+        }
+    }
+
+    /// <summary>Runs one reclaim pass (steps 1-4 above); returns the number of frames it freed.</summary>
+    private int Reclaim(bool allowLaunder, ref Exception? launderError)
+    {
+        Span<int> claimed = stackalloc int[ReclaimBatch];
+        Span<int> laundry = stackalloc int[MaxLaundryBatch];
+        int claimedCount;
+        int laundryCount;
+        lock (_queues.Lock)
+        {
+            BalanceLocked();
+            (claimedCount, laundryCount) = ScanInactiveLocked(claimed, laundry);
+            _queues.AssertInvariantsLocked();
+        }
+
+        for (int i = 0; i < claimedCount; i++)
+        {
+            DetachAndFree(claimed[i]);
+        }
+
+        if (claimedCount == 0 && laundryCount > 0 && allowLaunder && _launderer is { } launderer)
+        {
+            launderError = launderer.Launder(laundry[..laundryCount]) ?? launderError;
+            lock (_queues.Lock)
+            {
+                (claimedCount, _) = ScanInactiveLocked(claimed, []);
+            }
+
+            for (int i = 0; i < claimedCount; i++)
+            {
+                DetachAndFree(claimed[i]);
+            }
+        }
+
+        return claimedCount;
+    }
+
+    private void BalanceLocked()
+    {
+        int budget = _queues.CountLocked(PageQueue.Active);
+        while (budget-- > 0 && _queues.CountLocked(PageQueue.Active) > _inactiveRatio * Math.Max(1, _queues.CountLocked(PageQueue.Inactive)))
+        {
+            int frame = _queues.HeadLocked(PageQueue.Active);
+            ref int state = ref _pool.Metadata(frame).State;
+            if (PageState.TestAndClearReferenced(ref state))
+            {
+                _queues.MoveLocked(frame, PageQueue.Active);
+            }
+            else
+            {
+                _queues.MoveLocked(frame, PageQueue.Inactive);
+                _counters.Deactivations.Increment();
+            }
+        }
+    }
+
+    private (int Claimed, int Laundry) ScanInactiveLocked(Span<int> claimed, Span<int> laundry)
+    {
+        int claimedCount = 0;
+        int laundryCount = 0;
+        int budget = _queues.CountLocked(PageQueue.Inactive);
+        while (budget-- > 0 && claimedCount < claimed.Length)
+        {
+            int frame = _queues.HeadLocked(PageQueue.Inactive);
+            if (frame < 0)
+            {
+                break;
+            }
+
+            ref int state = ref _pool.Metadata(frame).State;
+            int current = Volatile.Read(ref state);
+            if ((current & PageState.Referenced) != 0 && (current & PageState.Doomed) == 0)
+            {
+                PageState.ClearBits(ref state, PageState.Referenced);
+                _queues.MoveLocked(frame, PageQueue.Active);
+                _counters.Promotions.Increment();
+            }
+            else if ((current & (PageState.HoldMask | PageState.MetaLock | PageState.Doomed)) != 0)
+            {
+                _queues.MoveLocked(frame, PageQueue.Inactive);
+            }
+            else if ((current & (PageState.Dirty | PageState.Unsynced)) != 0)
+            {
+                if (laundryCount < laundry.Length)
+                {
+                    laundry[laundryCount++] = frame;
+                }
+
+                _queues.MoveLocked(frame, PageQueue.Inactive);
+            }
+            else if (PageState.TryClaimForReclaim(ref state))
+            {
+                _queues.RemoveLocked(frame);
+                claimed[claimedCount++] = frame;
+            }
+            else
+            {
+                _queues.MoveLocked(frame, PageQueue.Inactive);
+            }
+        }
+
+        return (claimedCount, laundryCount);
+    }
+
+    /// <summary>Takes a claimed frame out of its file's index and frees it (step 3).</summary>
+    private void DetachAndFree(int frame)
+    {
+        ref FrameMetadata metadata = ref _pool.Metadata(frame);
+        FileObject? file = _files.GetById(metadata.FileId);
+        _verify.That(file is not null, $"Frame {frame} holds a page of file {metadata.FileId}, which is open.");
+        lock (file.Lock)
+        {
+            // Truncation may have removed the page while the frame was being claimed.
+            if (file.Index.Lookup(metadata.PageNumber) == frame)
+            {
+                file.Index.RemoveLocked(metadata.PageNumber);
+            }
+        }
+
+        _counters.Evictions.Increment();
+        PageState.ClearBits(ref metadata.State, PageState.Doomed | PageState.Referenced);
+        Free(frame);
+    }
+
+    [Conditional("DEBUG")]
+    private void AssertFreeFrame(int frame)
+    {
+        ref FrameMetadata metadata = ref _pool.Metadata(frame);
+        Debug.Assert(metadata.FileId == FrameMetadata.FreeFileId, $"Free frame {frame} holds no page.");
+        Debug.Assert((metadata.State & PageState.Exclusive) != 0, $"Free frame {frame} is held by the free queue.");
+        Debug.Assert((metadata.State & (PageState.SharedMask | PageState.Dirty | PageState.Unsynced | PageState.Writeback)) == 0, $"Free frame {frame} is clean and unheld.");
+    }
+}

@@ -1,0 +1,150 @@
+// PageHolds: taking and releasing holds on the frame of a page found through a page index, with
+// the identity check, the bounded waits and the freeing of doomed frames that every path needs.
+//
+// Locking: holds are PageState bits; waits go through the PageWaitTable with no lock held.
+// Invariants: a hold is returned only on a frame whose identity was verified after the hold was
+// taken (PageState rule 1); the thread that releases the last hold of a doomed frame frees it.
+
+using Quire.Files;
+using Quire.Frames;
+using Quire.Internal;
+
+namespace Quire.Paging;
+
+internal sealed class PageHolds
+{
+    private readonly FramePool _pool; // (I)
+    private readonly PageWaitTable _waits; // (I)
+    private readonly PageAllocator _allocator; // (I)
+    private readonly TimeSpan _maxPageWait; // (I)
+
+    public PageHolds(FramePool pool, PageWaitTable waits, PageAllocator allocator, TimeSpan maxPageWait)
+    {
+        _pool = pool;
+        _waits = waits;
+        _allocator = allocator;
+        _maxPageWait = maxPageWait;
+    }
+
+    public Deadline NewPageDeadline() => Deadline.After(_maxPageWait);
+
+    /// <summary>
+    /// Finds page <paramref name="pageNumber"/> of <paramref name="file"/> and takes a hold on it
+    /// (shared or exclusive), waiting while another thread holds it. Returns the frame, or -1 if the
+    /// page is not resident. Throws <see cref="TimeoutException"/> at the deadline.
+    /// </summary>
+    public int LookupAndAcquire(FileObject file, long pageNumber, bool exclusive, Deadline deadline)
+    {
+        var spinner = default(SpinWait);
+        while (true)
+        {
+            int frame = file.Index.Lookup(pageNumber);
+            if (frame < 0)
+            {
+                return -1;
+            }
+
+            ref FrameMetadata metadata = ref _pool.Metadata(frame);
+            bool acquired = exclusive ? PageState.TryAcquireExclusive(ref metadata.State) : PageState.TryAcquireShared(ref metadata.State);
+            if (acquired)
+            {
+                if (Volatile.Read(ref metadata.FileId) == file.Id && Volatile.Read(ref metadata.PageNumber) == pageNumber)
+                {
+                    ThrowIfDisposed(frame, exclusive);
+                    return frame;
+                }
+
+                // The slot was stale: the frame was reclaimed and reused meanwhile.
+                Release(frame, exclusive);
+                continue;
+            }
+
+            int state = Volatile.Read(ref metadata.State);
+            if ((state & PageState.Doomed) != 0
+                || Volatile.Read(ref metadata.FileId) != file.Id
+                || Volatile.Read(ref metadata.PageNumber) != pageNumber)
+            {
+                // Being removed from the index or already reused: look again shortly.
+                spinner.SpinOnce(sleep1Threshold: -1);
+                if (deadline.HasExpired)
+                {
+                    ThrowTimeout(file, pageNumber);
+                }
+
+                continue;
+            }
+
+            int blocking = exclusive ? PageState.Exclusive | PageState.SharedMask : PageState.Exclusive;
+            if (!_waits.WaitWhile(frame, file.Id, pageNumber, blocking, deadline))
+            {
+                ThrowTimeout(file, pageNumber);
+            }
+        }
+    }
+
+    /// <summary>Releases a hold taken by <see cref="LookupAndAcquire"/> or by allocation.</summary>
+    public void Release(int frame, bool exclusive)
+    {
+        ref int state = ref _pool.Metadata(frame).State;
+        int after = exclusive ? PageState.ReleaseExclusive(ref state) : PageState.ReleaseShared(ref state);
+        _waits.WakeIfWaiting(frame, after);
+        if ((after & PageState.Doomed) != 0 && (after & PageState.HoldMask) == 0)
+        {
+            FreeIfDoomed(frame);
+        }
+    }
+
+    /// <summary>Ends a writeback hold; frees the frame if it was doomed meanwhile.</summary>
+    public void ReleaseWriteback(int frame)
+    {
+        ref int state = ref _pool.Metadata(frame).State;
+        int before = PageState.ClearBits(ref state, PageState.Writeback);
+        int after = before & ~PageState.Writeback;
+        _waits.WakeIfWaiting(frame, after);
+        if ((after & PageState.Doomed) != 0 && (after & PageState.HoldMask) == 0)
+        {
+            FreeIfDoomed(frame);
+        }
+    }
+
+    /// <summary>Waits until no writeback of the frame is in flight, or it no longer holds the page.</summary>
+    public void WaitForWriteback(int frame, FileObject file, long pageNumber, Deadline deadline)
+    {
+        if (!_waits.WaitWhile(frame, file.Id, pageNumber, PageState.Writeback, deadline))
+        {
+            ThrowTimeout(file, pageNumber);
+        }
+    }
+
+    /// <summary>Frees a doomed frame that nobody holds any more; whoever claims it first does it.</summary>
+    public void FreeIfDoomed(int frame)
+    {
+        ref int state = ref _pool.Metadata(frame).State;
+        int current = Volatile.Read(ref state);
+        while ((current & PageState.Doomed) != 0 && (current & (PageState.HoldMask | PageState.MetaLock)) == 0)
+        {
+            int observed = Interlocked.CompareExchange(ref state, (current | PageState.Exclusive) & ~PageState.Doomed, current);
+            if (observed == current)
+            {
+                _allocator.Free(frame);
+                return;
+            }
+
+            current = observed;
+        }
+    }
+
+    private void ThrowIfDisposed(int frame, bool exclusive)
+    {
+        if (_pool.IsDisposed)
+        {
+            Release(frame, exclusive);
+            throw new ObjectDisposedException(nameof(PageCache));
+        }
+    }
+
+    private void ThrowTimeout(FileObject file, long pageNumber) =>
+        throw new TimeoutException(
+            $"Waited more than {_maxPageWait.TotalSeconds:0.###} s for page {pageNumber} of '{file.Name}', "
+            + "which another thread holds (a lease not disposed, or a store that does not answer).");
+}

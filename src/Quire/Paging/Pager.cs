@@ -1,0 +1,135 @@
+// Pager: moves pages between frames and the backing store (DragonFly's vnode pager): reads a
+// cluster of consecutive pages with one vectored read, clipped at end of file with the rest
+// zero-filled, and writes a run of sector-aligned segments with one vectored write.
+//
+// Locking: holds no lock. Callers hold the frames: Exclusive for reads into them, the
+// Writeback bit for writes from them.
+// Invariants: bytes of a frame at or past the file's readable end are zero after a read.
+
+using Quire.Files;
+using Quire.Frames;
+using Quire.Internal;
+using Quire.Metrics;
+
+namespace Quire.Paging;
+
+internal sealed class Pager
+{
+    private readonly FramePool _pool; // (I)
+    private readonly CacheCounters _counters; // (I)
+    private readonly Verify _verify; // (I)
+
+    public Pager(FramePool pool, CacheCounters counters, Verify verify)
+    {
+        _pool = pool;
+        _counters = counters;
+        _verify = verify;
+    }
+
+    /// <summary>
+    /// Reads pages [firstPage, firstPage + frames.Length) into <paramref name="frames"/>, zero-filling
+    /// everything at or past <paramref name="readableEnd"/>. Throws <see cref="BackingStoreException"/>.
+    /// </summary>
+    public void Read(FileObject file, ReadOnlySpan<int> frames, long firstPage, long readableEnd)
+    {
+        long fileOffset = firstPage << _pool.PageShift;
+        int pagesToRead = PagesWithData(frames.Length, fileOffset, readableEnd);
+        int bytesRead = 0;
+        if (pagesToRead > 0)
+        {
+            var buffers = new Memory<byte>[pagesToRead];
+            for (int i = 0; i < pagesToRead; i++)
+            {
+                buffers[i] = _pool.Memory(frames[i]);
+            }
+
+            try
+            {
+                bytesRead = file.Store.Read(buffers, fileOffset);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _counters.ReadFailures.Increment();
+                throw new BackingStoreException("read", file.Name, fileOffset, (long)pagesToRead << _pool.PageShift, e);
+            }
+
+            _counters.ReadIos.Increment();
+            _counters.PagesRead.Add(pagesToRead);
+        }
+
+        ZeroPastReadableEnd(frames, fileOffset, bytesRead, readableEnd);
+    }
+
+    /// <summary>Reads asynchronously; the same contract as <see cref="Read"/>.</summary>
+    public async ValueTask ReadAsync(FileObject file, int[] frames, int frameCount, long firstPage, long readableEnd, CancellationToken cancellationToken)
+    {
+        long fileOffset = firstPage << _pool.PageShift;
+        int pagesToRead = PagesWithData(frameCount, fileOffset, readableEnd);
+        int bytesRead = 0;
+        if (pagesToRead > 0)
+        {
+            var buffers = new Memory<byte>[pagesToRead];
+            for (int i = 0; i < pagesToRead; i++)
+            {
+                buffers[i] = _pool.Memory(frames[i]);
+            }
+
+            try
+            {
+                bytesRead = await file.Store.ReadAsync(buffers, fileOffset, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _counters.ReadFailures.Increment();
+                throw new BackingStoreException("read", file.Name, fileOffset, (long)pagesToRead << _pool.PageShift, e);
+            }
+
+            _counters.ReadIos.Increment();
+            _counters.PagesRead.Add(pagesToRead);
+        }
+
+        ZeroPastReadableEnd(frames.AsSpan(0, frameCount), fileOffset, bytesRead, readableEnd);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="segments"/>, consecutive in the file from <paramref name="fileOffset"/>,
+    /// with one vectored write. Throws the store's exception unchanged; the caller re-dirties.
+    /// </summary>
+    public void Write(FileObject file, IReadOnlyList<ReadOnlyMemory<byte>> segments, long fileOffset, long byteCount)
+    {
+        _verify.ThrowIfLatched();
+        _verify.That(fileOffset + byteCount <= file.Size, $"A write of '{file.Name}' at [{fileOffset}, {fileOffset + byteCount}) stays within its size of {file.Size} bytes, or it would resurrect truncated data.");
+        try
+        {
+            file.Store.Write(segments, fileOffset);
+        }
+        catch
+        {
+            _counters.WriteFailures.Increment();
+            throw;
+        }
+
+        _counters.WriteIos.Increment();
+        _counters.BytesWritten.Add(byteCount);
+    }
+
+    private int PagesWithData(int frameCount, long fileOffset, long readableEnd)
+    {
+        long bytes = Math.Clamp(readableEnd - fileOffset, 0, (long)frameCount << _pool.PageShift);
+        return (int)((bytes + _pool.PageSize - 1) >> _pool.PageShift);
+    }
+
+    private void ZeroPastReadableEnd(ReadOnlySpan<int> frames, long fileOffset, int bytesRead, long readableEnd)
+    {
+        long validEnd = Math.Min(fileOffset + bytesRead, readableEnd);
+        for (int i = 0; i < frames.Length; i++)
+        {
+            long pageStart = fileOffset + ((long)i << _pool.PageShift);
+            int validInPage = (int)Math.Clamp(validEnd - pageStart, 0, _pool.PageSize);
+            if (validInPage < _pool.PageSize)
+            {
+                _pool.Bytes(frames[i])[validInPage..].Clear();
+            }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+// ReadAheadState: one handle's sequential-access detector and read-ahead window (Linux keeps one
+// per open file, not per inode, so two readers of one file do not confuse each other).
+//
+// Locking: none. The fields are heuristics: threads racing on one handle may lose an update,
+// which costs a smaller or larger window, never a wrong byte. Longs are written atomically on
+// 64-bit platforms.
+
+namespace Quire.Paging;
+
+internal sealed class ReadAheadState
+{
+    private const int InitialWindowPages = 4; // 16 KiB with 4 KiB pages, as Linux starts small on a new stream
+
+    private long _nextOffset; // where a sequential reader reads next; 0 so a read from the start counts as sequential
+    private int _windowPages;
+
+    /// <summary>The access pattern the handle's owner advised.</summary>
+    public FileAdvice Advice { get; set; } = FileAdvice.Normal;
+
+    /// <summary>
+    /// The number of pages to read ahead beyond a request that starts at <paramref name="requestOffset"/>
+    /// and missed: the window doubles while access stays sequential and collapses when it does not.
+    /// </summary>
+    public int NextWindow(long requestOffset, int maxPages)
+    {
+        if (maxPages <= 0 || Advice == FileAdvice.Random)
+        {
+            return 0;
+        }
+
+        if (Advice == FileAdvice.Sequential)
+        {
+            return maxPages;
+        }
+
+        if (requestOffset != Volatile.Read(ref _nextOffset))
+        {
+            _windowPages = 0;
+            return 0;
+        }
+
+        _windowPages = _windowPages == 0 ? Math.Min(InitialWindowPages, maxPages) : Math.Min(_windowPages * 2, maxPages);
+        return _windowPages;
+    }
+
+    /// <summary>Records where the last read ended.</summary>
+    public void Record(long endOffset) => Volatile.Write(ref _nextOffset, endOffset);
+}

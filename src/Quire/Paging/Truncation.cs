@@ -1,0 +1,226 @@
+// Truncation: changes a file's size (DragonFly's vnode_pager_setsize): pages past a new, smaller
+// end are dropped, dirty or not; the partial last page is zeroed past the end and its dirty
+// sectors there cleared, so a later extension reads zeros; the store is cut to match.
+//
+// Locking: the whole change runs inside the file's resize gate (no writeback in flight, none
+// starts), the page drops under the file lock. A page someone holds is doomed instead of freed:
+// it leaves the index at once and the last holder frees it (Linux drops such pages from the
+// mapping the same way). The new last page is taken Exclusive to be zeroed, waiting for holders.
+// Invariants: when SetLength returns, no page at or past the new end is in the index, no byte
+// past the end is dirty, the store's length is the new size (or a truncation is pending and is
+// applied before anything else is written to the store), and no write issued before can land
+// past the end (the gate waited for them) (P7).
+
+using Quire.Files;
+using Quire.Frames;
+using Quire.Internal;
+using Quire.Metrics;
+
+namespace Quire.Paging;
+
+internal sealed class Truncation
+{
+    private readonly FramePool _pool; // (I)
+    private readonly PageAllocator _allocator; // (I)
+    private readonly PageHolds _holds; // (I)
+    private readonly CacheCounters _counters; // (I)
+
+    public Truncation(FramePool pool, PageAllocator allocator, PageHolds holds, CacheCounters counters)
+    {
+        _pool = pool;
+        _allocator = allocator;
+        _holds = holds;
+        _counters = counters;
+    }
+
+    /// <summary>Sets the file's size. Throws <see cref="BackingStoreException"/> if the store refuses; see the invariants.</summary>
+    public void SetLength(FileObject file, long newSize)
+    {
+        Deadline deadline = _holds.NewPageDeadline();
+        file.BeginResize(deadline);
+        try
+        {
+            long oldSize = file.Size;
+            if (newSize > oldSize)
+            {
+                Extend(file, newSize);
+            }
+            else if (newSize < oldSize)
+            {
+                Shrink(file, newSize, deadline);
+            }
+        }
+        finally
+        {
+            file.EndResize();
+        }
+    }
+
+    /// <summary>Drops page <paramref name="page"/> from the index under the file lock: frees it, or dooms it if held.</summary>
+    public void DropPageLocked(FileObject file, long page, int frame, List<int> toFree)
+    {
+        ref FrameMetadata metadata = ref _pool.Metadata(frame);
+        bool claimed = PageState.TryAcquireExclusive(ref metadata.State);
+        file.Index.RemoveLocked(page);
+        DiscardDirtyData(file, ref metadata, doom: !claimed);
+        if (claimed)
+        {
+            toFree.Add(frame);
+        }
+        else
+        {
+            // Every holder may have let go before the doom was set: then nobody else frees it.
+            _holds.FreeIfDoomed(frame);
+        }
+    }
+
+    private static void Extend(FileObject file, long newSize)
+    {
+        if (file.IsWritable)
+        {
+            // The store first: if it refuses (no space), nothing has changed.
+            ApplyStoreLength(file, newSize);
+        }
+
+        lock (file.Lock)
+        {
+            file.SetSizeLocked(newSize);
+        }
+    }
+
+    private void Shrink(FileObject file, long newSize, Deadline deadline)
+    {
+        var toFree = new List<int>();
+        long firstDropped = (newSize + _pool.PageSize - 1) >> _pool.PageShift;
+        lock (file.Lock)
+        {
+            file.SetSizeLocked(newSize);
+            long cursor = firstDropped;
+            while (file.Index.FindNextLocked(cursor, long.MaxValue, null, out long page, out int frame))
+            {
+                DropPageLocked(file, page, frame, toFree);
+                cursor = page + 1;
+            }
+
+            file.Index.AssertInvariantsLocked();
+        }
+
+        foreach (int frame in toFree)
+        {
+            _allocator.Free(frame);
+        }
+
+        int tailBytes = (int)(newSize & (_pool.PageSize - 1));
+        if (tailBytes != 0)
+        {
+            ZeroTail(file, newSize >> _pool.PageShift, tailBytes, deadline);
+        }
+
+        if (file.IsWritable)
+        {
+            ApplyStoreLength(file, newSize);
+        }
+    }
+
+    /// <summary>Zeroes the last page past the end and clears its dirty sectors there (they are not data any more).</summary>
+    private void ZeroTail(FileObject file, long page, int tailBytes, Deadline deadline)
+    {
+        int frame = _holds.LookupAndAcquire(file, page, exclusive: true, deadline);
+        if (frame < 0)
+        {
+            return;
+        }
+
+        try
+        {
+            _pool.Bytes(frame)[tailBytes..].Clear();
+            int firstSectorPast = (tailBytes + SectorMask.SectorSize - 1) >> SectorMask.SectorShift;
+            int sectorCount = _pool.PageSize >> SectorMask.SectorShift;
+            UInt128 past = SectorMask.Range(firstSectorPast, sectorCount - firstSectorPast);
+            ref FrameMetadata metadata = ref _pool.Metadata(frame);
+            PageState.EnterMetaLock(ref metadata.State);
+            metadata.ValidSectors |= past;
+            metadata.DirtySectors &= ~past;
+            bool becameClean = metadata.DirtySectors == UInt128.Zero && (Volatile.Read(ref metadata.State) & PageState.Dirty) != 0;
+            if (becameClean)
+            {
+                PageState.ClearBits(ref metadata.State, PageState.Dirty);
+                file.AddDirtyPages(-1);
+                _counters.AddDirtyPages(-1);
+            }
+
+            PageState.ExitMetaLock(ref metadata.State);
+            if (becameClean)
+            {
+                lock (file.Lock)
+                {
+                    file.Index.ClearTagLocked(page, PageTag.Dirty);
+                }
+            }
+        }
+        finally
+        {
+            _holds.Release(frame, exclusive: true);
+        }
+    }
+
+    /// <summary>Sets the store's length, first applying a truncation left pending; on failure leaves one pending.</summary>
+    private static void ApplyStoreLength(FileObject file, long length)
+    {
+        try
+        {
+            long pending = file.PendingStoreTruncate;
+            if (pending >= 0 && pending < length)
+            {
+                file.Store.SetLength(pending);
+            }
+
+            file.Store.SetLength(length);
+        }
+        catch (Exception e)
+        {
+            lock (file.Lock)
+            {
+                if (length < file.StoreLength)
+                {
+                    long pending = file.PendingStoreTruncate;
+                    file.PendingStoreTruncate = pending >= 0 ? Math.Min(pending, length) : length;
+                }
+            }
+
+            throw new BackingStoreException("set the length of", file.Name, length, 0, e);
+        }
+
+        lock (file.Lock)
+        {
+            file.PendingStoreTruncate = -1;
+            file.StoreLength = length;
+        }
+    }
+
+    /// <summary>Clears a dropped page's dirty and unsynced state: truncation discards that data by intent.</summary>
+    private void DiscardDirtyData(FileObject file, ref FrameMetadata metadata, bool doom)
+    {
+        // Under the meta lock, so a writer holding the page either dirtied it before (and the
+        // dirt is discarded here) or sees Doomed and does not dirty it.
+        PageState.EnterMetaLock(ref metadata.State);
+        if (doom)
+        {
+            PageState.SetBits(ref metadata.State, PageState.Doomed);
+        }
+
+        metadata.DirtySectors = UInt128.Zero;
+        int before = PageState.ClearBits(ref metadata.State, PageState.Dirty | PageState.Unsynced);
+        PageState.ExitMetaLock(ref metadata.State);
+        if ((before & PageState.Dirty) != 0)
+        {
+            file.AddDirtyPages(-1);
+            _counters.AddDirtyPages(-1);
+        }
+
+        if ((before & PageState.Unsynced) != 0)
+        {
+            _counters.AddUnsyncedPages(-1);
+        }
+    }
+}

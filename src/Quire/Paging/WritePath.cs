@@ -1,0 +1,335 @@
+// WritePath: writes at any offset, and write leases. A write holds every page of a batch
+// Exclusive (taken in page order, so writers cannot deadlock), reads only the sectors it covers
+// partially and that are not valid, extends the size, copies, and marks the covered sectors
+// valid and dirty (FreeBSD's valid and dirty bitmaps): a write of whole sectors reads nothing.
+//
+// Locking: page holds first, then the file lock (to publish pages, extend the size, tag dirty
+// pages), then the queue lock (to enqueue new pages); each frame's meta lock while its
+// bitmaps change. No lock is held across the read of a partial sector.
+// Invariants: a write either applies in full or, if it throws while its batch is being set up
+// (no frame, failed read, timeout), applies nothing: frames are all obtained before a byte is
+// copied (Haiku's page reservation). A write larger than one batch applies batch by batch.
+// A page is marked dirty only while it is in its file's index: a page doomed by a concurrent
+// truncate keeps no dirty data (the write is ordered before the truncate).
+
+using System.Diagnostics;
+using Quire.Files;
+using Quire.Frames;
+using Quire.Internal;
+using Quire.Metrics;
+
+namespace Quire.Paging;
+
+internal sealed class WritePath
+{
+    private const int MaxBatchPages = 64; // pages one write holds at once: at most one ulong of "inserted" bits
+
+    private readonly FramePool _pool; // (I)
+    private readonly PageAllocator _allocator; // (I)
+    private readonly PageHolds _holds; // (I)
+    private readonly ReadPath _reads; // (I)
+    private readonly CacheCounters _counters; // (I)
+    private readonly CacheClock _clock; // (I)
+    private readonly int _batchPages; // (I)
+
+    public WritePath(FramePool pool, PageAllocator allocator, PageHolds holds, ReadPath reads, CacheCounters counters, CacheClock clock, PageCacheOptions options)
+    {
+        _pool = pool;
+        _allocator = allocator;
+        _holds = holds;
+        _reads = reads;
+        _counters = counters;
+        _clock = clock;
+
+        // A batch takes at most 1/16 of the pool beyond the reserve, so that several concurrent
+        // writers of a tiny pool still find frames.
+        _batchPages = Math.Clamp((options.FrameCount - options.ResolvedMinFreeFrames) / 16, 1, MaxBatchPages);
+    }
+
+    /// <summary>Writes <paramref name="data"/> at <paramref name="fileOffset"/>, extending the file if it ends past end of file.</summary>
+    public void Write(FileObject file, long fileOffset, ReadOnlySpan<byte> data)
+    {
+        int done = 0;
+        while (done < data.Length)
+        {
+            long offset = fileOffset + done;
+            long batchEnd = Math.Min(fileOffset + data.Length, ((offset >> _pool.PageShift) + _batchPages) << _pool.PageShift);
+            int length = (int)(batchEnd - offset);
+            WriteBatch(file, offset, data.Slice(done, length));
+            done += length;
+        }
+    }
+
+    /// <summary>
+    /// Takes page of <paramref name="fileOffset"/> Exclusive for a write lease of <paramref name="byteCount"/>
+    /// bytes within it, with every touched sector valid, and extends the size to cover the range.
+    /// </summary>
+    public int AcquireForLease(FileObject file, long fileOffset, int byteCount)
+    {
+        Span<int> frames = stackalloc int[1];
+        while (true)
+        {
+            ulong inserted = AcquireBatch(file, fileOffset, byteCount, frames, wholeSectorsNeedNoRead: false);
+            if (ExtendSizeUnlessDoomed(file, fileOffset + byteCount, frames))
+            {
+                return frames[0];
+            }
+
+            Rollback(file, frames, fileOffset >> _pool.PageShift, inserted);
+        }
+    }
+
+    /// <summary>Ends a write lease: marks the range dirty and releases the page.</summary>
+    public void ReleaseLease(FileObject file, int frame, long fileOffset, int byteCount)
+    {
+        Span<int> frames = [frame];
+        MarkWritten(file, frames, fileOffset, byteCount);
+        _holds.Release(frame, exclusive: true);
+    }
+
+    private void WriteBatch(FileObject file, long fileOffset, ReadOnlySpan<byte> data)
+    {
+        int pageCount = (int)(((fileOffset + data.Length - 1) >> _pool.PageShift) - (fileOffset >> _pool.PageShift) + 1);
+        Span<int> frames = stackalloc int[pageCount];
+        while (true)
+        {
+            ulong inserted = AcquireBatch(file, fileOffset, data.Length, frames, wholeSectorsNeedNoRead: true);
+            if (ExtendSizeUnlessDoomed(file, fileOffset + data.Length, frames))
+            {
+                break;
+            }
+
+            Rollback(file, frames, fileOffset >> _pool.PageShift, inserted);
+        }
+
+        int copied = 0;
+        for (int i = 0; i < frames.Length; i++)
+        {
+            long offset = fileOffset + copied;
+            int inPage = (int)(offset & (_pool.PageSize - 1));
+            int chunk = Math.Min(_pool.PageSize - inPage, data.Length - copied);
+            data.Slice(copied, chunk).CopyTo(_pool.Bytes(frames[i]).Slice(inPage, chunk));
+            copied += chunk;
+        }
+
+        MarkWritten(file, frames, fileOffset, data.Length);
+        for (int i = 0; i < frames.Length; i++)
+        {
+            _holds.Release(frames[i], exclusive: true);
+        }
+    }
+
+    /// <summary>
+    /// Takes every page of [fileOffset, fileOffset + byteCount) Exclusive, in page order, inserting
+    /// the missing ones, and makes the sectors the write needs valid. Returns a bit per page it
+    /// inserted. On failure releases everything it took and throws: nothing is changed.
+    /// </summary>
+    private ulong AcquireBatch(FileObject file, long fileOffset, int byteCount, Span<int> frames, bool wholeSectorsNeedNoRead)
+    {
+        long firstPage = fileOffset >> _pool.PageShift;
+        Deadline deadline = _holds.NewPageDeadline();
+        ulong inserted = 0;
+        int held = 0;
+        try
+        {
+            for (; held < frames.Length; held++)
+            {
+                (frames[held], bool isNew) = AcquireOrInsert(file, firstPage + held, deadline);
+                inserted |= isNew ? 1UL << held : 0;
+            }
+
+            for (int i = 0; i < frames.Length; i++)
+            {
+                long pageStart = (firstPage + i) << _pool.PageShift;
+                int inPage = (int)Math.Max(0, fileOffset - pageStart);
+                int length = (int)(Math.Min(fileOffset + byteCount, pageStart + _pool.PageSize) - pageStart - inPage);
+                UInt128 needed = SectorMask.Touched(inPage, length);
+                if (wholeSectorsNeedNoRead)
+                {
+                    needed &= ~SectorMask.Covered(inPage, length);
+                }
+
+                MakeValid(file, frames[i], firstPage + i, needed);
+            }
+        }
+        catch
+        {
+            Rollback(file, frames[..held], firstPage, inserted);
+            throw;
+        }
+
+        return inserted;
+    }
+
+    private (int Frame, bool IsNew) AcquireOrInsert(FileObject file, long page, Deadline deadline)
+    {
+        while (true)
+        {
+            int frame = _holds.LookupAndAcquire(file, page, exclusive: true, deadline);
+            if (frame >= 0)
+            {
+                return (frame, false);
+            }
+
+            frame = _allocator.AllocateForDemand();
+            bool raced;
+            lock (file.Lock)
+            {
+                raced = file.Index.Lookup(page) >= 0;
+                if (!raced)
+                {
+                    ref FrameMetadata metadata = ref _pool.Metadata(frame);
+                    metadata.ValidSectors = UInt128.Zero;
+                    metadata.DirtySectors = UInt128.Zero;
+                    Volatile.Write(ref metadata.FileId, file.Id);
+                    Volatile.Write(ref metadata.PageNumber, page);
+                    file.Index.InsertLocked(page, frame);
+                }
+            }
+
+            if (raced)
+            {
+                _allocator.Free(frame);
+                continue;
+            }
+
+            _allocator.Enqueue([frame]);
+            return (frame, true);
+        }
+    }
+
+    /// <summary>Makes the <paramref name="needed"/> sectors of a page held Exclusive valid: zeros past the readable end, else a read.</summary>
+    private void MakeValid(FileObject file, int frame, long page, UInt128 needed)
+    {
+        ref FrameMetadata metadata = ref _pool.Metadata(frame);
+        UInt128 missing = needed & ~metadata.ValidSectors;
+        if (missing == UInt128.Zero)
+        {
+            return;
+        }
+
+        long pageStart = page << _pool.PageShift;
+        if (pageStart >= file.ReadableEnd)
+        {
+            // Nothing of this page exists in the store: its invalid sectors are zeros.
+            UInt128 invalid = SectorMask.Full(_pool.PageSize) & ~metadata.ValidSectors;
+            ZeroSectors(frame, invalid);
+            PageState.EnterMetaLock(ref metadata.State);
+            metadata.ValidSectors = SectorMask.Full(_pool.PageSize);
+            PageState.ExitMetaLock(ref metadata.State);
+            return;
+        }
+
+        _reads.FillInvalidSectors(file, frame, page);
+    }
+
+    private void ZeroSectors(int frame, UInt128 sectors)
+    {
+        Span<byte> bytes = _pool.Bytes(frame);
+        int sectorCount = _pool.PageSize >> SectorMask.SectorShift;
+        int from = 0;
+        while (SectorMask.NextRun(sectors, from, sectorCount, out int first, out int count))
+        {
+            bytes.Slice(first << SectorMask.SectorShift, count << SectorMask.SectorShift).Clear();
+            from = first + count;
+        }
+    }
+
+    /// <summary>Under the file lock: if no held page was doomed by a truncate, extends the size to <paramref name="end"/>.</summary>
+    private bool ExtendSizeUnlessDoomed(FileObject file, long end, ReadOnlySpan<int> frames)
+    {
+        lock (file.Lock)
+        {
+            foreach (int frame in frames)
+            {
+                if ((Volatile.Read(ref _pool.Metadata(frame).State) & PageState.Doomed) != 0)
+                {
+                    return false;
+                }
+            }
+
+            if (end > file.Size)
+            {
+                file.SetSizeLocked(end);
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>Marks the written sectors valid and dirty and tags pages that became dirty.</summary>
+    private void MarkWritten(FileObject file, ReadOnlySpan<int> frames, long fileOffset, int byteCount)
+    {
+        ulong becameDirty = 0;
+        int now = _clock.NowTick;
+        long firstPage = fileOffset >> _pool.PageShift;
+        for (int i = 0; i < frames.Length; i++)
+        {
+            long pageStart = (firstPage + i) << _pool.PageShift;
+            int inPage = (int)Math.Max(0, fileOffset - pageStart);
+            int length = (int)(Math.Min(fileOffset + byteCount, pageStart + _pool.PageSize) - pageStart - inPage);
+            UInt128 touched = SectorMask.Touched(inPage, length);
+            ref FrameMetadata metadata = ref _pool.Metadata(frames[i]);
+            PageState.EnterMetaLock(ref metadata.State);
+            int state = Volatile.Read(ref metadata.State);
+            if ((state & PageState.Doomed) == 0)
+            {
+                metadata.ValidSectors |= touched;
+                metadata.DirtySectors |= touched;
+                if ((state & PageState.Dirty) == 0)
+                {
+                    PageState.SetBits(ref metadata.State, PageState.Dirty);
+                    metadata.DirtiedAtTick = now;
+                    file.AddDirtyPages(1);
+                    _counters.AddDirtyPages(1);
+                    becameDirty |= 1UL << i;
+                }
+            }
+
+            PageState.ExitMetaLock(ref metadata.State);
+        }
+
+        if (becameDirty != 0)
+        {
+            lock (file.Lock)
+            {
+                for (int i = 0; i < frames.Length; i++)
+                {
+                    if ((becameDirty & (1UL << i)) != 0 && file.Index.Lookup(firstPage + i) == frames[i])
+                    {
+                        file.Index.SetTagLocked(firstPage + i, PageTag.Dirty);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Releases pages taken by <see cref="AcquireBatch"/>; pages it inserted that never became valid are removed again.</summary>
+    private void Rollback(FileObject file, ReadOnlySpan<int> frames, long firstPage, ulong inserted)
+    {
+        for (int i = 0; i < frames.Length; i++)
+        {
+            int frame = frames[i];
+            ref FrameMetadata metadata = ref _pool.Metadata(frame);
+            bool remove = (inserted & (1UL << i)) != 0
+                && metadata.ValidSectors == UInt128.Zero
+                && (Volatile.Read(ref metadata.State) & (PageState.Dirty | PageState.Unsynced | PageState.Writeback)) == 0;
+            if (!remove)
+            {
+                _holds.Release(frame, exclusive: true);
+                continue;
+            }
+
+            lock (file.Lock)
+            {
+                if (file.Index.Lookup(firstPage + i) == frame)
+                {
+                    file.Index.RemoveLocked(firstPage + i);
+                }
+            }
+
+            Debug.Assert((Volatile.Read(ref metadata.State) & PageState.SharedMask) == 0, "An exclusive frame has no shared holders.");
+            _allocator.Free(frame);
+        }
+    }
+}

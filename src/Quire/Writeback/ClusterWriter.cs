@@ -1,0 +1,346 @@
+// ClusterWriter: writes back a file's dirty pages: gathers runs of adjacent dirty pages (up to
+// MaxClusterBytes), marks each page clean before its write is issued (a write into it during
+// the I/O re-dirties it, as Haiku's page writer does), writes each run with one vectored write
+// clipped at end of file, and on completion marks the pages unsynced (written, not yet durable)
+// or, on failure, dirty again with exactly the sectors it took.
+//
+// Locking: gathering and completion take the file lock (and each frame's meta lock inside it);
+// the writes run with no lock held, inside the file's writeback gate (FileObject) so that no
+// size change cuts the store under them.
+// Invariants (checked always where data is at stake): every page of a run belongs to the file,
+// runs are consecutive in the file, no byte at or past the size is written (Pager checks); a
+// failed write never leaves a page clean; a page leaves writeback with its Writeback bit cleared
+// and its waiters woken.
+// A page fully valid is written whole, so runs of such pages cluster; a page with invalid
+// sectors writes only its dirty sectors, which are always valid.
+
+using Quire.Files;
+using Quire.Frames;
+using Quire.Internal;
+using Quire.Metrics;
+using Quire.Paging;
+
+namespace Quire.Writeback;
+
+internal sealed class ClusterWriter
+{
+    private readonly FramePool _pool; // (I)
+    private readonly PageHolds _holds; // (I)
+    private readonly Pager _pager; // (I)
+    private readonly CacheCounters _counters; // (I)
+    private readonly Verify _verify; // (I)
+    private readonly int _maxClusterPages; // (I)
+
+    public ClusterWriter(FramePool pool, PageHolds holds, Pager pager, CacheCounters counters, Verify verify, PageCacheOptions options)
+    {
+        _pool = pool;
+        _holds = holds;
+        _pager = pager;
+        _counters = counters;
+        _verify = verify;
+        _maxClusterPages = Math.Max(1, options.MaxClusterBytes / options.PageSize);
+    }
+
+    /// <summary>
+    /// Writes back the dirty pages of [<paramref name="fromPage"/>, <paramref name="toPage"/>).
+    /// With <paramref name="waitForGate"/> it waits for a size change in progress (data integrity);
+    /// without, it skips the file (memory cleaning). Never throws for store failures: they are in the outcome.
+    /// </summary>
+    public WritebackOutcome WriteBack(FileObject file, long fromPage, long toPage, bool waitForGate, Deadline deadline)
+    {
+        var outcome = new WritebackOutcome();
+        if (!BeginWriteback(file, waitForGate, deadline, outcome))
+        {
+            return outcome;
+        }
+
+        try
+        {
+            long cursor = fromPage;
+            var run = new List<ClaimedPage>(_maxClusterPages);
+            while (cursor < toPage)
+            {
+                run.Clear();
+                cursor = GatherRun(file, cursor, toPage, run, outcome);
+                if (run.Count == 0)
+                {
+                    break;
+                }
+
+                Issue(file, run, outcome);
+            }
+        }
+        finally
+        {
+            file.EndWriteback();
+        }
+
+        return outcome;
+    }
+
+    /// <summary>
+    /// Cuts the store to a length a failed size change left pending, inside a size change of its
+    /// own so no writeback is in flight. Throws <see cref="BackingStoreException"/>.
+    /// </summary>
+    public static void ApplyPendingTruncate(FileObject file, Deadline deadline)
+    {
+        if (file.PendingStoreTruncate < 0)
+        {
+            return;
+        }
+
+        file.BeginResize(deadline);
+        try
+        {
+            long target = file.PendingStoreTruncate;
+            if (target >= 0)
+            {
+                try
+                {
+                    file.Store.SetLength(target);
+                }
+                catch (Exception e)
+                {
+                    throw new BackingStoreException("set the length of", file.Name, target, 0, e);
+                }
+
+                lock (file.Lock)
+                {
+                    file.PendingStoreTruncate = -1;
+                    file.StoreLength = target;
+                }
+            }
+        }
+        finally
+        {
+            file.EndResize();
+        }
+    }
+
+    private static bool BeginWriteback(FileObject file, bool waitForGate, Deadline deadline, WritebackOutcome outcome)
+    {
+        try
+        {
+            ApplyPendingTruncate(file, deadline);
+        }
+        catch (Exception e) when (e is BackingStoreException or TimeoutException)
+        {
+            outcome.Error = e;
+            outcome.Skipped = true;
+            return false;
+        }
+
+        if (waitForGate)
+        {
+            file.BeginWriteback(deadline);
+            return true;
+        }
+
+        outcome.Skipped = !file.TryBeginWriteback();
+        return !outcome.Skipped;
+    }
+
+    /// <summary>
+    /// Under the file lock, claims the next run of consecutive dirty pages at or after
+    /// <paramref name="cursor"/>; returns where the next search starts.
+    /// </summary>
+    private long GatherRun(FileObject file, long cursor, long toPage, List<ClaimedPage> run, WritebackOutcome outcome)
+    {
+        lock (file.Lock)
+        {
+            if (!file.Index.FindNextLocked(cursor, toPage, PageTag.Dirty, out long page, out _))
+            {
+                return toPage;
+            }
+
+            long size = file.Size;
+            while (run.Count < _maxClusterPages && page < toPage)
+            {
+                int frame = file.Index.Lookup(page);
+                if (frame < 0 || !file.Index.HasTagLocked(page, PageTag.Dirty))
+                {
+                    break;
+                }
+
+                ref FrameMetadata metadata = ref _pool.Metadata(frame);
+                if ((Volatile.Read(ref metadata.State) & PageState.Writeback) != 0)
+                {
+                    outcome.Busy.Add((page, frame));
+                    page++;
+                    break;
+                }
+
+                if (!TryClaim(file, frame, page, size, run))
+                {
+                    page++;
+                    break;
+                }
+
+                page++;
+                if (!IsWholePage(run[^1]))
+                {
+                    break; // a page written in pieces ends its run
+                }
+            }
+
+            return page;
+        }
+    }
+
+    /// <summary>Marks a dirty page clean and under writeback, remembering the sectors it took (Haiku: clean before writing).</summary>
+    private bool TryClaim(FileObject file, int frame, long page, long size, List<ClaimedPage> run)
+    {
+        ref FrameMetadata metadata = ref _pool.Metadata(frame);
+        _verify.That(metadata.FileId == file.Id && metadata.PageNumber == page, $"Frame {frame} in the index of '{file.Name}' holds its page {page}; otherwise another file's data would be written here.");
+        long pageStart = page << _pool.PageShift;
+        PageState.EnterMetaLock(ref metadata.State);
+        UInt128 dirty = metadata.DirtySectors;
+        UInt128 valid = metadata.ValidSectors;
+        if (dirty == UInt128.Zero)
+        {
+            PageState.ExitMetaLock(ref metadata.State);
+            file.Index.ClearTagLocked(page, PageTag.Dirty);
+            return false;
+        }
+
+        metadata.DirtySectors = UInt128.Zero;
+        PageState.ClearBits(ref metadata.State, PageState.Dirty);
+        PageState.SetBits(ref metadata.State, PageState.Writeback);
+        PageState.ExitMetaLock(ref metadata.State);
+
+        file.Index.ClearTagLocked(page, PageTag.Dirty);
+        file.Index.SetTagLocked(page, PageTag.Writeback);
+        file.AddDirtyPages(-1);
+        _counters.AddDirtyPages(-1);
+        _counters.AddWritebackPages(1);
+        _verify.That(pageStart < size, $"Dirty page {page} of '{file.Name}' lies within its size of {size} bytes; writing it would resurrect truncated data.");
+        run.Add(new ClaimedPage(frame, page, dirty, valid, (int)Math.Min(_pool.PageSize, size - pageStart)));
+        return true;
+    }
+
+    private bool IsWholePage(ClaimedPage page) => page.ValidSnapshot == SectorMask.Full(_pool.PageSize);
+
+    /// <summary>Writes a claimed run, one vectored write per contiguous stretch, then completes every page.</summary>
+    private void Issue(FileObject file, List<ClaimedPage> run, WritebackOutcome outcome)
+    {
+        var failed = new bool[run.Count];
+        var segments = new List<ReadOnlyMemory<byte>>(run.Count);
+        long stretchStart = -1;
+        long stretchEnd = -1;
+        int stretchFirstPage = 0;
+        for (int i = 0; i < run.Count; i++)
+        {
+            ClaimedPage page = run[i];
+            long pageStart = page.PageNumber << _pool.PageShift;
+            UInt128 pieces = IsWholePage(page) ? SectorMask.Full(_pool.PageSize) : page.DirtySnapshot;
+            int sectorCount = _pool.PageSize >> SectorMask.SectorShift;
+            int from = 0;
+            while (SectorMask.NextRun(pieces, from, sectorCount, out int first, out int count))
+            {
+                from = first + count;
+                int start = first << SectorMask.SectorShift;
+                int length = Math.Min(count << SectorMask.SectorShift, page.ClippedLength - start);
+                if (length <= 0)
+                {
+                    continue; // wholly past end of file: nothing to write
+                }
+
+                long offset = pageStart + start;
+                if (offset != stretchEnd)
+                {
+                    Flush(file, segments, stretchStart, stretchEnd, stretchFirstPage, i, failed, outcome);
+                    stretchStart = offset;
+                    stretchFirstPage = i;
+                }
+
+                segments.Add(_pool.Memory(page.Frame).Slice(start, length));
+                stretchEnd = offset + length;
+            }
+        }
+
+        Flush(file, segments, stretchStart, stretchEnd, stretchFirstPage, run.Count, failed, outcome);
+        Complete(file, run, failed, outcome);
+    }
+
+    /// <summary>Issues the pending stretch; on failure marks pages [firstPage, endPage) of the run failed.</summary>
+    private void Flush(FileObject file, List<ReadOnlyMemory<byte>> segments, long start, long end, int firstPage, int endPage, bool[] failed, WritebackOutcome outcome)
+    {
+        if (segments.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            _pager.Write(file, segments, start, end - start);
+        }
+        catch (Exception e) when (e is not PageCacheInvariantException)
+        {
+            outcome.Error ??= e;
+            outcome.FailedRanges.Add(new ByteRange(start, end - start));
+            for (int i = firstPage; i < Math.Min(endPage + 1, failed.Length); i++)
+            {
+                failed[i] = true;
+            }
+        }
+
+        segments.Clear();
+    }
+
+    /// <summary>Completion: written pages become unsynced, failed ones dirty again with the sectors they had.</summary>
+    private void Complete(FileObject file, List<ClaimedPage> run, bool[] failed, WritebackOutcome outcome)
+    {
+        lock (file.Lock)
+        {
+            for (int i = 0; i < run.Count; i++)
+            {
+                ClaimedPage page = run[i];
+                ref FrameMetadata metadata = ref _pool.Metadata(page.Frame);
+                PageState.EnterMetaLock(ref metadata.State);
+                int state = Volatile.Read(ref metadata.State);
+                bool doomed = (state & PageState.Doomed) != 0;
+                if (failed[i])
+                {
+                    if (!doomed)
+                    {
+                        metadata.DirtySectors |= page.DirtySnapshot;
+                        if ((state & PageState.Dirty) == 0)
+                        {
+                            PageState.SetBits(ref metadata.State, PageState.Dirty);
+                            file.AddDirtyPages(1);
+                            _counters.AddDirtyPages(1);
+                        }
+                    }
+                }
+                else
+                {
+                    if (!doomed && (state & PageState.Unsynced) == 0)
+                    {
+                        PageState.SetBits(ref metadata.State, PageState.Unsynced);
+                        _counters.AddUnsyncedPages(1);
+                    }
+
+                    metadata.SyncGeneration = file.SyncGeneration;
+                    outcome.PagesWritten++;
+                    _counters.PagesWritten.Increment();
+                    file.StoreLength = Math.Max(file.StoreLength, (page.PageNumber << _pool.PageShift) + page.ClippedLength);
+                }
+
+                PageState.ExitMetaLock(ref metadata.State);
+                if (!doomed && file.Index.Lookup(page.PageNumber) == page.Frame)
+                {
+                    file.Index.ClearTagLocked(page.PageNumber, PageTag.Writeback);
+                    file.Index.SetTagLocked(page.PageNumber, failed[i] ? PageTag.Dirty : PageTag.Unsynced);
+                }
+            }
+        }
+
+        foreach (ClaimedPage page in run)
+        {
+            _counters.AddWritebackPages(-1);
+            _holds.ReleaseWriteback(page.Frame);
+        }
+    }
+
+    private readonly record struct ClaimedPage(int Frame, long PageNumber, UInt128 DirtySnapshot, UInt128 ValidSnapshot, int ClippedLength);
+}

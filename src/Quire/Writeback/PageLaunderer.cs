@@ -1,0 +1,79 @@
+// PageLaunderer: cleans the dirty pages the reclaim scan wants to reuse, on the allocating
+// thread: writes back the runs around them and makes their files durable, so the next scan can
+// reclaim them. Written but not durable pages are never evicted (P5), hence the sync.
+//
+// Locking: none of its own; it runs with no lock held and uses ClusterWriter and FileSync.
+// It never waits for a file's size change: a file being resized is skipped this time.
+
+using Quire.Files;
+using Quire.Frames;
+using Quire.Internal;
+using Quire.Paging;
+
+namespace Quire.Writeback;
+
+internal sealed class PageLaunderer : IPageLaunderer
+{
+    private readonly FramePool _pool; // (I)
+    private readonly FileTable _files; // (I)
+    private readonly ClusterWriter _writer; // (I)
+    private readonly FileSync _sync; // (I)
+    private readonly TimeSpan _maxPageWait; // (I)
+
+    public PageLaunderer(FramePool pool, FileTable files, ClusterWriter writer, FileSync sync, TimeSpan maxPageWait)
+    {
+        _pool = pool;
+        _files = files;
+        _writer = writer;
+        _sync = sync;
+        _maxPageWait = maxPageWait;
+    }
+
+    public Exception? Launder(ReadOnlySpan<int> frames)
+    {
+        // Group the pages by file, as the range each file's pages span: one pass per file.
+        var ranges = new Dictionary<int, (long First, long Last)>();
+        foreach (int frame in frames)
+        {
+            ref FrameMetadata metadata = ref _pool.Metadata(frame);
+            int fileId = Volatile.Read(ref metadata.FileId);
+            long page = Volatile.Read(ref metadata.PageNumber);
+            if (fileId == FrameMetadata.FreeFileId || page < 0)
+            {
+                continue;
+            }
+
+            ranges[fileId] = ranges.TryGetValue(fileId, out var range)
+                ? (Math.Min(range.First, page), Math.Max(range.Last, page))
+                : (page, page);
+        }
+
+        Exception? error = null;
+        foreach ((int fileId, (long first, long last)) in ranges)
+        {
+            FileObject? file = _files.GetById(fileId);
+            if (file is null)
+            {
+                continue;
+            }
+
+            var outcome = _writer.WriteBack(file, first, last + 1, waitForGate: false, Deadline.After(_maxPageWait));
+            error ??= outcome.Error;
+            if (outcome.Skipped || !file.TryBeginWriteback())
+            {
+                continue;
+            }
+
+            try
+            {
+                error ??= _sync.Sync(file);
+            }
+            finally
+            {
+                file.EndWriteback();
+            }
+        }
+
+        return error;
+    }
+}

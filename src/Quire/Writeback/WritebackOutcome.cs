@@ -1,0 +1,20 @@
+namespace Quire.Writeback;
+
+/// <summary>What one writeback of a file's range did: pages written, pages it had to skip, and the failures.</summary>
+internal sealed class WritebackOutcome
+{
+    /// <summary>Pages whose write succeeded.</summary>
+    public int PagesWritten { get; set; }
+
+    /// <summary>Pages already under another writeback, skipped; a flush waits for them and looks again.</summary>
+    public List<(long PageNumber, int Frame)> Busy { get; } = [];
+
+    /// <summary>The byte ranges whose write failed.</summary>
+    public List<ByteRange> FailedRanges { get; } = [];
+
+    /// <summary>The first failure, or null.</summary>
+    public Exception? Error { get; set; }
+
+    /// <summary>Whether the file's size was changing, so a writeback that must not wait did nothing.</summary>
+    public bool Skipped { get; set; }
+}
