@@ -27,6 +27,8 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
     private readonly PageCache _cache; // (I)
     private readonly FileObject _file; // (I)
     private readonly ReadAheadState _readAhead = new(); // heuristics, see ReadAheadState
+    private readonly HandleAccounting _accounting = new(); // (A)
+    private int _errorCursor; // (F) the last error epoch this handle reported
     private int _disposed; // (A)
 
     internal CachedFile(PageCache cache, FileObject file, bool canWrite)
@@ -34,6 +36,10 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
         _cache = cache;
         _file = file;
         CanWrite = canWrite;
+        lock (file.Lock)
+        {
+            _errorCursor = file.NewErrorCursorLocked();
+        }
     }
 
     /// <summary>The file's full path, or the backing store's name.</summary>
@@ -57,6 +63,8 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
     public int PageSize => _cache.PageSize;
 
     internal FileObject FileObject => _file;
+
+    internal HandleAccounting Accounting => _accounting;
 
     internal PageCache Cache => _cache;
 
@@ -105,7 +113,7 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
         ThrowHelper.ValidateRange(fileOffset, buffer.Length, countName: nameof(buffer));
         ThrowIfDisposed();
         ThrowIfReadOnly();
-        _cache.Writes.Write(_file, fileOffset, buffer);
+        _cache.Writes.Write(_file, _accounting, fileOffset, buffer);
     }
 
     /// <summary>
@@ -123,7 +131,7 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
             return ValueTask.FromCanceled(cancellationToken);
         }
 
-        _cache.Writes.Write(_file, fileOffset, buffer.Span);
+        _cache.Writes.Write(_file, _accounting, fileOffset, buffer.Span);
         return ValueTask.CompletedTask;
     }
 
@@ -157,10 +165,77 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
     public void Flush()
     {
         ThrowIfDisposed();
-        if (CanWrite)
+        FlushPages(0, long.MaxValue);
+    }
+
+    /// <summary>
+    /// Flushes; the same contract as <see cref="Flush"/>. The store's interface is synchronous, so
+    /// the flush runs on the calling thread and the returned task is complete; cancellation is
+    /// observed before it starts.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the flush started.</exception>
+    public ValueTask FlushAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        if (cancellationToken.IsCancellationRequested)
         {
-            _cache.Flusher.Flush(_file, 0, long.MaxValue);
+            return ValueTask.FromCanceled(cancellationToken);
         }
+
+        try
+        {
+            FlushPages(0, long.MaxValue);
+            return ValueTask.CompletedTask;
+        }
+        catch (Exception e) when (e is IOException or TimeoutException)
+        {
+            return ValueTask.FromException(e);
+        }
+    }
+
+    /// <summary>
+    /// Starts writing back the dirty pages of a range without waiting for them or making them durable
+    /// (sync_file_range's WRITE; fadvise's writeback): the page writer writes them soon. Does nothing
+    /// when the cache runs without a page writer thread.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The range is negative or ends past <see cref="long.MaxValue"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The handle or the cache was disposed.</exception>
+    public void StartWriteback(long fileOffset, long byteCount)
+    {
+        ThrowHelper.ValidateRange(fileOffset, byteCount);
+        ThrowIfDisposed();
+        if (CanWrite && byteCount > 0)
+        {
+            (long first, long end) = PageSpan(fileOffset, byteCount);
+            _cache.PageWriter.Request(_file, first, end);
+        }
+    }
+
+    /// <summary>A snapshot of this file's cache state and of this handle's I/O accounting.</summary>
+    /// <exception cref="ObjectDisposedException">The handle or the cache was disposed.</exception>
+    public CachedFileStatistics GetStatistics()
+    {
+        ThrowIfDisposed();
+        int residentPages;
+        lock (_file.Lock)
+        {
+            residentPages = _file.Index.Count;
+        }
+
+        return new CachedFileStatistics
+        {
+            Length = _file.Size,
+            ResidentPages = residentPages,
+            DirtyPages = _file.DirtyPageCount,
+            WritebackPages = _file.WritebackPageCount,
+            UnsyncedPages = _file.UnsyncedPageCount,
+            OldestDirtyAge = _cache.OldestDirtyAge(_file),
+            WriteBandwidthBytesPerSecond = _file.WriteBandwidth,
+            BytesDirtied = _accounting.BytesDirtied,
+            BytesWrittenByFlush = _accounting.BytesWrittenByFlush,
+            ThrottlePauses = _accounting.ThrottlePauses,
+            ThrottleTime = _accounting.ThrottleTime,
+        };
     }
 
     /// <summary>
@@ -174,10 +249,10 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
     {
         ThrowHelper.ValidateRange(fileOffset, byteCount);
         ThrowIfDisposed();
-        if (CanWrite && byteCount > 0)
+        if (byteCount > 0)
         {
             (long first, long end) = PageSpan(fileOffset, byteCount);
-            _cache.Flusher.Flush(_file, first, end);
+            FlushPages(first, end);
         }
     }
 
@@ -290,6 +365,43 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
     {
         Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// The data-integrity flush, then the error report: this flush's own failure, or else an error
+    /// epoch this handle has not seen yet (from background writeback), each reported once (P3).
+    /// </summary>
+    private void FlushPages(long firstPage, long endPage)
+    {
+        _cache.ThrowIfWriterFailed();
+        WritebackFailedException? own = null;
+        if (CanWrite)
+        {
+            try
+            {
+                _accounting.AddBytesWrittenByFlush(_cache.Flusher.Flush(_file, firstPage, endPage));
+            }
+            catch (WritebackFailedException e)
+            {
+                own = e;
+            }
+        }
+
+        WritebackFailedException? epoch;
+        lock (_file.Lock)
+        {
+            epoch = _file.ConsumeEpochLocked(ref _errorCursor);
+        }
+
+        if (own is not null)
+        {
+            throw own;
+        }
+
+        if (epoch is not null)
+        {
+            throw epoch;
+        }
     }
 
     internal void ThrowIfDisposed()

@@ -5,6 +5,7 @@ using Quire.Internal;
 using Quire.Metrics;
 using Quire.Paging;
 using Quire.Queues;
+using Quire.Throttling;
 using Quire.Writeback;
 
 namespace Quire;
@@ -41,6 +42,8 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
     private readonly PageAllocator _allocator;
     private readonly CacheCounters _counters = new();
     private readonly Verify _verify = new();
+    private readonly CacheClock _clock;
+    private readonly Dictionary<FileObject, int> _flushAllCursors = []; // (_flushAllCursors) FlushAll's own error cursors (P3)
     private int _disposed; // (A)
     private int _prefetchesInFlight; // (A)
 
@@ -56,6 +59,7 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         _files = new FileTable();
         var waits = new PageWaitTable(_pool);
         var clock = new CacheClock(Options.TimeProvider);
+        _clock = clock;
         _allocator = new PageAllocator(_pool, _queues, _files, waits, _counters, _verify, Options);
         Holds = new PageHolds(_pool, waits, _allocator, Options.MaxPageWait);
         var pager = new Pager(_pool, _counters, _verify);
@@ -63,10 +67,19 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         Writes = new WritePath(_pool, _allocator, Holds, Reads, _counters, clock, Options);
         Truncation = new Truncation(_pool, _allocator, Holds, _counters);
         Eviction = new Eviction(_pool, _allocator, Holds);
-        var clusterWriter = new ClusterWriter(_pool, Holds, pager, _counters, _verify, Options);
-        var sync = new FileSync(_pool, _counters);
+        var clusterWriter = new ClusterWriter(_pool, Holds, pager, _counters, _verify, clock, Options);
+        var progress = new ProgressSignal();
+        var sync = new FileSync(_pool, _counters, clock, progress);
         Flusher = new FileFlusher(clusterWriter, sync, Holds);
         _allocator.SetLaunderer(new PageLaunderer(_pool, _files, clusterWriter, sync, Options.MaxPageWait));
+        PageWriter = new PageWriter(_files, clusterWriter, sync, _counters, _queues, clock, Options);
+        if (Options.StartPageWriter)
+        {
+            // Throttling needs someone to clean: without the page writer's thread, dirty data is
+            // bounded by the pool alone and reclaim launders it.
+            Writes.SetThrottle(new DirtyThrottle(_counters, clock, PageWriter.Wake, progress, _files, Options));
+            PageWriter.Start();
+        }
     }
 
     /// <summary>The options the cache was created with.</summary>
@@ -88,6 +101,8 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
     internal Eviction Eviction { get; }
 
     internal FileFlusher Flusher { get; }
+
+    internal PageWriter PageWriter { get; }
 
     internal bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
@@ -219,6 +234,11 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
             ReadFailures = _counters.ReadFailures.Value,
             WriteFailures = _counters.WriteFailures.Value,
             FlushFailures = _counters.FlushFailures.Value,
+            WriteRetries = _counters.WriteRetries.Value,
+            ThrottlePauses = _counters.ThrottlePauses.Value,
+            ThrottleTime = TimeSpan.FromTicks(_counters.ThrottleTicks.Value),
+            BackgroundThresholdPages = Options.BackgroundDirtyPages,
+            DirtyLimitPages = Options.DirtyLimitPages,
         };
     }
 
@@ -229,7 +249,34 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
     public void FlushAll()
     {
         ThrowIfDisposed();
-        ThrowIfAny(FlushEveryFile());
+        ThrowIfWriterFailed();
+        List<Exception> errors = FlushEveryFile();
+        foreach (FileObject file in _files.Snapshot())
+        {
+            if (errors.OfType<WritebackFailedException>().Any(e => e.FileName == file.Name))
+            {
+                continue; // its own failure already reports the file's epoch
+            }
+
+            WritebackFailedException? epoch;
+            lock (_flushAllCursors)
+            {
+                int cursor = _flushAllCursors.GetValueOrDefault(file);
+                lock (file.Lock)
+                {
+                    epoch = file.ConsumeEpochForCacheLocked(ref cursor);
+                }
+
+                _flushAllCursors[file] = cursor;
+            }
+
+            if (epoch is not null)
+            {
+                errors.Add(epoch);
+            }
+        }
+
+        ThrowIfAny(errors);
     }
 
     /// <summary>
@@ -247,6 +294,7 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         }
 
         WaitForPrefetches();
+        PageWriter.Dispose();
         List<Exception> errors = FlushEveryFile();
         foreach (FileObject file in _files.Snapshot())
         {
@@ -262,6 +310,7 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
             file.Store.Dispose();
         }
 
+        _pool.BeginDispose();
         (int held, _) = _allocator.CountHeldAndDirtyFrames();
         if (held == 0)
         {
@@ -282,11 +331,38 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
 
+    /// <summary>Reports a failure the page writer's thread caught (a bug or a latched check): nothing is thrown on a thread nobody waits on.</summary>
+    internal void ThrowIfWriterFailed()
+    {
+        if (PageWriter.Failure is { } failure)
+        {
+            throw new PageCacheInvariantException("The page writer stopped after an internal failure: " + failure.Message, failure);
+        }
+    }
+
     /// <summary>Starts a background prefetch of pages; failures drop the pages and are not reported (it is advice).</summary>
     internal void StartPrefetch(FileObject file, long firstPage, long endPage)
     {
         Interlocked.Increment(ref _prefetchesInFlight);
         _ = RunPrefetchAsync(file, firstPage, endPage);
+    }
+
+    /// <summary>How long the file's oldest dirty page has been dirty (a walk of its dirty pages).</summary>
+    internal TimeSpan OldestDirtyAge(FileObject file)
+    {
+        int now = _clock.NowTick;
+        int oldest = 0;
+        lock (file.Lock)
+        {
+            long page = 0;
+            while (file.Index.FindNextLocked(page, long.MaxValue, PageTag.Dirty, out page, out int frame))
+            {
+                oldest = Math.Max(oldest, now - _pool.Metadata(frame).DirtiedAtTick);
+                page++;
+            }
+        }
+
+        return TimeSpan.FromMilliseconds((double)oldest * CacheClock.TickMilliseconds);
     }
 
     /// <summary>Called when a handle is disposed: the last one flushes the file and releases it.</summary>
@@ -314,7 +390,14 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
             }
         }
 
-        bool evicted = !IsDisposed && error is null && Eviction.EvictAll(file, Holds.NewPageDeadline());
+        bool unreported;
+        lock (file.Lock)
+        {
+            unreported = file.HasUnreportedErrorLocked;
+        }
+
+        // A file with an error no handle has seen stays open, so the next opener is told (E4).
+        bool evicted = !IsDisposed && error is null && !unreported && Eviction.EvictAll(file, Holds.NewPageDeadline());
         bool close = false;
         lock (_files.Lock)
         {
@@ -322,6 +405,14 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
             {
                 _files.RemoveLocked(file);
                 close = true;
+            }
+        }
+
+        if (close)
+        {
+            lock (_flushAllCursors)
+            {
+                _flushAllCursors.Remove(file);
             }
         }
 

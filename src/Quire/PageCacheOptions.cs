@@ -27,6 +27,14 @@ public sealed class PageCacheOptions
     private readonly TimeSpan _maxFrameWait = TimeSpan.FromSeconds(30);
     private readonly TimeSpan _maxPageWait = TimeSpan.FromSeconds(60);
     private readonly TimeProvider _timeProvider = TimeProvider.System;
+    private readonly double _backgroundDirtyRatio = 0.10;
+    private readonly double _dirtyRatio = 0.20;
+    private readonly long _backgroundDirtyBytes;
+    private readonly long _dirtyBytes;
+    private readonly TimeSpan _writebackInterval = TimeSpan.FromSeconds(5);
+    private readonly TimeSpan _dirtyExpire = TimeSpan.FromSeconds(30);
+    private readonly int _maxWritesInFlight = 4;
+    private readonly TimeSpan _maxWritebackStall = TimeSpan.FromSeconds(60);
 
     /// <summary>
     /// The bytes of page frames the cache allocates, rounded down to whole pages. Default 64 MiB:
@@ -156,6 +164,138 @@ public sealed class PageCacheOptions
         }
     }
 
+    /// <summary>
+    /// The share of the pool that may hold dirty or not yet durable data before the page writer
+    /// starts writing it back in the background. Default 0.10, Linux's dirty_background_ratio.
+    /// Ignored when <see cref="BackgroundDirtyBytes"/> is set.
+    /// </summary>
+    public double BackgroundDirtyRatio
+    {
+        get => _backgroundDirtyRatio;
+        init
+        {
+            ValidateRatio(value, nameof(BackgroundDirtyRatio));
+            _backgroundDirtyRatio = value;
+        }
+    }
+
+    /// <summary>
+    /// The share of the pool that may hold dirty or not yet durable data before writers are
+    /// throttled to the speed of the device. Default 0.20, Linux's dirty_ratio. Writers are slowed
+    /// smoothly from halfway between the two thresholds; dirty data exceeds this limit by at most
+    /// one write batch (64 pages) per concurrently writing thread. Ignored when <see cref="DirtyBytes"/> is set.
+    /// </summary>
+    public double DirtyRatio
+    {
+        get => _dirtyRatio;
+        init
+        {
+            ValidateRatio(value, nameof(DirtyRatio));
+            _dirtyRatio = value;
+        }
+    }
+
+    /// <summary>The background threshold in bytes (Linux's dirty_background_bytes); 0, the default, uses <see cref="BackgroundDirtyRatio"/>.</summary>
+    public long BackgroundDirtyBytes
+    {
+        get => _backgroundDirtyBytes;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value, nameof(BackgroundDirtyBytes));
+            _backgroundDirtyBytes = value;
+        }
+    }
+
+    /// <summary>The dirty limit in bytes (Linux's dirty_bytes); 0, the default, uses <see cref="DirtyRatio"/>.</summary>
+    public long DirtyBytes
+    {
+        get => _dirtyBytes;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value, nameof(DirtyBytes));
+            _dirtyBytes = value;
+        }
+    }
+
+    /// <summary>
+    /// How often the page writer wakes to write back data that has been dirty for longer than
+    /// <see cref="DirtyExpire"/>. Default 5 s, Linux's dirty_writeback_centisecs.
+    /// </summary>
+    public TimeSpan WritebackInterval
+    {
+        get => _writebackInterval;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(value, TimeSpan.Zero, nameof(WritebackInterval));
+            _writebackInterval = value;
+        }
+    }
+
+    /// <summary>
+    /// How long data may stay dirty before the page writer must write it back. Default 30 s,
+    /// Linux's dirty_expire_centisecs: long enough that rewrites of hot pages coalesce.
+    /// </summary>
+    public TimeSpan DirtyExpire
+    {
+        get => _dirtyExpire;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero, nameof(DirtyExpire));
+            _dirtyExpire = value;
+        }
+    }
+
+    /// <summary>
+    /// Laptop mode (Linux's laptop_mode): hold writeback back until the dirty limit is near or until
+    /// the store has just been read (the device is awake anyway), then write everything out, so an
+    /// idle disk can stay spun down. Default false. Flushes are never held back.
+    /// </summary>
+    public bool LaptopMode { get; init; }
+
+    /// <summary>
+    /// The most writes the page writer keeps in flight at once when the backlog is large. Default 4:
+    /// enough to keep an SSD's queue busy without starving readers. With little dirty data it writes
+    /// one at a time, at idle I/O priority where the OS allows.
+    /// </summary>
+    public int MaxWritesInFlight
+    {
+        get => _maxWritesInFlight;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1, nameof(MaxWritesInFlight));
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 64, nameof(MaxWritesInFlight));
+            _maxWritesInFlight = value;
+        }
+    }
+
+    /// <summary>
+    /// How long a throttled writer waits while the device makes no progress at all before it fails
+    /// with a <see cref="WritebackStalledException"/> carrying the recorded write error. Default 60 s:
+    /// a device that writes nothing for a minute is failing, and the writer is better told than hung.
+    /// </summary>
+    public TimeSpan MaxWritebackStall
+    {
+        get => _maxWritebackStall;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(value, TimeSpan.Zero, nameof(MaxWritebackStall));
+            _maxWritebackStall = value;
+        }
+    }
+
+    /// <summary>
+    /// Whether the cache runs its page writer on a background thread. Default true. When false,
+    /// dirty data is written only by flushes, by reclaim, and by calls to the page writer's step
+    /// function, which is how tests drive writeback deterministically with a manual clock.
+    /// </summary>
+    public bool StartPageWriter { get; init; } = true;
+
+    /// <summary>The background threshold in pages, with the default resolved.</summary>
+    internal int BackgroundDirtyPages => ResolvePages(BackgroundDirtyBytes, BackgroundDirtyRatio);
+
+    /// <summary>The dirty limit in pages, with the default resolved.</summary>
+    internal int DirtyLimitPages => ResolvePages(DirtyBytes, DirtyRatio);
+
     /// <summary>The number of frames the pool will have.</summary>
     public int FrameCount => (int)Math.Min(MemoryLimitBytes / PageSize, Array.MaxLength / 64);
 
@@ -181,6 +321,14 @@ public sealed class PageCacheOptions
                 $"'{nameof(MinFreeFrames)}' of {ResolvedMinFreeFrames} frames is more than half the pool of {FrameCount} frames.");
         }
 
+        if (BackgroundDirtyPages >= DirtyLimitPages)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(BackgroundDirtyRatio),
+                BackgroundDirtyRatio,
+                $"The background threshold of {BackgroundDirtyPages} pages must be below the dirty limit of {DirtyLimitPages} pages.");
+        }
+
         if (MaxClusterBytes < PageSize)
         {
             throw new ArgumentOutOfRangeException(
@@ -188,5 +336,19 @@ public sealed class PageCacheOptions
                 MaxClusterBytes,
                 $"'{nameof(MaxClusterBytes)}' of {MaxClusterBytes} bytes is smaller than a page of {PageSize} bytes.");
         }
+    }
+
+    private static void ValidateRatio(double value, string name)
+    {
+        if (!(value > 0 && value <= 1))
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"'{name}' must be in (0, 1], but it is {value}.");
+        }
+    }
+
+    private int ResolvePages(long bytes, double ratio)
+    {
+        long pages = bytes > 0 ? bytes / PageSize : (long)(FrameCount * ratio);
+        return (int)Math.Clamp(pages, 1, FrameCount);
     }
 }

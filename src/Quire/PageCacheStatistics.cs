@@ -87,4 +87,22 @@ public sealed record PageCacheStatistics
 
     /// <summary>Durable flushes of the store that failed (their pages were made dirty again).</summary>
     public required long FlushFailures { get; init; }
+
+    /// <summary>Page writer writebacks that failed and will be retried after a back-off.</summary>
+    public required long WriteRetries { get; init; }
+
+    /// <summary>Times a writer was paused by dirty throttling.</summary>
+    public required long ThrottlePauses { get; init; }
+
+    /// <summary>The total time writers spent paused by dirty throttling.</summary>
+    public required TimeSpan ThrottleTime { get; init; }
+
+    /// <summary>The background threshold in pages: above it the page writer writes in the background.</summary>
+    public required int BackgroundThresholdPages { get; init; }
+
+    /// <summary>The dirty limit in pages: writers are slowed as not-durable data approaches it.</summary>
+    public required int DirtyLimitPages { get; init; }
+
+    /// <summary>Pages counted against the dirty limit: dirty, under writeback or unsynced.</summary>
+    public int NotDurablePages => DirtyPages + WritebackPages + UnsyncedPages;
 }

@@ -42,6 +42,6 @@ public ref struct WritablePageLease
     {
         CachedFile? owner = _owner;
         _owner = null;
-        owner?.Cache.Writes.ReleaseLease(owner.FileObject, _frame, FileOffset, Length);
+        owner?.Cache.Writes.ReleaseLease(owner.FileObject, owner.Accounting, _frame, FileOffset, Length);
     }
 }

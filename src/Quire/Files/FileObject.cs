@@ -24,6 +24,14 @@ internal sealed class FileObject
     private bool _resizing; // (_gate)
     private int _dirtyPageCount; // (A)
     private long _pendingStoreTruncate = -1; // (F) writes; lock-free reads
+    private int _writebackPageCount; // (A)
+    private int _unsyncedPageCount; // (A)
+    private int _errorEpoch; // (F) error epochs so far (P3); 0 while the file never failed
+    private bool _epochReported; // (F) whether any cursor has reported the current epoch
+    private int _failedPageCount; // (F) pages with PageState.WriteFailed; the epoch lasts while > 0
+    private Exception? _lastError; // (F)
+    private readonly List<ByteRange> _epochRanges = []; // (F) ranges that failed in the current epoch, bounded
+    private int _consecutiveFailures; // (F) for the page writer's back-off
 
     public FileObject(int id, object key, IBackingStore store, bool isWritable, long size)
     {
@@ -89,6 +97,117 @@ internal sealed class FileObject
 
     /// <summary>The number of resident pages with dirty sectors.</summary>
     public int DirtyPageCount => Volatile.Read(ref _dirtyPageCount);
+
+    /// <summary>The number of pages whose write is in flight.</summary>
+    public int WritebackPageCount => Volatile.Read(ref _writebackPageCount);
+
+    /// <summary>The number of pages written but not yet durable.</summary>
+    public int UnsyncedPageCount => Volatile.Read(ref _unsyncedPageCount);
+
+    /// <summary>Pages that count against the dirty limit: dirty, under writeback or unsynced.</summary>
+    public int NotDurablePageCount => DirtyPageCount + WritebackPageCount + UnsyncedPageCount;
+
+    /// <summary>(F) The page writer's cyclic position in the file (Linux's writeback_index).</summary>
+    public long WritebackCursor { get; set; }
+
+    /// <summary>(F) The page writer leaves the file alone until this clock tick after a failed write (back-off).</summary>
+    public int RetryAfterTick { get; set; }
+
+    /// <summary>(F) The file's measured write bandwidth in bytes per second (an exponentially weighted average).</summary>
+    public double WriteBandwidth { get; set; } = InitialWriteBandwidth;
+
+    /// <summary>100 MB/s: the first estimate of a device's write bandwidth, as Linux starts.</summary>
+    public const double InitialWriteBandwidth = 100e6;
+
+    /// <summary>(F) The current error epoch: a cursor that differs has an error to report.</summary>
+    public int ErrorEpoch => _errorEpoch;
+
+    /// <summary>(F) The last failure recorded, or null.</summary>
+    public Exception? LastError => _lastError;
+
+    /// <summary>(F) Whether an error epoch is in progress: some page's write failed and it was not written since.</summary>
+    public bool IsFailing => _failedPageCount > 0;
+
+    public void AddWritebackPages(int delta) => Check(Interlocked.Add(ref _writebackPageCount, delta));
+
+    public void AddUnsyncedPages(int delta) => Check(Interlocked.Add(ref _unsyncedPageCount, delta));
+
+    /// <summary>
+    /// Records that <paramref name="newlyFailedPages"/> pages' write or durable flush failed. The first
+    /// failure after the file was healthy starts a new error epoch (RELIABILITY P3).
+    /// </summary>
+    public void RecordFailureLocked(Exception error, ByteRange range, int newlyFailedPages, int nowTick)
+    {
+        Debug.Assert(Lock.IsHeldByCurrentThread, "The file lock is held.");
+        if (_failedPageCount == 0)
+        {
+            _errorEpoch++;
+            _epochReported = false;
+            _epochRanges.Clear();
+        }
+
+        _failedPageCount += newlyFailedPages;
+        _lastError = error;
+        if (_epochRanges.Count < MaxRangesPerEpoch)
+        {
+            _epochRanges.Add(range);
+        }
+
+        // Back off exponentially, 100 ms doubling up to 30 s, so a failing device is not hammered
+        // and other files keep being written.
+        _consecutiveFailures = Math.Min(_consecutiveFailures + 1, 16);
+        int backoffMilliseconds = (int)Math.Min(30_000, 100L << (_consecutiveFailures - 1));
+        RetryAfterTick = nowTick + (backoffMilliseconds / CacheClock.TickMilliseconds);
+    }
+
+    /// <summary>Records that <paramref name="recoveredPages"/> pages that had failed were written.</summary>
+    public void RecordRecoveryLocked(int recoveredPages)
+    {
+        Debug.Assert(Lock.IsHeldByCurrentThread, "The file lock is held.");
+        _failedPageCount -= recoveredPages;
+        Debug.Assert(_failedPageCount >= 0, $"'{Name}' counts a non-negative number of failed pages.");
+    }
+
+    /// <summary>Records a successful writeback: the back-off ends.</summary>
+    public void RecordSuccessLocked() => _consecutiveFailures = 0;
+
+    /// <summary>A new cursor's starting point: an epoch nobody has reported is reported to the next flusher (Linux 4.17's errseq rule).</summary>
+    public int NewErrorCursorLocked() => _epochReported || _errorEpoch == 0 ? _errorEpoch : _errorEpoch - 1;
+
+    /// <summary>If <paramref name="cursor"/> has not seen the current epoch, advances it and returns the error to report.</summary>
+    public WritebackFailedException? ConsumeEpochLocked(ref int cursor)
+    {
+        Debug.Assert(Lock.IsHeldByCurrentThread, "The file lock is held.");
+        if (cursor == _errorEpoch)
+        {
+            return null;
+        }
+
+        cursor = _errorEpoch;
+        _epochReported = true;
+        var ranges = new List<ByteRange>(_epochRanges);
+        ranges.Sort((a, b) => a.FileOffset.CompareTo(b.FileOffset));
+        return new WritebackFailedException(Name, ranges, _lastError);
+    }
+
+    /// <summary>
+    /// The cache-wide flush's variant of <see cref="ConsumeEpochLocked"/>: it reports through its own
+    /// cursor and does not count as a report to the handles, so each of them still sees the epoch.
+    /// </summary>
+    public WritebackFailedException? ConsumeEpochForCacheLocked(ref int cursor)
+    {
+        bool reported = _epochReported;
+        WritebackFailedException? error = ConsumeEpochLocked(ref cursor);
+        _epochReported = reported;
+        return error;
+    }
+
+    /// <summary>Whether an error epoch exists that no cursor has reported: the file object must then outlive its handles (E4).</summary>
+    public bool HasUnreportedErrorLocked => _errorEpoch != 0 && !_epochReported;
+
+    private const int MaxRangesPerEpoch = 64; // bounds the memory an epoch of many failures keeps
+
+    private void Check(int after) => Debug.Assert(after >= 0, $"'{Name}' counts non-negative pages.");
 
     public void SetSizeLocked(long size)
     {

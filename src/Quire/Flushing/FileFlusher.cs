@@ -33,10 +33,12 @@ internal sealed class FileFlusher
 
     /// <summary>
     /// Writes every dirty page of [<paramref name="fromPage"/>, <paramref name="toPage"/>) and makes
-    /// the file durable. Throws <see cref="WritebackFailedException"/> naming what is not durable.
+    /// the file durable. Returns the bytes it wrote. Throws <see cref="WritebackFailedException"/>
+    /// naming what is not durable.
     /// </summary>
-    public void Flush(FileObject file, long fromPage, long toPage)
+    public long Flush(FileObject file, long fromPage, long toPage)
     {
+        long bytesWritten = 0;
         var failed = new List<ByteRange>();
         Exception? firstError = null;
         for (int pass = 0; pass < MaxPasses; pass++)
@@ -44,6 +46,7 @@ internal sealed class FileFlusher
             Deadline deadline = _holds.NewPageDeadline();
             WritebackOutcome outcome = _writer.WriteBack(file, fromPage, toPage, waitForGate: true, deadline);
             firstError ??= outcome.Error;
+            bytesWritten += outcome.BytesWritten;
             failed.AddRange(outcome.FailedRanges);
             if (outcome.Busy.Count == 0)
             {
@@ -72,5 +75,7 @@ internal sealed class FileFlusher
             failed.Sort((a, b) => a.FileOffset.CompareTo(b.FileOffset));
             throw new WritebackFailedException(file.Name, failed, firstError);
         }
+
+        return bytesWritten;
     }
 }

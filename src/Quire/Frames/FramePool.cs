@@ -111,18 +111,32 @@ internal sealed unsafe class FramePool : IDisposable
     }
 
     /// <summary>
-    /// Frees the frame memory. The caller has made sure no frame is held; a pool whose frames are
-    /// still held when the cache is disposed is left allocated rather than freed under a reader.
+    /// Marks the pool disposed, before the caller scans for held frames: every path that touches
+    /// frame memory takes a hold and then checks <see cref="IsDisposed"/>, so either it sees the
+    /// mark and lets go, or the scan sees its hold (both sides use full fences).
+    /// </summary>
+    public void BeginDispose() => Interlocked.Exchange(ref _disposed, 1);
+
+    /// <summary>
+    /// Frees the frame memory. The caller called <see cref="BeginDispose"/> and then made sure no
+    /// frame is held; a pool whose frames are still held is left allocated rather than freed
+    /// under a reader.
     /// </summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
-        {
-            FreeSlabs();
-        }
+        Interlocked.Exchange(ref _disposed, 1);
+        FreeSlabs();
     }
 
     private void FreeSlabs()
+    {
+        lock (_slabs)
+        {
+            FreeSlabsLocked();
+        }
+    }
+
+    private void FreeSlabsLocked()
     {
         for (int slab = 0; slab < _slabs.Length; slab++)
         {

@@ -56,6 +56,9 @@ internal static class PageState
     /// <summary>The bit spin lock guarding the sector bitmaps and the Dirty and Unsynced bits.</summary>
     public const int MetaLock = 1 << 23;
 
+    /// <summary>The page's last write or durable flush failed and it has not been written since (an error epoch lasts while any page has it).</summary>
+    public const int WriteFailed = 1 << 26;
+
     /// <summary>Bits 24-25: which queue the frame is on.</summary>
     public const int QueueMask = 3 << QueueShift;
 

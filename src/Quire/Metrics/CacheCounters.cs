@@ -46,6 +46,12 @@ internal sealed class CacheCounters
 
     public StripedCounter FlushFailures { get; } = new();
 
+    public StripedCounter ThrottlePauses { get; } = new();
+
+    public StripedCounter ThrottleTicks { get; } = new();
+
+    public StripedCounter WriteRetries { get; } = new();
+
     public int DirtyPages => Volatile.Read(ref _dirtyPages);
 
     public int WritebackPages => Volatile.Read(ref _writebackPages);

@@ -61,6 +61,41 @@ internal static partial class LinuxFileIO
         }
     }
 
+    private const int IoprioWhoProcess = 1; // with who = 0: the calling thread
+    private const int IoprioClassShift = 13;
+    private const int IoprioClassBestEffort = 2;
+    private const int IoprioClassIdle = 3;
+
+    /// <summary>
+    /// Sets the calling thread's I/O priority (ioprio_set): idle, served only when the device has
+    /// nothing else to do, or best effort at level 4, the default. Best effort: returns false where
+    /// the OS or the I/O scheduler does not allow it.
+    /// </summary>
+    public static bool TrySetThreadIOPriority(bool idle)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return false;
+        }
+
+        long number = RuntimeInformation.ProcessArchitecture switch
+        {
+            Architecture.X64 => 251,
+            Architecture.Arm64 => 30,
+            _ => -1,
+        };
+        if (number < 0)
+        {
+            return false;
+        }
+
+        int priority = idle ? IoprioClassIdle << IoprioClassShift : (IoprioClassBestEffort << IoprioClassShift) | 4;
+        return Syscall(number, IoprioWhoProcess, 0, priority) == 0;
+    }
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static partial long Syscall(long number, long which, long who, long priority);
+
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int OpenFile(string path, int flags, int mode);
 

@@ -238,6 +238,14 @@ internal sealed class PageAllocator
             int frame = _queues.PopHeadLocked(PageQueue.Free);
             Debug.Assert(frame >= 0, "A non-empty free queue has a head.");
             AssertFreeFrame(frame);
+            if (_pool.IsDisposed)
+            {
+                // The frame is held now (Exclusive, on no queue): the disposal scan either saw it
+                // or this check sees the disposal.
+                _queues.InsertLocked(frame, PageQueue.Free);
+                throw new ObjectDisposedException(nameof(PageCache));
+            }
+
             return frame;
         }
     }

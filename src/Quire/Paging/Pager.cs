@@ -32,6 +32,7 @@ internal sealed class Pager
     /// </summary>
     public void Read(FileObject file, ReadOnlySpan<int> frames, long firstPage, long readableEnd)
     {
+        ObjectDisposedException.ThrowIf(_pool.IsDisposed, typeof(PageCache));
         long fileOffset = firstPage << _pool.PageShift;
         int pagesToRead = PagesWithData(frames.Length, fileOffset, readableEnd);
         int bytesRead = 0;
@@ -63,6 +64,7 @@ internal sealed class Pager
     /// <summary>Reads asynchronously; the same contract as <see cref="Read"/>.</summary>
     public async ValueTask ReadAsync(FileObject file, int[] frames, int frameCount, long firstPage, long readableEnd, CancellationToken cancellationToken)
     {
+        ObjectDisposedException.ThrowIf(_pool.IsDisposed, typeof(PageCache));
         long fileOffset = firstPage << _pool.PageShift;
         int pagesToRead = PagesWithData(frameCount, fileOffset, readableEnd);
         int bytesRead = 0;
@@ -98,6 +100,7 @@ internal sealed class Pager
     public void Write(FileObject file, IReadOnlyList<ReadOnlyMemory<byte>> segments, long fileOffset, long byteCount)
     {
         _verify.ThrowIfLatched();
+        ObjectDisposedException.ThrowIf(_pool.IsDisposed, typeof(PageCache));
         _verify.That(fileOffset + byteCount <= file.Size, $"A write of '{file.Name}' at [{fileOffset}, {fileOffset + byteCount}) stays within its size of {file.Size} bytes, or it would resurrect truncated data.");
         try
         {

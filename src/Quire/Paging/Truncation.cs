@@ -210,7 +210,7 @@ internal sealed class Truncation
         }
 
         metadata.DirtySectors = UInt128.Zero;
-        int before = PageState.ClearBits(ref metadata.State, PageState.Dirty | PageState.Unsynced);
+        int before = PageState.ClearBits(ref metadata.State, PageState.Dirty | PageState.Unsynced | PageState.WriteFailed);
         PageState.ExitMetaLock(ref metadata.State);
         if ((before & PageState.Dirty) != 0)
         {
@@ -220,7 +220,14 @@ internal sealed class Truncation
 
         if ((before & PageState.Unsynced) != 0)
         {
+            file.AddUnsyncedPages(-1);
             _counters.AddUnsyncedPages(-1);
+        }
+
+        if ((before & PageState.WriteFailed) != 0)
+        {
+            // The failed data is discarded by intent; the epoch it belongs to is still reported (T4).
+            file.RecordRecoveryLocked(1);
         }
     }
 }

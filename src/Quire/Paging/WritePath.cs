@@ -31,6 +31,7 @@ internal sealed class WritePath
     private readonly CacheCounters _counters; // (I)
     private readonly CacheClock _clock; // (I)
     private readonly int _batchPages; // (I)
+    private IDirtyThrottle? _throttle; // (I after start)
 
     public WritePath(FramePool pool, PageAllocator allocator, PageHolds holds, ReadPath reads, CacheCounters counters, CacheClock clock, PageCacheOptions options)
     {
@@ -46,8 +47,13 @@ internal sealed class WritePath
         _batchPages = Math.Clamp((options.FrameCount - options.ResolvedMinFreeFrames) / 16, 1, MaxBatchPages);
     }
 
-    /// <summary>Writes <paramref name="data"/> at <paramref name="fileOffset"/>, extending the file if it ends past end of file.</summary>
-    public void Write(FileObject file, long fileOffset, ReadOnlySpan<byte> data)
+    public void SetThrottle(IDirtyThrottle throttle) => _throttle = throttle;
+
+    /// <summary>
+    /// Writes <paramref name="data"/> at <paramref name="fileOffset"/>, extending the file if it ends
+    /// past end of file. Between batches, with no hold, the writer may be throttled.
+    /// </summary>
+    public void Write(FileObject file, HandleAccounting handle, long fileOffset, ReadOnlySpan<byte> data)
     {
         int done = 0;
         while (done < data.Length)
@@ -55,8 +61,13 @@ internal sealed class WritePath
             long offset = fileOffset + done;
             long batchEnd = Math.Min(fileOffset + data.Length, ((offset >> _pool.PageShift) + _batchPages) << _pool.PageShift);
             int length = (int)(batchEnd - offset);
-            WriteBatch(file, offset, data.Slice(done, length));
+            int dirtied = WriteBatch(file, offset, data.Slice(done, length));
+            handle.AddBytesDirtied(length);
             done += length;
+            if (dirtied > 0)
+            {
+                _throttle?.OnPagesDirtied(file, handle, dirtied);
+            }
         }
     }
 
@@ -79,15 +90,21 @@ internal sealed class WritePath
         }
     }
 
-    /// <summary>Ends a write lease: marks the range dirty and releases the page.</summary>
-    public void ReleaseLease(FileObject file, int frame, long fileOffset, int byteCount)
+    /// <summary>Ends a write lease: marks the range dirty and releases the page; then the writer may be throttled.</summary>
+    public void ReleaseLease(FileObject file, HandleAccounting handle, int frame, long fileOffset, int byteCount)
     {
         Span<int> frames = [frame];
-        MarkWritten(file, frames, fileOffset, byteCount);
+        int dirtied = MarkWritten(file, frames, fileOffset, byteCount);
         _holds.Release(frame, exclusive: true);
+        handle.AddBytesDirtied(byteCount);
+        if (dirtied > 0)
+        {
+            _throttle?.OnPagesDirtied(file, handle, dirtied);
+        }
     }
 
-    private void WriteBatch(FileObject file, long fileOffset, ReadOnlySpan<byte> data)
+    /// <summary>Writes one batch; returns the number of pages that went from clean to dirty.</summary>
+    private int WriteBatch(FileObject file, long fileOffset, ReadOnlySpan<byte> data)
     {
         int pageCount = (int)(((fileOffset + data.Length - 1) >> _pool.PageShift) - (fileOffset >> _pool.PageShift) + 1);
         Span<int> frames = stackalloc int[pageCount];
@@ -112,11 +129,13 @@ internal sealed class WritePath
             copied += chunk;
         }
 
-        MarkWritten(file, frames, fileOffset, data.Length);
+        int dirtied = MarkWritten(file, frames, fileOffset, data.Length);
         for (int i = 0; i < frames.Length; i++)
         {
             _holds.Release(frames[i], exclusive: true);
         }
+
+        return dirtied;
     }
 
     /// <summary>
@@ -257,8 +276,8 @@ internal sealed class WritePath
         }
     }
 
-    /// <summary>Marks the written sectors valid and dirty and tags pages that became dirty.</summary>
-    private void MarkWritten(FileObject file, ReadOnlySpan<int> frames, long fileOffset, int byteCount)
+    /// <summary>Marks the written sectors valid and dirty and tags pages that became dirty; returns how many did.</summary>
+    private int MarkWritten(FileObject file, ReadOnlySpan<int> frames, long fileOffset, int byteCount)
     {
         ulong becameDirty = 0;
         int now = _clock.NowTick;
@@ -302,6 +321,8 @@ internal sealed class WritePath
                 }
             }
         }
+
+        return System.Numerics.BitOperations.PopCount(becameDirty);
     }
 
     /// <summary>Releases pages taken by <see cref="AcquireBatch"/>; pages it inserted that never became valid are removed again.</summary>

@@ -30,10 +30,12 @@ internal sealed class ClusterWriter
     private readonly CacheCounters _counters; // (I)
     private readonly Verify _verify; // (I)
     private readonly int _maxClusterPages; // (I)
+    private readonly CacheClock _clock; // (I)
 
-    public ClusterWriter(FramePool pool, PageHolds holds, Pager pager, CacheCounters counters, Verify verify, PageCacheOptions options)
+    public ClusterWriter(FramePool pool, PageHolds holds, Pager pager, CacheCounters counters, Verify verify, CacheClock clock, PageCacheOptions options)
     {
         _pool = pool;
+        _clock = clock;
         _holds = holds;
         _pager = pager;
         _counters = counters;
@@ -46,7 +48,7 @@ internal sealed class ClusterWriter
     /// With <paramref name="waitForGate"/> it waits for a size change in progress (data integrity);
     /// without, it skips the file (memory cleaning). Never throws for store failures: they are in the outcome.
     /// </summary>
-    public WritebackOutcome WriteBack(FileObject file, long fromPage, long toPage, bool waitForGate, Deadline deadline)
+    public WritebackOutcome WriteBack(FileObject file, long fromPage, long toPage, bool waitForGate, Deadline deadline, WritebackLimits limits = default)
     {
         var outcome = new WritebackOutcome();
         if (!BeginWriteback(file, waitForGate, deadline, outcome))
@@ -58,17 +60,20 @@ internal sealed class ClusterWriter
         {
             long cursor = fromPage;
             var run = new List<ClaimedPage>(_maxClusterPages);
-            while (cursor < toPage)
+            while (cursor < toPage && (limits.MaxPages <= 0 || outcome.PagesClaimed < limits.MaxPages))
             {
                 run.Clear();
-                cursor = GatherRun(file, cursor, toPage, run, outcome);
+                cursor = GatherRun(file, cursor, toPage, limits, run, outcome);
                 if (run.Count == 0)
                 {
                     break;
                 }
 
+                outcome.PagesClaimed += run.Count;
                 Issue(file, run, outcome);
             }
+
+            outcome.NextPage = cursor;
         }
         finally
         {
@@ -144,13 +149,26 @@ internal sealed class ClusterWriter
     /// Under the file lock, claims the next run of consecutive dirty pages at or after
     /// <paramref name="cursor"/>; returns where the next search starts.
     /// </summary>
-    private long GatherRun(FileObject file, long cursor, long toPage, List<ClaimedPage> run, WritebackOutcome outcome)
+    private long GatherRun(FileObject file, long cursor, long toPage, WritebackLimits limits, List<ClaimedPage> run, WritebackOutcome outcome)
     {
         lock (file.Lock)
         {
-            if (!file.Index.FindNextLocked(cursor, toPage, PageTag.Dirty, out long page, out _))
+            long page;
+            while (true)
             {
-                return toPage;
+                if (!file.Index.FindNextLocked(cursor, toPage, PageTag.Dirty, out page, out int first))
+                {
+                    return toPage;
+                }
+
+                // Expiry (Linux's kupdate): a run starts only at a page dirty for long enough;
+                // younger neighbours join it, since they cost little once the device is writing.
+                if (limits.ExpiredAtTick is not { } expiredAt || _pool.Metadata(first).DirtiedAtTick - expiredAt <= 0)
+                {
+                    break;
+                }
+
+                cursor = page + 1;
             }
 
             long size = file.Size;
@@ -211,6 +229,7 @@ internal sealed class ClusterWriter
         file.Index.ClearTagLocked(page, PageTag.Dirty);
         file.Index.SetTagLocked(page, PageTag.Writeback);
         file.AddDirtyPages(-1);
+        file.AddWritebackPages(1);
         _counters.AddDirtyPages(-1);
         _counters.AddWritebackPages(1);
         _verify.That(pageStart < size, $"Dirty page {page} of '{file.Name}' lies within its size of {size} bytes; writing it would resurrect truncated data.");
@@ -223,6 +242,8 @@ internal sealed class ClusterWriter
     /// <summary>Writes a claimed run, one vectored write per contiguous stretch, then completes every page.</summary>
     private void Issue(FileObject file, List<ClaimedPage> run, WritebackOutcome outcome)
     {
+        long started = _clock.TimeProvider.GetTimestamp();
+        long bytesBefore = outcome.BytesWritten;
         var failed = new bool[run.Count];
         var segments = new List<ReadOnlyMemory<byte>>(run.Count);
         long stretchStart = -1;
@@ -259,7 +280,8 @@ internal sealed class ClusterWriter
         }
 
         Flush(file, segments, stretchStart, stretchEnd, stretchFirstPage, run.Count, failed, outcome);
-        Complete(file, run, failed, outcome);
+        double seconds = _clock.TimeProvider.GetElapsedTime(started).TotalSeconds;
+        Complete(file, run, failed, outcome, outcome.BytesWritten - bytesBefore, seconds);
     }
 
     /// <summary>Issues the pending stretch; on failure marks pages [firstPage, endPage) of the run failed.</summary>
@@ -273,6 +295,7 @@ internal sealed class ClusterWriter
         try
         {
             _pager.Write(file, segments, start, end - start);
+            outcome.BytesWritten += end - start;
         }
         catch (Exception e) when (e is not PageCacheInvariantException)
         {
@@ -287,9 +310,15 @@ internal sealed class ClusterWriter
         segments.Clear();
     }
 
-    /// <summary>Completion: written pages become unsynced, failed ones dirty again with the sectors they had.</summary>
-    private void Complete(FileObject file, List<ClaimedPage> run, bool[] failed, WritebackOutcome outcome)
+    /// <summary>
+    /// Completion: written pages become unsynced, failed ones dirty again with the sectors they had.
+    /// A failure is recorded on the file (it starts or extends an error epoch); a page written after
+    /// its write had failed counts towards the epoch's end.
+    /// </summary>
+    private void Complete(FileObject file, List<ClaimedPage> run, bool[] failed, WritebackOutcome outcome, long bytesWritten, double seconds)
     {
+        int newlyFailed = 0;
+        int recovered = 0;
         lock (file.Lock)
         {
             for (int i = 0; i < run.Count; i++)
@@ -310,6 +339,12 @@ internal sealed class ClusterWriter
                             file.AddDirtyPages(1);
                             _counters.AddDirtyPages(1);
                         }
+
+                        if ((state & PageState.WriteFailed) == 0)
+                        {
+                            PageState.SetBits(ref metadata.State, PageState.WriteFailed);
+                            newlyFailed++;
+                        }
                     }
                 }
                 else
@@ -317,7 +352,14 @@ internal sealed class ClusterWriter
                     if (!doomed && (state & PageState.Unsynced) == 0)
                     {
                         PageState.SetBits(ref metadata.State, PageState.Unsynced);
+                        file.AddUnsyncedPages(1);
                         _counters.AddUnsyncedPages(1);
+                    }
+
+                    if ((state & PageState.WriteFailed) != 0)
+                    {
+                        PageState.ClearBits(ref metadata.State, PageState.WriteFailed);
+                        recovered++;
                     }
 
                     metadata.SyncGeneration = file.SyncGeneration;
@@ -333,10 +375,30 @@ internal sealed class ClusterWriter
                     file.Index.SetTagLocked(page.PageNumber, failed[i] ? PageTag.Dirty : PageTag.Unsynced);
                 }
             }
+
+            if (recovered > 0)
+            {
+                file.RecordRecoveryLocked(recovered);
+            }
+
+            if (outcome.Error is not null && Array.IndexOf(failed, true) >= 0)
+            {
+                file.RecordFailureLocked(outcome.Error, outcome.FailedRanges[^1], newlyFailed, _clock.NowTick);
+            }
+            else if (bytesWritten > 0)
+            {
+                file.RecordSuccessLocked();
+                if (seconds > 0)
+                {
+                    // An exponentially weighted average, as Linux smooths its bandwidth estimate.
+                    file.WriteBandwidth = (0.8 * file.WriteBandwidth) + (0.2 * (bytesWritten / seconds));
+                }
+            }
         }
 
         foreach (ClaimedPage page in run)
         {
+            file.AddWritebackPages(-1);
             _counters.AddWritebackPages(-1);
             _holds.ReleaseWriteback(page.Frame);
         }

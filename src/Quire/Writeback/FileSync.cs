@@ -11,6 +11,7 @@
 
 using Quire.Files;
 using Quire.Frames;
+using Quire.Internal;
 using Quire.Metrics;
 
 namespace Quire.Writeback;
@@ -19,11 +20,15 @@ internal sealed class FileSync
 {
     private readonly FramePool _pool; // (I)
     private readonly CacheCounters _counters; // (I)
+    private readonly CacheClock _clock; // (I)
+    private readonly ProgressSignal _progress; // (I)
 
-    public FileSync(FramePool pool, CacheCounters counters)
+    public FileSync(FramePool pool, CacheCounters counters, CacheClock clock, ProgressSignal progress)
     {
         _pool = pool;
         _counters = counters;
+        _clock = clock;
+        _progress = progress;
     }
 
     /// <summary>Makes the file's written pages and its size durable. Returns the store's failure, or null.</summary>
@@ -58,12 +63,13 @@ internal sealed class FileSync
         catch (Exception e)
         {
             _counters.FlushFailures.Increment();
-            RedirtyUnsynced(file, generation);
+            RedirtyUnsynced(file, generation, e);
             return e;
         }
 
         _counters.DurableFlushes.Increment();
         MarkDurable(file, generation);
+        _progress.Pulse();
         return null;
     }
 
@@ -81,6 +87,7 @@ internal sealed class FileSync
                     PageState.ClearBits(ref metadata.State, PageState.Unsynced);
                     PageState.ExitMetaLock(ref metadata.State);
                     file.Index.ClearTagLocked(page, PageTag.Unsynced);
+                    file.AddUnsyncedPages(-1);
                     _counters.AddUnsyncedPages(-1);
                 }
 
@@ -89,10 +96,13 @@ internal sealed class FileSync
         }
     }
 
-    private void RedirtyUnsynced(FileObject file, int generation)
+    private void RedirtyUnsynced(FileObject file, int generation, Exception error)
     {
         lock (file.Lock)
         {
+            int newlyFailed = 0;
+            long first = -1;
+            long last = -1;
             long page = 0;
             while (file.Index.FindNextLocked(page, long.MaxValue, PageTag.Unsynced, out page, out int frame))
             {
@@ -102,6 +112,12 @@ internal sealed class FileSync
                     PageState.EnterMetaLock(ref metadata.State);
                     metadata.DirtySectors |= metadata.ValidSectors;
                     int before = PageState.ClearBits(ref metadata.State, PageState.Unsynced);
+                    if ((before & PageState.WriteFailed) == 0)
+                    {
+                        PageState.SetBits(ref metadata.State, PageState.WriteFailed);
+                        newlyFailed++;
+                    }
+
                     if ((before & PageState.Dirty) == 0)
                     {
                         PageState.SetBits(ref metadata.State, PageState.Dirty);
@@ -112,11 +128,20 @@ internal sealed class FileSync
                     PageState.ExitMetaLock(ref metadata.State);
                     file.Index.ClearTagLocked(page, PageTag.Unsynced);
                     file.Index.SetTagLocked(page, PageTag.Dirty);
+                    file.AddUnsyncedPages(-1);
                     _counters.AddUnsyncedPages(-1);
+                    first = first < 0 ? page : first;
+                    last = page;
                 }
 
                 page++;
             }
+
+            // The pages written since the last successful flush are not known to be on the device:
+            // the failure starts (or extends) an error epoch covering them.
+            long start = Math.Max(0, first) << _pool.PageShift;
+            long end = first < 0 ? start : Math.Min(file.Size, (last + 1) << _pool.PageShift);
+            file.RecordFailureLocked(error, new ByteRange(start, end - start), newlyFailed, _clock.NowTick);
         }
     }
 }

@@ -3,6 +3,15 @@ namespace Quire.Writeback;
 /// <summary>What one writeback of a file's range did: pages written, pages it had to skip, and the failures.</summary>
 internal sealed class WritebackOutcome
 {
+    /// <summary>Pages claimed for writing (written or failed).</summary>
+    public int PagesClaimed { get; set; }
+
+    /// <summary>Bytes written to the store.</summary>
+    public long BytesWritten { get; set; }
+
+    /// <summary>Where a writeback with a page budget stopped: the next page to look at.</summary>
+    public long NextPage { get; set; }
+
     /// <summary>Pages whose write succeeded.</summary>
     public int PagesWritten { get; set; }
 

@@ -77,6 +77,7 @@ public sealed class DifferentialTests(ITestOutputHelper output)
             MaxReadAheadBytes = pageSize * 4,
             MaxClusterBytes = pageSize * 4,
             MaxFrameWait = TimeSpan.FromSeconds(10),
+            StartPageWriter = false, // deterministic: only flushes and reclaim write
         };
         var cache = new PageCache(options);
         var files = new List<SimulatedFile>();

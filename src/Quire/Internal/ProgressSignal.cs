@@ -1,0 +1,59 @@
+// ProgressSignal: wakes every thread waiting for writeback to make progress (throttled
+// writers), so none sleeps its whole pause once the data it waits on became durable: no lost
+// wake-ups (RELIABILITY C5). Waits are also ended by a timer on the cache's clock.
+//
+// Locking: _lock guards the waiter list; events are set outside it.
+
+namespace Quire.Internal;
+
+internal sealed class ProgressSignal
+{
+    private readonly Lock _lock = new();
+    private List<ManualResetEventSlim> _waiters = []; // (_lock)
+
+    /// <summary>Wakes every current waiter.</summary>
+    public void Pulse()
+    {
+        List<ManualResetEventSlim> waiters;
+        lock (_lock)
+        {
+            if (_waiters.Count == 0)
+            {
+                return;
+            }
+
+            waiters = _waiters;
+            _waiters = [];
+        }
+
+        foreach (ManualResetEventSlim waiter in waiters)
+        {
+            waiter.Set();
+        }
+    }
+
+    /// <summary>Waits until <see cref="Pulse"/> or until <paramref name="timeout"/> passes on <paramref name="timeProvider"/>.</summary>
+    public void Wait(TimeProvider timeProvider, TimeSpan timeout)
+    {
+        using var woken = new ManualResetEventSlim();
+        lock (_lock)
+        {
+            _waiters.Add(woken);
+        }
+
+        try
+        {
+            using ITimer timer = timeProvider.CreateTimer(static state => ((ManualResetEventSlim)state!).Set(), woken, timeout, Timeout.InfiniteTimeSpan);
+
+            // Bounded even if the clock never reaches the timeout (a manual clock nobody advances).
+            woken.Wait(TimeSpan.FromSeconds(10));
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                _waiters.Remove(woken);
+            }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+namespace Quire.Writeback;
+
+/// <summary>What one page writer pass did; tests read it, the writer's thread uses it to pace itself.</summary>
+internal sealed class PageWriterPass
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<Files.FileObject, int> _pagesByFile = [];
+
+    /// <summary>Why the pass wrote ("background", "expiry", "everything"), or null if it found nothing to do.</summary>
+    public string? Mode { get; set; }
+
+    /// <summary>Whether it wrote with full concurrency and normal I/O priority.</summary>
+    public bool Urgent { get; set; }
+
+    public int PagesWritten { get; private set; }
+
+    public int WriteIos { get; private set; }
+
+    public int Errors { get; private set; }
+
+    public int FilesBackingOff { get; set; }
+
+    public int PagesWrittenOf(Files.FileObject file)
+    {
+        lock (_lock)
+        {
+            return _pagesByFile.GetValueOrDefault(file);
+        }
+    }
+
+    public void Record(Files.FileObject file, WritebackOutcome outcome)
+    {
+        lock (_lock)
+        {
+            PagesWritten += outcome.PagesWritten;
+            Errors += outcome.Error is null ? 0 : 1;
+            _pagesByFile[file] = _pagesByFile.GetValueOrDefault(file) + outcome.PagesWritten;
+        }
+    }
+
+    public void RecordSync(Exception? error)
+    {
+        lock (_lock)
+        {
+            Errors += error is null ? 0 : 1;
+        }
+    }
+}
