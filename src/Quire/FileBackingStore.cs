@@ -129,7 +129,18 @@ public sealed class FileBackingStore : IBackingStore
         int wanted = TotalLength(buffers);
         while (total < wanted)
         {
-            int read = (int)await RandomAccess.ReadAsync(handle, total == 0 ? buffers : Rest(buffers, total), fileOffset + total, cancellationToken).ConfigureAwait(false);
+            int read;
+            try
+            {
+                read = (int)await RandomAccess.ReadAsync(handle, total == 0 ? buffers : Rest(buffers, total), fileOffset + total, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException e) when (e.HResult == EINVAL && handle == _directHandle)
+            {
+                // The device wants a larger alignment than this transfer has: go buffered.
+                handle = _handle;
+                continue;
+            }
+
             if (read == 0)
             {
                 break;

@@ -453,6 +453,11 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         {
             throw new ArgumentException($"File access {access} is not supported by a cached file; use Read or ReadWrite.", nameof(access));
         }
+
+        if (access == FileAccess.Read && mode is FileMode.Create or FileMode.CreateNew or FileMode.Truncate)
+        {
+            throw new ArgumentException($"Combining file mode {mode} with file access Read is invalid: the mode writes the file.", nameof(access));
+        }
     }
 
     private static string CanonicalPath(string path)

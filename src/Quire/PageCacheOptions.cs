@@ -290,11 +290,11 @@ public sealed class PageCacheOptions
     /// </summary>
     public bool StartPageWriter { get; init; } = true;
 
-    /// <summary>The background threshold in pages, with the default resolved.</summary>
-    internal int BackgroundDirtyPages => ResolvePages(BackgroundDirtyBytes, BackgroundDirtyRatio);
+    /// <summary>The background threshold in pages, with the default resolved: at least 1, below the limit even in the smallest pool.</summary>
+    internal int BackgroundDirtyPages => Math.Clamp(ResolvePages(BackgroundDirtyBytes, BackgroundDirtyRatio), 1, DirtyLimitPages - 1);
 
-    /// <summary>The dirty limit in pages, with the default resolved.</summary>
-    internal int DirtyLimitPages => ResolvePages(DirtyBytes, DirtyRatio);
+    /// <summary>The dirty limit in pages, with the default resolved: at least 2, so a background threshold fits below it.</summary>
+    internal int DirtyLimitPages => Math.Max(2, ResolvePages(DirtyBytes, DirtyRatio));
 
     /// <summary>The number of frames the pool will have.</summary>
     public int FrameCount => (int)Math.Min(MemoryLimitBytes / PageSize, Array.MaxLength / 64);
@@ -321,12 +321,16 @@ public sealed class PageCacheOptions
                 $"'{nameof(MinFreeFrames)}' of {ResolvedMinFreeFrames} frames is more than half the pool of {FrameCount} frames.");
         }
 
-        if (BackgroundDirtyPages >= DirtyLimitPages)
+        bool bothBytes = BackgroundDirtyBytes > 0 && DirtyBytes > 0;
+        bool bothRatios = BackgroundDirtyBytes == 0 && DirtyBytes == 0;
+        if ((bothBytes && BackgroundDirtyBytes >= DirtyBytes)
+            || (bothRatios && BackgroundDirtyRatio >= DirtyRatio)
+            || (!bothBytes && !bothRatios && ResolvePages(BackgroundDirtyBytes, BackgroundDirtyRatio) >= ResolvePages(DirtyBytes, DirtyRatio)))
         {
+            string name = BackgroundDirtyBytes > 0 ? nameof(BackgroundDirtyBytes) : nameof(BackgroundDirtyRatio);
             throw new ArgumentOutOfRangeException(
-                nameof(BackgroundDirtyRatio),
-                BackgroundDirtyRatio,
-                $"The background threshold of {BackgroundDirtyPages} pages must be below the dirty limit of {DirtyLimitPages} pages.");
+                name,
+                $"The background threshold ({name}) must be below the dirty limit: {ResolvePages(BackgroundDirtyBytes, BackgroundDirtyRatio)} pages against {ResolvePages(DirtyBytes, DirtyRatio)}.");
         }
 
         if (MaxClusterBytes < PageSize)

@@ -34,6 +34,8 @@ public sealed class WritebackFailedException : IOException
 
     private static string BuildMessage(string fileName, IReadOnlyList<ByteRange> ranges, Exception? inner)
     {
+        ArgumentNullException.ThrowIfNull(fileName);
+        ArgumentNullException.ThrowIfNull(ranges);
         string what = ranges.Count == 0
             ? "the store failed to make written data durable"
             : $"writes of {string.Join(", ", ranges.Take(8))}{(ranges.Count > 8 ? $" and {ranges.Count - 8} more ranges" : string.Empty)} failed";

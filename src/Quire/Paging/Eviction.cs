@@ -70,8 +70,10 @@ internal sealed class Eviction
     }
 
     /// <summary>
-    /// Drops every page of a file whose last handle closed, waiting for threads that still hold one.
-    /// Returns false, keeping the pages, when some hold data that is not durable.
+    /// Drops every page of a file whose last handle closed. A clean page held shared (a lease that
+    /// outlives its handle, a racing reader) is doomed: it leaves the index now and its last holder
+    /// frees it. Returns false, keeping the pages, when some hold data that is not durable or stay
+    /// held exclusively (a write lease) past the deadline.
     /// </summary>
     public bool EvictAll(FileObject file, Deadline deadline)
     {
@@ -85,6 +87,11 @@ internal sealed class Eviction
                 if (!file.Index.FindNextLocked(0, long.MaxValue, null, out page, out frame))
                 {
                     return true;
+                }
+
+                if (TryDoomCleanSharedLocked(file, page, frame))
+                {
+                    continue;
                 }
             }
 
@@ -100,12 +107,42 @@ internal sealed class Eviction
                 continue;
             }
 
-            // Held by a racing reader or the reclaim scan: wait for it to let go, then look again.
-            int held = _holds.LookupAndAcquire(file, page, exclusive: true, deadline);
-            if (held >= 0)
+            // Held exclusively: by the reclaim scan for an instant, or by a write lease.
+            try
             {
-                _holds.Release(held, exclusive: true);
+                int held = _holds.LookupAndAcquire(file, page, exclusive: true, deadline);
+                if (held >= 0)
+                {
+                    _holds.Release(held, exclusive: true);
+                }
+            }
+            catch (TimeoutException)
+            {
+                return false;
             }
         }
+    }
+
+    private bool TryDoomCleanSharedLocked(FileObject file, long page, int frame)
+    {
+        ref FrameMetadata metadata = ref _pool.Metadata(frame);
+        PageState.EnterMetaLock(ref metadata.State);
+        int state = Volatile.Read(ref metadata.State);
+        bool doom = (state & (PageState.Exclusive | PageState.Dirty | PageState.Unsynced | PageState.Writeback | PageState.Doomed)) == 0
+            && PageState.SharedCount(state) > 0;
+        if (doom)
+        {
+            PageState.SetBits(ref metadata.State, PageState.Doomed);
+        }
+
+        PageState.ExitMetaLock(ref metadata.State);
+        if (!doom)
+        {
+            return false;
+        }
+
+        file.Index.RemoveLocked(page);
+        _holds.FreeIfDoomed(frame); // every holder may have let go before the doom was set
+        return true;
     }
 }

@@ -45,6 +45,7 @@ internal sealed class PageAllocator
     private readonly int _inactiveRatio; // (I)
     private readonly TimeSpan _maxFrameWait; // (I)
     private readonly object _frameFreed = new(); // monitor pulsed when frames are freed
+    private readonly object _reservationMutex = new(); // serializes AllocateAll
     private IPageLaunderer? _launderer; // (I after start)
 
     public PageAllocator(FramePool pool, PageQueues queues, FileTable files, PageWaitTable waits, CacheCounters counters, Verify verify, PageCacheOptions options)
@@ -105,6 +106,38 @@ internal sealed class PageAllocator
             lock (_frameFreed)
             {
                 Monitor.Wait(_frameFreed, Math.Min(deadline.RemainingMilliseconds, (int)s_retryInterval.TotalMilliseconds));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Allocates <paramref name="frames"/>.Length frames for one operation, all or none (Haiku's page
+    /// reservation), so a write can fail before it changes anything. Reservations are taken one at a
+    /// time: two writers each holding half of what they need and waiting for the rest would wait
+    /// on each other until their deadlines, so the second waits for the first to have all of its frames.
+    /// </summary>
+    public void AllocateAll(Span<int> frames)
+    {
+        // A mutex held across the reclaim this may do (laundering is I/O): it serializes only
+        // reservations, which take no other lock while waiting, so it cannot deadlock.
+        lock (_reservationMutex)
+        {
+            int allocated = 0;
+            try
+            {
+                for (; allocated < frames.Length; allocated++)
+                {
+                    frames[allocated] = AllocateForDemand();
+                }
+            }
+            catch
+            {
+                for (int i = 0; i < allocated; i++)
+                {
+                    Free(frames[i]);
+                }
+
+                throw;
             }
         }
     }

@@ -5,7 +5,8 @@
 // Locking: the whole change runs inside the file's resize gate (no writeback in flight, none
 // starts), the page drops under the file lock. A page someone holds is doomed instead of freed:
 // it leaves the index at once and the last holder frees it (Linux drops such pages from the
-// mapping the same way). The new last page is taken Exclusive to be zeroed, waiting for holders.
+// mapping the same way). The new last page is taken Exclusive first, waiting for holders; if
+// that times out, nothing has changed.
 // Invariants: when SetLength returns, no page at or past the new end is in the index, no byte
 // past the end is dirty, the store's length is the new size (or a truncation is pending and is
 // applied before anything else is written to the store), and no write issued before can land
@@ -90,6 +91,11 @@ internal sealed class Truncation
 
     private void Shrink(FileObject file, long newSize, Deadline deadline)
     {
+        // The new last page first, before anything changes: if a lease holds it past the
+        // deadline, the truncate fails and the file is as it was (T3).
+        int tailBytes = (int)(newSize & (_pool.PageSize - 1));
+        long tailPage = newSize >> _pool.PageShift;
+        int tailFrame = tailBytes != 0 ? _holds.LookupAndAcquire(file, tailPage, exclusive: true, deadline) : -1;
         var toFree = new List<int>();
         long firstDropped = (newSize + _pool.PageSize - 1) >> _pool.PageShift;
         lock (file.Lock)
@@ -110,10 +116,9 @@ internal sealed class Truncation
             _allocator.Free(frame);
         }
 
-        int tailBytes = (int)(newSize & (_pool.PageSize - 1));
-        if (tailBytes != 0)
+        if (tailFrame >= 0)
         {
-            ZeroTail(file, newSize >> _pool.PageShift, tailBytes, deadline);
+            ZeroTail(file, tailFrame, tailPage, tailBytes);
         }
 
         if (file.IsWritable)
@@ -123,14 +128,8 @@ internal sealed class Truncation
     }
 
     /// <summary>Zeroes the last page past the end and clears its dirty sectors there (they are not data any more).</summary>
-    private void ZeroTail(FileObject file, long page, int tailBytes, Deadline deadline)
+    private void ZeroTail(FileObject file, int frame, long page, int tailBytes)
     {
-        int frame = _holds.LookupAndAcquire(file, page, exclusive: true, deadline);
-        if (frame < 0)
-        {
-            return;
-        }
-
         try
         {
             _pool.Bytes(frame)[tailBytes..].Clear();

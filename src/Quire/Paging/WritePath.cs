@@ -8,7 +8,9 @@
 // bitmaps change. No lock is held across the read of a partial sector.
 // Invariants: a write either applies in full or, if it throws while its batch is being set up
 // (no frame, failed read, timeout), applies nothing: frames are all obtained before a byte is
-// copied (Haiku's page reservation). A write larger than one batch applies batch by batch.
+// copied (Haiku's page reservation: WritePath.Reserve takes a frame for every missing page of
+// the whole write before the first batch). Only a write needing more than half the pool applies
+// batch by batch and may stop part way when frames run out.
 // A page is marked dirty only while it is in its file's index: a page doomed by a concurrent
 // truncate keeps no dirty data (the write is ordered before the truncate).
 
@@ -31,6 +33,7 @@ internal sealed class WritePath
     private readonly CacheCounters _counters; // (I)
     private readonly CacheClock _clock; // (I)
     private readonly int _batchPages; // (I)
+    private readonly int _maxReservedPages; // (I)
     private IDirtyThrottle? _throttle; // (I after start)
 
     public WritePath(FramePool pool, PageAllocator allocator, PageHolds holds, ReadPath reads, CacheCounters counters, CacheClock clock, PageCacheOptions options)
@@ -45,6 +48,7 @@ internal sealed class WritePath
         // A batch takes at most 1/16 of the pool beyond the reserve, so that several concurrent
         // writers of a tiny pool still find frames.
         _batchPages = Math.Clamp((options.FrameCount - options.ResolvedMinFreeFrames) / 16, 1, MaxBatchPages);
+        _maxReservedPages = Math.Max(1, (options.FrameCount - options.ResolvedMinFreeFrames) / 2);
     }
 
     public void SetThrottle(IDirtyThrottle throttle) => _throttle = throttle;
@@ -55,20 +59,63 @@ internal sealed class WritePath
     /// </summary>
     public void Write(FileObject file, HandleAccounting handle, long fileOffset, ReadOnlySpan<byte> data)
     {
-        int done = 0;
-        while (done < data.Length)
+        if (data.IsEmpty)
         {
-            long offset = fileOffset + done;
-            long batchEnd = Math.Min(fileOffset + data.Length, ((offset >> _pool.PageShift) + _batchPages) << _pool.PageShift);
-            int length = (int)(batchEnd - offset);
-            int dirtied = WriteBatch(file, offset, data.Slice(done, length));
-            handle.AddBytesDirtied(length);
-            done += length;
-            if (dirtied > 0)
+            return;
+        }
+
+        FrameReservation? reservation = Reserve(file, fileOffset, data.Length);
+        try
+        {
+            int done = 0;
+            while (done < data.Length)
             {
-                _throttle?.OnPagesDirtied(file, handle, dirtied);
+                long offset = fileOffset + done;
+                long roomInBatch = ((long)_batchPages << _pool.PageShift) - (offset & (_pool.PageSize - 1)); // no overflow near the largest offset
+                int length = (int)Math.Min(data.Length - done, roomInBatch);
+                int dirtied = WriteBatch(file, offset, data.Slice(done, length), reservation);
+                handle.AddBytesDirtied(length);
+                done += length;
+                if (dirtied > 0)
+                {
+                    _throttle?.OnPagesDirtied(file, handle, dirtied);
+                }
             }
         }
+        finally
+        {
+            reservation?.FreeUnused(_allocator);
+        }
+    }
+
+    /// <summary>
+    /// Before a write changes anything, allocates a frame for every page of it that is not resident,
+    /// so running out of frames fails the write up front. Writes needing more than half the pool
+    /// beyond the reserve are applied batch by batch instead, and may then stop part way.
+    /// </summary>
+    private FrameReservation? Reserve(FileObject file, long fileOffset, int byteCount)
+    {
+        long firstPage = fileOffset >> _pool.PageShift;
+        long endPage = ((fileOffset + byteCount - 1) >> _pool.PageShift) + 1;
+        if (endPage - firstPage > _maxReservedPages)
+        {
+            return null;
+        }
+
+        int missing = 0;
+        for (long page = firstPage; page < endPage; page++)
+        {
+            missing += file.Index.Lookup(page) < 0 ? 1 : 0;
+        }
+
+        if (missing == 0)
+        {
+            return null;
+        }
+
+        var reservation = new FrameReservation(missing);
+        _allocator.AllocateAll(reservation.Frames);
+        return reservation;
     }
 
     /// <summary>
@@ -80,7 +127,7 @@ internal sealed class WritePath
         Span<int> frames = stackalloc int[1];
         while (true)
         {
-            ulong inserted = AcquireBatch(file, fileOffset, byteCount, frames, wholeSectorsNeedNoRead: false);
+            ulong inserted = AcquireBatch(file, fileOffset, byteCount, frames, wholeSectorsNeedNoRead: false, reservation: null);
             if (ExtendSizeUnlessDoomed(file, fileOffset + byteCount, frames))
             {
                 return frames[0];
@@ -104,13 +151,13 @@ internal sealed class WritePath
     }
 
     /// <summary>Writes one batch; returns the number of pages that went from clean to dirty.</summary>
-    private int WriteBatch(FileObject file, long fileOffset, ReadOnlySpan<byte> data)
+    private int WriteBatch(FileObject file, long fileOffset, ReadOnlySpan<byte> data, FrameReservation? reservation)
     {
         int pageCount = (int)(((fileOffset + data.Length - 1) >> _pool.PageShift) - (fileOffset >> _pool.PageShift) + 1);
         Span<int> frames = stackalloc int[pageCount];
         while (true)
         {
-            ulong inserted = AcquireBatch(file, fileOffset, data.Length, frames, wholeSectorsNeedNoRead: true);
+            ulong inserted = AcquireBatch(file, fileOffset, data.Length, frames, wholeSectorsNeedNoRead: true, reservation);
             if (ExtendSizeUnlessDoomed(file, fileOffset + data.Length, frames))
             {
                 break;
@@ -143,7 +190,7 @@ internal sealed class WritePath
     /// the missing ones, and makes the sectors the write needs valid. Returns a bit per page it
     /// inserted. On failure releases everything it took and throws: nothing is changed.
     /// </summary>
-    private ulong AcquireBatch(FileObject file, long fileOffset, int byteCount, Span<int> frames, bool wholeSectorsNeedNoRead)
+    private ulong AcquireBatch(FileObject file, long fileOffset, int byteCount, Span<int> frames, bool wholeSectorsNeedNoRead, FrameReservation? reservation)
     {
         long firstPage = fileOffset >> _pool.PageShift;
         Deadline deadline = _holds.NewPageDeadline();
@@ -153,7 +200,7 @@ internal sealed class WritePath
         {
             for (; held < frames.Length; held++)
             {
-                (frames[held], bool isNew) = AcquireOrInsert(file, firstPage + held, deadline);
+                (frames[held], bool isNew) = AcquireOrInsert(file, firstPage + held, deadline, reservation);
                 inserted |= isNew ? 1UL << held : 0;
             }
 
@@ -180,7 +227,7 @@ internal sealed class WritePath
         return inserted;
     }
 
-    private (int Frame, bool IsNew) AcquireOrInsert(FileObject file, long page, Deadline deadline)
+    private (int Frame, bool IsNew) AcquireOrInsert(FileObject file, long page, Deadline deadline, FrameReservation? reservation)
     {
         while (true)
         {
@@ -190,7 +237,7 @@ internal sealed class WritePath
                 return (frame, false);
             }
 
-            frame = _allocator.AllocateForDemand();
+            frame = reservation?.TryTake() ?? _allocator.AllocateForDemand();
             bool raced;
             lock (file.Lock)
             {
@@ -208,7 +255,11 @@ internal sealed class WritePath
 
             if (raced)
             {
-                _allocator.Free(frame);
+                if (reservation is null || !reservation.TryGiveBack(frame))
+                {
+                    _allocator.Free(frame);
+                }
+
                 continue;
             }
 

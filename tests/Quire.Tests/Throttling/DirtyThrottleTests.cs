@@ -1,0 +1,104 @@
+// Proves dirty throttling: the pause follows the control curve (zero below freerun, growing
+// towards the limit, never above 200 ms: a property over random inputs), and with a slow store
+// and real threads the data not yet durable stays under the limit plus the documented margin.
+
+using FsCheck;
+using FsCheck.Fluent;
+using Quire.Tests.Infrastructure;
+using Quire.Throttling;
+
+namespace Quire.Tests.Throttling;
+
+[Collection("Writeback")]
+public sealed class DirtyThrottleTests
+{
+    [Fact]
+    public void NoPauseBelowTheFreerunPoint()
+    {
+        Assert.Equal(TimeSpan.Zero, DirtyThrottle.ComputePause(149, 100, 200, 10, 1, 1000, 32));
+    }
+
+    [Fact]
+    public void ThePauseGrowsTowardsTheLimitAndIsTheMaximumAtIt()
+    {
+        TimeSpan nearSetpoint = DirtyThrottle.ComputePause(170, 100, 200, 170, 1, 1000, 32);
+        TimeSpan nearLimit = DirtyThrottle.ComputePause(195, 100, 200, 195, 1, 1000, 32);
+        Assert.True(nearLimit > nearSetpoint, $"{nearLimit} > {nearSetpoint}");
+        Assert.Equal(DirtyThrottle.MaxPause, DirtyThrottle.ComputePause(200, 100, 200, 200, 1, 1000, 32));
+    }
+
+    [Fact]
+    public void ASlowFileIsPausedLongerThanAFastOneAtTheSameGlobalLevel()
+    {
+        TimeSpan slow = DirtyThrottle.ComputePause(160, 100, 200, 60, 1.0 / 16, 100, 32);
+        TimeSpan fast = DirtyThrottle.ComputePause(160, 100, 200, 20, 15.0 / 16, 10_000, 32);
+        Assert.True(slow > fast, $"{slow} > {fast}");
+    }
+
+    [Fact]
+    public void ThePauseIsNeverNegativeNorLongerThanTheMaximum()
+    {
+        Prop.ForAll(
+            Gen.Choose(0, 10_000).ToArbitrary(),
+            Gen.Choose(1, 5000).ToArbitrary(),
+            Gen.Choose(0, 10_000).ToArbitrary(),
+            (dirty, bandwidth, fileDirty) =>
+            {
+                TimeSpan pause = DirtyThrottle.ComputePause(dirty, 1000, 2000, fileDirty, 0.5, bandwidth, 32);
+                return pause >= TimeSpan.Zero && pause <= DirtyThrottle.MaxPause;
+            }).QuickCheckThrowOnFailure();
+    }
+
+    [Fact]
+    public void WithASlowStoreDataNotYetDurableStaysUnderTheLimitPlusTheMargin()
+    {
+        const int pageSize = 4096;
+        const int writers = 2;
+        using var cache = new PageCache(new PageCacheOptions
+        {
+            MemoryLimitBytes = 1024 * pageSize,
+            MaxWritebackStall = TimeSpan.FromSeconds(30),
+        });
+        var stores = Enumerable.Range(0, writers).Select(i => new FaultyStore($"slow{i}") { WriteDelay = TimeSpan.FromMilliseconds(2) }).ToArray();
+        CachedFile[] files = [.. stores.Select(s => cache.Open(s))];
+        int limit = cache.GetStatistics().DirtyLimitPages;
+        int maxSeen = 0;
+        using var done = new CancellationTokenSource();
+        var sampler = new Thread(() =>
+        {
+            while (!done.IsCancellationRequested)
+            {
+                maxSeen = Math.Max(maxSeen, cache.GetStatistics().NotDurablePages);
+                Thread.Sleep(1);
+            }
+        });
+        sampler.Start();
+        Thread[] threads = [.. files.Select(file => new Thread(() =>
+        {
+            var chunk = new byte[16 * pageSize];
+            for (int i = 0; i < 150; i++)
+            {
+                file.Write((long)i * chunk.Length, chunk);
+            }
+        }))];
+        foreach (Thread thread in threads)
+        {
+            thread.Start();
+        }
+
+        foreach (Thread thread in threads)
+        {
+            Assert.True(thread.Join(TimeSpan.FromMinutes(2)), "A throttled writer finished: throttling never hangs.");
+        }
+
+        done.Cancel();
+        sampler.Join();
+        PageCacheStatistics statistics = cache.GetStatistics();
+        Assert.True(statistics.ThrottlePauses > 0, "The writers outran the slow store and were throttled.");
+        Assert.True(maxSeen <= limit + (writers * 64), $"Not durable peaked at {maxSeen} pages; the limit is {limit} plus {writers} x 64.");
+        foreach (CachedFile file in files)
+        {
+            file.Dispose();
+        }
+    }
+}

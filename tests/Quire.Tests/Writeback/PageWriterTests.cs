@@ -1,0 +1,158 @@
+// Proves the page writer's policy with its step function on a manual clock: background writeback
+// above the threshold, expiry after DirtyExpire, laptop mode, clustering of adjacent pages into
+// one vectored write clipped at end of file, and that a failing file does not stop a healthy one.
+
+using Quire.Tests.Infrastructure;
+
+namespace Quire.Tests.Writeback;
+
+[Collection("Writeback")]
+public sealed class PageWriterTests
+{
+    private const int PageSize = 4096;
+
+    private static PageCacheOptions Options(ManualTimeProvider clock, bool laptopMode = false) => new()
+    {
+        MemoryLimitBytes = 100 * PageSize,
+        BackgroundDirtyRatio = 0.10,
+        DirtyRatio = 0.20,
+        MaxClusterBytes = 16 * PageSize,
+        TimeProvider = clock,
+        StartPageWriter = false,
+        LaptopMode = laptopMode,
+    };
+
+    [Fact]
+    public void BackgroundPassWritesOnlyAboveTheBackgroundThreshold()
+    {
+        var clock = new ManualTimeProvider();
+        using var cache = new PageCache(Options(clock));
+        var store = new FaultyStore();
+        using CachedFile file = cache.Open(store);
+
+        file.Write(0, new byte[5 * PageSize]);
+        Assert.Null(cache.PageWriter.RunOnePass().Mode);
+        Assert.Empty(store.Writes);
+
+        file.Write(5 * PageSize, new byte[10 * PageSize]);
+        var pass = cache.PageWriter.RunOnePass();
+        Assert.Equal("background", pass.Mode);
+        Assert.True(cache.GetStatistics().NotDurablePages <= cache.GetStatistics().BackgroundThresholdPages);
+        Assert.True(store.FlushCount >= 1, "Written pages are made durable so their frames can be reclaimed.");
+    }
+
+    [Fact]
+    public void ExpiredPagesAreWrittenAfterDirtyExpireAndNotBefore()
+    {
+        var clock = new ManualTimeProvider();
+        using var cache = new PageCache(Options(clock));
+        var store = new FaultyStore();
+        using CachedFile file = cache.Open(store);
+        file.Write(0, new byte[2 * PageSize]);
+
+        clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal("expiry", cache.PageWriter.RunOnePass().Mode);
+        Assert.Empty(store.Writes);
+
+        clock.Advance(TimeSpan.FromSeconds(26));
+        Assert.Equal("expiry", cache.PageWriter.RunOnePass().Mode);
+        Assert.Equal([(0L, 2L * PageSize)], store.Writes);
+        Assert.Equal(0, cache.GetStatistics().NotDurablePages);
+    }
+
+    [Fact]
+    public void LaptopModeHoldsWritebackUntilTheStoreIsReadThenWritesEverything()
+    {
+        var clock = new ManualTimeProvider();
+        using var cache = new PageCache(Options(clock, laptopMode: true));
+        var store = new FaultyStore();
+        using CachedFile file = cache.Open(store);
+        using CachedFile other = cache.Open(new MemoryBackingStore("other", new byte[PageSize]));
+        file.Write(0, new byte[12 * PageSize]); // above the background threshold of 10 pages
+
+        clock.Advance(TimeSpan.FromSeconds(60));
+        Assert.Null(cache.PageWriter.RunOnePass().Mode);
+        Assert.Empty(store.Writes);
+
+        other.Read(0, new byte[16]); // the device is awake
+        Assert.Equal("everything", cache.PageWriter.RunOnePass().Mode);
+        Assert.Equal(0, cache.GetStatistics().NotDurablePages);
+    }
+
+    [Fact]
+    public void AdjacentDirtyPagesBecomeOneWriteAndGapsSplitClusters()
+    {
+        var clock = new ManualTimeProvider();
+        using var cache = new PageCache(Options(clock));
+        var store = new FaultyStore();
+        using CachedFile file = cache.Open(store);
+
+        file.Write(0, new byte[8 * PageSize]);
+        file.Write(10 * PageSize, new byte[3 * PageSize]);
+        file.Flush();
+
+        Assert.Equal([(0L, 8L * PageSize), (10L * PageSize, 3L * PageSize)], store.Writes);
+        Assert.Equal(13 * PageSize, store.Content.Length);
+    }
+
+    [Fact]
+    public void LongRunsAreSplitAtMaxClusterBytesAndTheLastPageIsClippedAtEndOfFile()
+    {
+        var clock = new ManualTimeProvider();
+        using var cache = new PageCache(Options(clock));
+        var store = new FaultyStore();
+        using CachedFile file = cache.Open(store);
+
+        file.Write(0, new byte[(20 * PageSize) + 100]);
+        file.Flush();
+
+        Assert.Equal([(0L, 16L * PageSize), (16L * PageSize, (4L * PageSize) + 100)], store.Writes);
+        Assert.Equal((20 * PageSize) + 100, store.Content.Length);
+    }
+
+    [Fact]
+    public void AFileWhoseWritesFailDoesNotStopAHealthyOne()
+    {
+        var clock = new ManualTimeProvider();
+        using var cache = new PageCache(Options(clock));
+        var failing = new FaultyStore("failing") { FailWritesWith = FaultyStore.EIO };
+        var healthy = new FaultyStore("healthy");
+        using CachedFile bad = cache.Open(failing);
+        using CachedFile good = cache.Open(healthy);
+        bad.Write(0, new byte[8 * PageSize]);
+        good.Write(0, new byte[8 * PageSize]);
+
+        for (int i = 0; i < 3; i++)
+        {
+            cache.PageWriter.RunOnePass();
+            clock.Advance(TimeSpan.FromMilliseconds(10));
+        }
+
+        Assert.Equal(8 * PageSize, healthy.Durable.Length);
+        Assert.Equal(8, cache.GetStatistics().DirtyPages);
+        Assert.True(failing.FailedWrites >= 1);
+        Assert.True(failing.FailedWrites <= 2, "The failing file is backed off, not retried on every pass.");
+        failing.FailWritesWith = 0; // heal, or disposing the handle would rightly throw: its data is not durable
+    }
+
+    [Fact]
+    public void AFailedFileIsRetriedAfterItsBackOffAndItsDataLands()
+    {
+        var clock = new ManualTimeProvider();
+        using var cache = new PageCache(Options(clock));
+        var store = new FaultyStore { FailWritesWith = FaultyStore.EIO };
+        using CachedFile file = cache.Open(store);
+        byte[] data = Enumerable.Range(0, 12 * PageSize).Select(i => (byte)(i * 7)).ToArray();
+        file.Write(0, data);
+
+        cache.PageWriter.RunOnePass();
+        Assert.Equal(12, cache.GetStatistics().DirtyPages);
+
+        store.FailWritesWith = 0; // the device heals; nobody writes or flushes
+        clock.Advance(TimeSpan.FromSeconds(1));
+        cache.PageWriter.RunOnePass();
+
+        Assert.Equal(data, store.Durable);
+        Assert.Equal(0, cache.GetStatistics().NotDurablePages);
+    }
+}

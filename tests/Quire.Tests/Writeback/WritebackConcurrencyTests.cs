@@ -1,0 +1,76 @@
+// Proves what happens while a write to the store is in flight, by holding it on a gate: a page is
+// marked clean before its write and a write into it during the I/O re-dirties it (it is written
+// again), and a truncate waits for writes in flight so none lands past the new end (P7).
+
+using Quire.Tests.Infrastructure;
+
+namespace Quire.Tests.Writeback;
+
+[Collection("Writeback")]
+public sealed class WritebackConcurrencyTests
+{
+    private const int PageSize = 4096;
+
+    private static PageCache NewCache() => new(new PageCacheOptions
+    {
+        MemoryLimitBytes = 64 * PageSize,
+        StartPageWriter = false,
+    });
+
+    [Fact]
+    public void AWriteDuringWritebackRedirtiesThePageAndTheNextFlushWritesIt()
+    {
+        using var cache = NewCache();
+        using var gate = new ManualResetEventSlim();
+        var store = new FaultyStore { WriteGate = gate };
+        using CachedFile file = cache.Open(store);
+        file.Write(0, Enumerable.Repeat((byte)1, PageSize).ToArray());
+
+        var flush = new Thread(file.Flush);
+        flush.Start();
+        Assert.True(store.WriteStarted.Wait(TimeSpan.FromSeconds(10)));
+        Assert.Equal(0, cache.GetStatistics().DirtyPages); // clean before the write was issued
+        Assert.Equal(1, cache.GetStatistics().WritebackPages);
+
+        file.Write(0, Enumerable.Repeat((byte)2, PageSize).ToArray()); // not blocked by the write in flight
+        Assert.Equal(1, cache.GetStatistics().DirtyPages);
+        gate.Set();
+        Assert.True(flush.Join(TimeSpan.FromSeconds(10)));
+
+        Assert.Equal(1, cache.GetStatistics().DirtyPages);
+        file.Flush();
+        Assert.Equal(Enumerable.Repeat((byte)2, PageSize).ToArray(), store.Durable);
+    }
+
+    [Fact]
+    public void ATruncateWaitsForWritesInFlightAndNoneLandsPastTheNewEnd()
+    {
+        using var cache = NewCache();
+        using var gate = new ManualResetEventSlim();
+        var store = new FaultyStore { WriteGate = gate };
+        using CachedFile file = cache.Open(store);
+        byte[] data = Enumerable.Range(0, 8 * PageSize).Select(i => (byte)i).ToArray();
+        file.Write(0, data);
+
+        var flush = new Thread(() => Assert.ThrowsAny<Exception>(() => { }));
+        flush = new Thread(file.Flush);
+        flush.Start();
+        Assert.True(store.WriteStarted.Wait(TimeSpan.FromSeconds(10)));
+
+        var truncate = new Thread(() => file.SetLength(2 * PageSize));
+        truncate.Start();
+        Assert.False(truncate.Join(TimeSpan.FromMilliseconds(200)), "The truncate waits for the write in flight.");
+
+        gate.Set();
+        Assert.True(flush.Join(TimeSpan.FromSeconds(10)));
+        Assert.True(truncate.Join(TimeSpan.FromSeconds(10)));
+        Assert.Equal(2 * PageSize, file.Length);
+        Assert.Equal(data.AsSpan(0, 2 * PageSize).ToArray(), store.Content);
+
+        file.SetLength(4 * PageSize);
+        file.Flush();
+        byte[] expected = new byte[4 * PageSize];
+        data.AsSpan(0, 2 * PageSize).CopyTo(expected);
+        Assert.Equal(expected, store.Durable);
+    }
+}
