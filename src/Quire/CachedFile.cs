@@ -102,6 +102,12 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
     /// past the end (a gap reads as zeros). Only sectors the write covers partially and that are not
     /// cached are read first. The data is in the cache, not durable, when this returns.
     /// </summary>
+    /// <remarks>
+    /// A write of up to 4 MiB (1,024 pages, and at most the pool less its reserve) is all or nothing:
+    /// if it throws, nothing was written. A larger write is applied in pieces of that size; if a later
+    /// piece fails, the exception's inner exception says how many bytes were written. When the dirty
+    /// limit is reached, the call may pause (dirty throttling) after its data is in the cache.
+    /// </remarks>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="fileOffset"/> is negative, or the range ends past <see cref="long.MaxValue"/>.</exception>
     /// <exception cref="NotSupportedException">The handle is read-only.</exception>
     /// <exception cref="BackingStoreException">A partially written sector could not be read; nothing was written.</exception>
@@ -195,8 +201,8 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
 
     /// <summary>
     /// Starts writing back the dirty pages of a range without waiting for them or making them durable
-    /// (sync_file_range's WRITE; fadvise's writeback): the page writer writes them soon. Does nothing
-    /// when the cache runs without a page writer thread.
+    /// (sync_file_range's WRITE): the range is queued for the page writer's next pass, which runs at
+    /// once on its thread (or when a test drives the page writer, if it runs without one).
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The range is negative or ends past <see cref="long.MaxValue"/>.</exception>
     /// <exception cref="ObjectDisposedException">The handle or the cache was disposed.</exception>

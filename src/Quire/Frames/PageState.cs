@@ -59,6 +59,12 @@ internal static class PageState
     /// <summary>The page's last write or durable flush failed and it has not been written since (an error epoch lasts while any page has it).</summary>
     public const int WriteFailed = 1 << 26;
 
+    /// <summary>
+    /// The page was read ahead and nobody has used it yet: its first hit clears this instead of
+    /// setting Referenced, so a page read once by a sequential reader (or a scan) is not promoted.
+    /// </summary>
+    public const int Fresh = 1 << 27;
+
     /// <summary>Bits 24-25: which queue the frame is on.</summary>
     public const int QueueMask = 3 << QueueShift;
 
@@ -84,7 +90,8 @@ internal static class PageState
         int current = Volatile.Read(ref state);
         while ((current & (Exclusive | Doomed)) == 0 && (current & SharedMask) != SharedMask)
         {
-            int observed = Interlocked.CompareExchange(ref state, (current + 1) | Referenced, current);
+            int desired = (current & Fresh) != 0 ? (current + 1) & ~Fresh : (current + 1) | Referenced;
+            int observed = Interlocked.CompareExchange(ref state, desired, current);
             if (observed == current)
             {
                 return true;

@@ -33,6 +33,7 @@ internal sealed class PageAllocator
 {
     private const int ReclaimBatch = 32; // frames claimed per scan: amortizes the queue lock and the file locks
     private const int MaxLaundryBatch = 64; // dirty frames noted per scan for laundering
+    private const int MaxScanPerReclaim = ReclaimBatch * 16; // frames one scan looks at
     private static readonly TimeSpan s_retryInterval = TimeSpan.FromMilliseconds(5); // re-scan while waiting: unpins do not signal
 
     private readonly FramePool _pool; // (I)
@@ -46,6 +47,7 @@ internal sealed class PageAllocator
     private readonly TimeSpan _maxFrameWait; // (I)
     private readonly object _frameFreed = new(); // monitor pulsed when frames are freed
     private readonly object _reservationMutex = new(); // serializes AllocateAll
+    private int _frameWaiters; // (A) threads waiting in AllocateForDemand; frees pulse only then
     private IPageLaunderer? _launderer; // (I after start)
 
     public PageAllocator(FramePool pool, PageQueues queues, FileTable files, PageWaitTable waits, CacheCounters counters, Verify verify, PageCacheOptions options)
@@ -103,10 +105,13 @@ internal sealed class PageAllocator
                 throw new PageCacheExhaustedException(_pool.FrameCount, pinned, dirty, _maxFrameWait, launderError);
             }
 
+            Interlocked.Increment(ref _frameWaiters);
             lock (_frameFreed)
             {
                 Monitor.Wait(_frameFreed, Math.Min(deadline.RemainingMilliseconds, (int)s_retryInterval.TotalMilliseconds));
             }
+
+            Interlocked.Decrement(ref _frameWaiters);
         }
     }
 
@@ -175,7 +180,36 @@ internal sealed class PageAllocator
     /// Frees a frame the caller holds Exclusive and has taken out of its file's index (or never put
     /// in one). The frame must hold no dirty or unsynced data and no other hold.
     /// </summary>
-    public void Free(int frame)
+    public void Free(int frame) => FreeMany([frame]);
+
+    /// <summary>Frees several frames as <see cref="Free"/> does, with one queue lock and one wake-up.</summary>
+    public void FreeMany(ReadOnlySpan<int> frames)
+    {
+        foreach (int frame in frames)
+        {
+            ResetForFree(frame);
+        }
+
+        lock (_queues.Lock)
+        {
+            foreach (int frame in frames)
+            {
+                _queues.RemoveLocked(frame);
+                _queues.InsertLocked(frame, PageQueue.Free);
+            }
+        }
+
+        // A waiter that registers after this read re-scans within the retry interval anyway.
+        if (Volatile.Read(ref _frameWaiters) > 0)
+        {
+            lock (_frameFreed)
+            {
+                Monitor.PulseAll(_frameFreed);
+            }
+        }
+    }
+
+    private void ResetForFree(int frame)
     {
         ref FrameMetadata metadata = ref _pool.Metadata(frame);
         int state = Volatile.Read(ref metadata.State);
@@ -189,16 +223,6 @@ internal sealed class PageAllocator
         metadata.DirtySectors = UInt128.Zero;
         int before = ResetStateToExclusive(ref metadata.State);
         _waits.WakeIfWaiting(frame, before);
-        lock (_queues.Lock)
-        {
-            _queues.RemoveLocked(frame);
-            _queues.InsertLocked(frame, PageQueue.Free);
-        }
-
-        lock (_frameFreed)
-        {
-            Monitor.PulseAll(_frameFreed);
-        }
     }
 
     /// <summary>Moves a frame to the head of the inactive queue (reclaimed next), clearing its reference bit.</summary>
@@ -297,11 +321,7 @@ internal sealed class PageAllocator
             _queues.AssertInvariantsLocked();
         }
 
-        for (int i = 0; i < claimedCount; i++)
-        {
-            DetachAndFree(claimed[i]);
-        }
-
+        DetachAndFree(claimed[..claimedCount]);
         if (claimedCount == 0 && laundryCount > 0 && allowLaunder && _launderer is { } launderer)
         {
             launderError = launderer.Launder(laundry[..laundryCount]) ?? launderError;
@@ -310,10 +330,7 @@ internal sealed class PageAllocator
                 (claimedCount, _) = ScanInactiveLocked(claimed, []);
             }
 
-            for (int i = 0; i < claimedCount; i++)
-            {
-                DetachAndFree(claimed[i]);
-            }
+            DetachAndFree(claimed[..claimedCount]);
         }
 
         return claimedCount;
@@ -342,7 +359,10 @@ internal sealed class PageAllocator
     {
         int claimedCount = 0;
         int laundryCount = 0;
-        int budget = _queues.CountLocked(PageQueue.Inactive);
+
+        // Bounded: dirty pages waiting for the page writer sit at the head; walking all of them on
+        // every allocation would make reclaim cost grow with the dirty backlog.
+        int budget = Math.Min(_queues.CountLocked(PageQueue.Inactive), MaxScanPerReclaim);
         while (budget-- > 0 && claimedCount < claimed.Length)
         {
             int frame = _queues.HeadLocked(PageQueue.Inactive);
@@ -386,24 +406,48 @@ internal sealed class PageAllocator
         return (claimedCount, laundryCount);
     }
 
-    /// <summary>Takes a claimed frame out of its file's index and frees it (step 3).</summary>
-    private void DetachAndFree(int frame)
+    /// <summary>
+    /// Takes claimed frames out of their files' indexes and frees them (step 3): one file lock per
+    /// run of frames of the same file, one queue lock for the batch.
+    /// </summary>
+    private void DetachAndFree(Span<int> frames)
     {
-        ref FrameMetadata metadata = ref _pool.Metadata(frame);
-        FileObject? file = _files.GetById(metadata.FileId);
-        _verify.That(file is not null, $"Frame {frame} holds a page of file {metadata.FileId}, which is open.");
-        lock (file.Lock)
+        if (frames.IsEmpty)
         {
-            // Truncation may have removed the page while the frame was being claimed.
-            if (file.Index.Lookup(metadata.PageNumber) == frame)
-            {
-                file.Index.RemoveLocked(metadata.PageNumber);
-            }
+            return;
         }
 
-        _counters.Evictions.Increment();
-        PageState.ClearBits(ref metadata.State, PageState.Doomed | PageState.Referenced);
-        Free(frame);
+        int start = 0;
+        while (start < frames.Length)
+        {
+            int fileId = _pool.Metadata(frames[start]).FileId;
+            FileObject? file = _files.GetById(fileId);
+            _verify.That(file is not null, $"Frame {frames[start]} holds a page of file {fileId}, which is open.");
+            int end = start;
+            lock (file.Lock)
+            {
+                for (; end < frames.Length && _pool.Metadata(frames[end]).FileId == fileId; end++)
+                {
+                    ref FrameMetadata metadata = ref _pool.Metadata(frames[end]);
+
+                    // Truncation may have removed the page while the frame was being claimed.
+                    if (file.Index.Lookup(metadata.PageNumber) == frames[end])
+                    {
+                        file.Index.RemoveLocked(metadata.PageNumber);
+                    }
+                }
+            }
+
+            start = end;
+        }
+
+        _counters.Evictions.Add(frames.Length);
+        foreach (int frame in frames)
+        {
+            PageState.ClearBits(ref _pool.Metadata(frame).State, PageState.Doomed | PageState.Referenced);
+        }
+
+        FreeMany(frames);
     }
 
     [Conditional("DEBUG")]

@@ -413,6 +413,7 @@ internal sealed class ReadPath
             PageState.ExitMetaLock(ref metadata.State);
             if (i > 0)
             {
+                PageState.SetBits(ref metadata.State, PageState.Fresh);
                 _holds.Release(fill.Frames[i], exclusive: true);
             }
         }
@@ -445,10 +446,13 @@ internal sealed class ReadPath
         ArrayPool<int>.Shared.Return(fill.Frames);
     }
 
-    /// <summary>Reads a page the caller holds Exclusive into a spare frame and copies in the sectors that are not valid.</summary>
-    public void FillInvalidSectors(FileObject file, int frame, long page)
+    /// <summary>
+    /// Reads a page the caller holds Exclusive into a spare frame (the caller's, or one allocated
+    /// here) and copies in the sectors that are not valid.
+    /// </summary>
+    public void FillInvalidSectors(FileObject file, int frame, long page, int spareFrame = -1)
     {
-        int bounce = _allocator.AllocateForDemand();
+        int bounce = spareFrame >= 0 ? spareFrame : _allocator.AllocateForDemand();
         try
         {
             _pager.Read(file, [bounce], page, file.ReadableEnd);
@@ -472,7 +476,10 @@ internal sealed class ReadPath
         }
         finally
         {
-            _allocator.Free(bounce);
+            if (spareFrame < 0)
+            {
+                _allocator.Free(bounce);
+            }
         }
     }
 

@@ -1,4 +1,4 @@
-// WritePath: writes at any offset, and write leases. A write holds every page of a batch
+// WritePath: writes at any offset, and write leases. A write holds every page it covers
 // Exclusive (taken in page order, so writers cannot deadlock), reads only the sectors it covers
 // partially and that are not valid, extends the size, copies, and marks the covered sectors
 // valid and dirty (FreeBSD's valid and dirty bitmaps): a write of whole sectors reads nothing.
@@ -6,14 +6,15 @@
 // Locking: page holds first, then the file lock (to publish pages, extend the size, tag dirty
 // pages), then the queue lock (to enqueue new pages); each frame's meta lock while its
 // bitmaps change. No lock is held across the read of a partial sector.
-// Invariants: a write either applies in full or, if it throws while its batch is being set up
-// (no frame, failed read, timeout), applies nothing: frames are all obtained before a byte is
-// copied (Haiku's page reservation: WritePath.Reserve takes a frame for every missing page of
-// the whole write before the first batch). Only a write needing more than half the pool applies
-// batch by batch and may stop part way when frames run out.
+// Invariants: a write of up to MaxAtomicPages (and at most the pool less its reserve) either
+// applies in full or, if it throws (no frame, failed read, timeout), applies nothing: before a
+// byte is copied it reserves a frame for every missing page and for each partial-sector read
+// (Haiku's page reservation), then holds all its pages. A larger write is applied in pieces of
+// that size and may stop part way; the exception then says so.
 // A page is marked dirty only while it is in its file's index: a page doomed by a concurrent
 // truncate keeps no dirty data (the write is ordered before the truncate).
 
+using System.Buffers;
 using System.Diagnostics;
 using Quire.Files;
 using Quire.Frames;
@@ -24,7 +25,8 @@ namespace Quire.Paging;
 
 internal sealed class WritePath
 {
-    private const int MaxBatchPages = 64; // pages one write holds at once: at most one ulong of "inserted" bits
+    private const int MaxAtomicPages = 1024; // 4 MiB with 4 KiB pages: the pages one write holds at once
+    private const int StackPages = 64; // frame lists up to this size live on the stack
 
     private readonly FramePool _pool; // (I)
     private readonly PageAllocator _allocator; // (I)
@@ -32,8 +34,7 @@ internal sealed class WritePath
     private readonly ReadPath _reads; // (I)
     private readonly CacheCounters _counters; // (I)
     private readonly CacheClock _clock; // (I)
-    private readonly int _batchPages; // (I)
-    private readonly int _maxReservedPages; // (I)
+    private readonly int _atomicPages; // (I)
     private IDirtyThrottle? _throttle; // (I after start)
 
     public WritePath(FramePool pool, PageAllocator allocator, PageHolds holds, ReadPath reads, CacheCounters counters, CacheClock clock, PageCacheOptions options)
@@ -45,81 +46,46 @@ internal sealed class WritePath
         _counters = counters;
         _clock = clock;
 
-        // A batch takes at most 1/16 of the pool beyond the reserve, so that several concurrent
-        // writers of a tiny pool still find frames.
-        _batchPages = Math.Clamp((options.FrameCount - options.ResolvedMinFreeFrames) / 16, 1, MaxBatchPages);
-        _maxReservedPages = Math.Max(1, (options.FrameCount - options.ResolvedMinFreeFrames) / 2);
+        // Two frames stay for the partial-sector reads at the ends of a write.
+        _atomicPages = Math.Clamp(options.FrameCount - options.ResolvedMinFreeFrames - 2, 1, MaxAtomicPages);
     }
 
     public void SetThrottle(IDirtyThrottle throttle) => _throttle = throttle;
 
     /// <summary>
     /// Writes <paramref name="data"/> at <paramref name="fileOffset"/>, extending the file if it ends
-    /// past end of file. Between batches, with no hold, the writer may be throttled.
+    /// past end of file. Between pieces of a large write, with no hold, the writer may be throttled.
     /// </summary>
     public void Write(FileObject file, HandleAccounting handle, long fileOffset, ReadOnlySpan<byte> data)
     {
-        if (data.IsEmpty)
+        int done = 0;
+        while (done < data.Length)
         {
-            return;
-        }
-
-        FrameReservation? reservation = Reserve(file, fileOffset, data.Length);
-        try
-        {
-            int done = 0;
-            while (done < data.Length)
+            long offset = fileOffset + done;
+            long room = ((long)_atomicPages << _pool.PageShift) - (offset & (_pool.PageSize - 1)); // no overflow near the largest offset
+            int length = (int)Math.Min(data.Length - done, room);
+            int dirtied;
+            try
             {
-                long offset = fileOffset + done;
-                long roomInBatch = ((long)_batchPages << _pool.PageShift) - (offset & (_pool.PageSize - 1)); // no overflow near the largest offset
-                int length = (int)Math.Min(data.Length - done, roomInBatch);
-                int dirtied = WriteBatch(file, offset, data.Slice(done, length), reservation);
-                handle.AddBytesDirtied(length);
-                done += length;
-                if (dirtied > 0)
-                {
-                    _throttle?.OnPagesDirtied(file, handle, dirtied);
-                }
+                dirtied = WritePiece(file, offset, data.Slice(done, length));
+            }
+            catch (PageCacheExhaustedException e) when (done > 0)
+            {
+                throw new PageCacheExhaustedException(e.FrameCount, e.PinnedFrameCount, e.DirtyFrameCount, TimeSpan.Zero, new IOException(
+                    $"The write of {data.Length} bytes at file offset {fileOffset} of '{file.Name}' is larger than the pool can hold at once; its first {done} bytes were written.", e));
+            }
+
+            handle.AddBytesDirtied(length);
+            done += length;
+            if (dirtied > 0)
+            {
+                _throttle?.OnPagesDirtied(file, handle, dirtied);
             }
         }
-        finally
-        {
-            reservation?.FreeUnused(_allocator);
-        }
     }
 
     /// <summary>
-    /// Before a write changes anything, allocates a frame for every page of it that is not resident,
-    /// so running out of frames fails the write up front. Writes needing more than half the pool
-    /// beyond the reserve are applied batch by batch instead, and may then stop part way.
-    /// </summary>
-    private FrameReservation? Reserve(FileObject file, long fileOffset, int byteCount)
-    {
-        long firstPage = fileOffset >> _pool.PageShift;
-        long endPage = ((fileOffset + byteCount - 1) >> _pool.PageShift) + 1;
-        if (endPage - firstPage > _maxReservedPages)
-        {
-            return null;
-        }
-
-        int missing = 0;
-        for (long page = firstPage; page < endPage; page++)
-        {
-            missing += file.Index.Lookup(page) < 0 ? 1 : 0;
-        }
-
-        if (missing == 0)
-        {
-            return null;
-        }
-
-        var reservation = new FrameReservation(missing);
-        _allocator.AllocateAll(reservation.Frames);
-        return reservation;
-    }
-
-    /// <summary>
-    /// Takes page of <paramref name="fileOffset"/> Exclusive for a write lease of <paramref name="byteCount"/>
+    /// Takes the page of <paramref name="fileOffset"/> Exclusive for a write lease of <paramref name="byteCount"/>
     /// bytes within it, with every touched sector valid, and extends the size to cover the range.
     /// </summary>
     public int AcquireForLease(FileObject file, long fileOffset, int byteCount)
@@ -127,13 +93,13 @@ internal sealed class WritePath
         Span<int> frames = stackalloc int[1];
         while (true)
         {
-            ulong inserted = AcquireBatch(file, fileOffset, byteCount, frames, wholeSectorsNeedNoRead: false, reservation: null);
+            AcquireAll(file, fileOffset, byteCount, frames, wholeSectorsNeedNoRead: false, reservation: null);
             if (ExtendSizeUnlessDoomed(file, fileOffset + byteCount, frames))
             {
                 return frames[0];
             }
 
-            Rollback(file, frames, fileOffset >> _pool.PageShift, inserted);
+            Rollback(file, frames, fileOffset >> _pool.PageShift);
         }
     }
 
@@ -150,58 +116,98 @@ internal sealed class WritePath
         }
     }
 
-    /// <summary>Writes one batch; returns the number of pages that went from clean to dirty.</summary>
-    private int WriteBatch(FileObject file, long fileOffset, ReadOnlySpan<byte> data, FrameReservation? reservation)
+    /// <summary>Writes a piece of at most the atomic size, all or nothing; returns the pages that went from clean to dirty.</summary>
+    private int WritePiece(FileObject file, long fileOffset, ReadOnlySpan<byte> data)
     {
-        int pageCount = (int)(((fileOffset + data.Length - 1) >> _pool.PageShift) - (fileOffset >> _pool.PageShift) + 1);
-        Span<int> frames = stackalloc int[pageCount];
-        while (true)
+        long firstPage = fileOffset >> _pool.PageShift;
+        int pageCount = (int)(((fileOffset + data.Length - 1) >> _pool.PageShift) - firstPage + 1);
+        int[]? rented = pageCount > StackPages ? ArrayPool<int>.Shared.Rent(pageCount) : null;
+        Span<int> frames = rented is null ? stackalloc int[StackPages] : rented;
+        frames = frames[..pageCount];
+        FrameReservation? reservation = Reserve(file, fileOffset, data.Length);
+        try
         {
-            ulong inserted = AcquireBatch(file, fileOffset, data.Length, frames, wholeSectorsNeedNoRead: true, reservation);
-            if (ExtendSizeUnlessDoomed(file, fileOffset + data.Length, frames))
+            while (true)
             {
-                break;
+                AcquireAll(file, fileOffset, data.Length, frames, wholeSectorsNeedNoRead: true, reservation);
+                if (ExtendSizeUnlessDoomed(file, fileOffset + data.Length, frames))
+                {
+                    break;
+                }
+
+                Rollback(file, frames, firstPage);
             }
 
-            Rollback(file, frames, fileOffset >> _pool.PageShift, inserted);
-        }
+            int copied = 0;
+            for (int i = 0; i < frames.Length; i++)
+            {
+                long offset = fileOffset + copied;
+                int inPage = (int)(offset & (_pool.PageSize - 1));
+                int chunk = Math.Min(_pool.PageSize - inPage, data.Length - copied);
+                data.Slice(copied, chunk).CopyTo(_pool.Bytes(frames[i]).Slice(inPage, chunk));
+                copied += chunk;
+            }
 
-        int copied = 0;
-        for (int i = 0; i < frames.Length; i++)
+            int dirtied = MarkWritten(file, frames, fileOffset, data.Length);
+            for (int i = 0; i < frames.Length; i++)
+            {
+                _holds.Release(frames[i], exclusive: true);
+            }
+
+            return dirtied;
+        }
+        finally
         {
-            long offset = fileOffset + copied;
-            int inPage = (int)(offset & (_pool.PageSize - 1));
-            int chunk = Math.Min(_pool.PageSize - inPage, data.Length - copied);
-            data.Slice(copied, chunk).CopyTo(_pool.Bytes(frames[i]).Slice(inPage, chunk));
-            copied += chunk;
+            reservation?.FreeUnused(_allocator);
+            if (rented is not null)
+            {
+                ArrayPool<int>.Shared.Return(rented);
+            }
         }
+    }
 
-        int dirtied = MarkWritten(file, frames, fileOffset, data.Length);
-        for (int i = 0; i < frames.Length; i++)
+    /// <summary>
+    /// Before a write changes anything, allocates a frame for every page of it that is not resident
+    /// and for each partial sector at its ends that may need a read, so running out of frames fails
+    /// the write up front. Returns null when nothing is needed.
+    /// </summary>
+    private FrameReservation? Reserve(FileObject file, long fileOffset, int byteCount)
+    {
+        long firstPage = fileOffset >> _pool.PageShift;
+        long endPage = ((fileOffset + byteCount - 1) >> _pool.PageShift) + 1;
+        int needed = 0;
+        for (long page = firstPage; page < endPage; page++)
         {
-            _holds.Release(frames[i], exclusive: true);
+            needed += file.Index.Lookup(page) < 0 ? 1 : 0;
         }
 
-        return dirtied;
+        needed += (fileOffset & (SectorMask.SectorSize - 1)) != 0 ? 1 : 0;
+        needed += ((fileOffset + byteCount) & (SectorMask.SectorSize - 1)) != 0 ? 1 : 0;
+        if (needed == 0)
+        {
+            return null;
+        }
+
+        var reservation = new FrameReservation(needed);
+        _allocator.AllocateAll(reservation.Frames);
+        return reservation;
     }
 
     /// <summary>
     /// Takes every page of [fileOffset, fileOffset + byteCount) Exclusive, in page order, inserting
-    /// the missing ones, and makes the sectors the write needs valid. Returns a bit per page it
-    /// inserted. On failure releases everything it took and throws: nothing is changed.
+    /// the missing ones, and makes the sectors the write needs valid. On failure releases
+    /// everything it took and throws: nothing is changed.
     /// </summary>
-    private ulong AcquireBatch(FileObject file, long fileOffset, int byteCount, Span<int> frames, bool wholeSectorsNeedNoRead, FrameReservation? reservation)
+    private void AcquireAll(FileObject file, long fileOffset, int byteCount, Span<int> frames, bool wholeSectorsNeedNoRead, FrameReservation? reservation)
     {
         long firstPage = fileOffset >> _pool.PageShift;
         Deadline deadline = _holds.NewPageDeadline();
-        ulong inserted = 0;
         int held = 0;
         try
         {
             for (; held < frames.Length; held++)
             {
-                (frames[held], bool isNew) = AcquireOrInsert(file, firstPage + held, deadline, reservation);
-                inserted |= isNew ? 1UL << held : 0;
+                frames[held] = AcquireOrInsert(file, firstPage + held, deadline, reservation);
             }
 
             for (int i = 0; i < frames.Length; i++)
@@ -215,26 +221,24 @@ internal sealed class WritePath
                     needed &= ~SectorMask.Covered(inPage, length);
                 }
 
-                MakeValid(file, frames[i], firstPage + i, needed);
+                MakeValid(file, frames[i], firstPage + i, needed, reservation);
             }
         }
         catch
         {
-            Rollback(file, frames[..held], firstPage, inserted);
+            Rollback(file, frames[..held], firstPage);
             throw;
         }
-
-        return inserted;
     }
 
-    private (int Frame, bool IsNew) AcquireOrInsert(FileObject file, long page, Deadline deadline, FrameReservation? reservation)
+    private int AcquireOrInsert(FileObject file, long page, Deadline deadline, FrameReservation? reservation)
     {
         while (true)
         {
             int frame = _holds.LookupAndAcquire(file, page, exclusive: true, deadline);
             if (frame >= 0)
             {
-                return (frame, false);
+                return frame;
             }
 
             frame = reservation?.TryTake() ?? _allocator.AllocateForDemand();
@@ -264,12 +268,12 @@ internal sealed class WritePath
             }
 
             _allocator.Enqueue([frame]);
-            return (frame, true);
+            return frame;
         }
     }
 
     /// <summary>Makes the <paramref name="needed"/> sectors of a page held Exclusive valid: zeros past the readable end, else a read.</summary>
-    private void MakeValid(FileObject file, int frame, long page, UInt128 needed)
+    private void MakeValid(FileObject file, int frame, long page, UInt128 needed, FrameReservation? reservation)
     {
         ref FrameMetadata metadata = ref _pool.Metadata(frame);
         UInt128 missing = needed & ~metadata.ValidSectors;
@@ -290,7 +294,18 @@ internal sealed class WritePath
             return;
         }
 
-        _reads.FillInvalidSectors(file, frame, page);
+        int bounce = reservation?.TryTake() ?? -1;
+        try
+        {
+            _reads.FillInvalidSectors(file, frame, page, bounce);
+        }
+        finally
+        {
+            if (bounce >= 0 && !reservation!.TryGiveBack(bounce))
+            {
+                _allocator.Free(bounce);
+            }
+        }
     }
 
     private void ZeroSectors(int frame, UInt128 sectors)
@@ -330,7 +345,9 @@ internal sealed class WritePath
     /// <summary>Marks the written sectors valid and dirty and tags pages that became dirty; returns how many did.</summary>
     private int MarkWritten(FileObject file, ReadOnlySpan<int> frames, long fileOffset, int byteCount)
     {
-        ulong becameDirty = 0;
+        int[]? rented = frames.Length > StackPages ? ArrayPool<int>.Shared.Rent(frames.Length) : null;
+        Span<int> becameDirty = rented is null ? stackalloc int[StackPages] : rented;
+        int becameDirtyCount = 0;
         int now = _clock.NowTick;
         long firstPage = fileOffset >> _pool.PageShift;
         for (int i = 0; i < frames.Length; i++)
@@ -352,20 +369,20 @@ internal sealed class WritePath
                     metadata.DirtiedAtTick = now;
                     file.AddDirtyPages(1);
                     _counters.AddDirtyPages(1);
-                    becameDirty |= 1UL << i;
+                    becameDirty[becameDirtyCount++] = i;
                 }
             }
 
             PageState.ExitMetaLock(ref metadata.State);
         }
 
-        if (becameDirty != 0)
+        if (becameDirtyCount > 0)
         {
             lock (file.Lock)
             {
-                for (int i = 0; i < frames.Length; i++)
+                foreach (int i in becameDirty[..becameDirtyCount])
                 {
-                    if ((becameDirty & (1UL << i)) != 0 && file.Index.Lookup(firstPage + i) == frames[i])
+                    if (file.Index.Lookup(firstPage + i) == frames[i])
                     {
                         file.Index.SetTagLocked(firstPage + i, PageTag.Dirty);
                     }
@@ -373,18 +390,22 @@ internal sealed class WritePath
             }
         }
 
-        return System.Numerics.BitOperations.PopCount(becameDirty);
+        if (rented is not null)
+        {
+            ArrayPool<int>.Shared.Return(rented);
+        }
+
+        return becameDirtyCount;
     }
 
-    /// <summary>Releases pages taken by <see cref="AcquireBatch"/>; pages it inserted that never became valid are removed again.</summary>
-    private void Rollback(FileObject file, ReadOnlySpan<int> frames, long firstPage, ulong inserted)
+    /// <summary>Releases pages taken by <see cref="AcquireAll"/>; a page that never became valid holds no data and is removed again.</summary>
+    private void Rollback(FileObject file, ReadOnlySpan<int> frames, long firstPage)
     {
         for (int i = 0; i < frames.Length; i++)
         {
             int frame = frames[i];
             ref FrameMetadata metadata = ref _pool.Metadata(frame);
-            bool remove = (inserted & (1UL << i)) != 0
-                && metadata.ValidSectors == UInt128.Zero
+            bool remove = metadata.ValidSectors == UInt128.Zero
                 && (Volatile.Read(ref metadata.State) & (PageState.Dirty | PageState.Unsynced | PageState.Writeback)) == 0;
             if (!remove)
             {

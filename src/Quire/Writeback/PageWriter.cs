@@ -216,7 +216,10 @@ internal sealed class PageWriter : IDisposable
         }
 
         _nextFileId = turn[^1].Id + 1;
-        var limits = new WritebackLimits(_pagesPerFileTurn, expiredAt);
+
+        // Turns are bounded for fairness between files; a file alone is written out in one go, so
+        // its data is made durable with as few store flushes as possible.
+        var limits = new WritebackLimits(turn.Count > 1 ? _pagesPerFileTurn : 0, expiredAt);
         if (urgent && _workers is { } workers && turn.Count > 1)
         {
             workers.RunAll(turn, file => WriteFileAtCursor(file, limits, pass, idlePriority: false));

@@ -1,0 +1,104 @@
+// Proves the data-integrity flush of a range: FlushRange writes the dirty pages its byte range
+// touches and leaves the others dirty, then makes the file durable; an empty range does
+// nothing; FlushAsync flushes, or does nothing when its token is already cancelled.
+
+using Quire.Tests.Infrastructure;
+
+namespace Quire.Tests.Flushing;
+
+public sealed class FileFlusherTests
+{
+    private const int PageSize = QuietCaches.PageSize;
+
+    [Fact]
+    public void FlushRangeWritesOnlyThePagesItsRangeTouches()
+    {
+        var store = new MemoryBackingStore();
+        using var cache = QuietCaches.Create();
+        using CachedFile file = cache.Open(store);
+        file.Write(0, BytePatterns.Create(PageSize, 1));
+        file.Write(3 * PageSize, BytePatterns.Create(PageSize, 2));
+        file.Write(10 * PageSize, BytePatterns.Create(PageSize, 3));
+
+        file.FlushRange(PageSize - 1, (2 * PageSize) + 2); // touches pages 0 to 3
+
+        Assert.Equal(1, cache.GetStatistics().DirtyPages);
+        Assert.Equal(2, cache.GetStatistics().PagesWritten);
+        Assert.Equal(1, store.FlushCount);
+        byte[] stored = store.ToArray();
+        Assert.Equal(BytePatterns.Create(PageSize, 1), stored[..PageSize]);
+        Assert.Equal(BytePatterns.Create(PageSize, 2), stored[(3 * PageSize)..(4 * PageSize)]);
+    }
+
+    [Fact]
+    public void FlushRangeOfNoBytesDoesNothing()
+    {
+        var store = new MemoryBackingStore();
+        using var cache = QuietCaches.Create();
+        using CachedFile file = cache.Open(store);
+        file.Write(0, BytePatterns.Create(PageSize, 4));
+
+        file.FlushRange(0, 0);
+
+        Assert.Equal((0L, 0L), (store.WriteCount, store.FlushCount));
+        Assert.Equal(1, cache.GetStatistics().DirtyPages);
+    }
+
+    [Fact]
+    public void FlushRangeToTheLargestOffsetFlushesEverything()
+    {
+        var store = new MemoryBackingStore();
+        using var cache = QuietCaches.Create();
+        using CachedFile file = cache.Open(store);
+        file.Write(5 * PageSize, BytePatterns.Create(10, 5));
+
+        file.FlushRange(0, long.MaxValue);
+
+        Assert.Equal(0, cache.GetStatistics().DirtyPages);
+        Assert.Equal(BytePatterns.Create(10, 5), store.ToArray()[(5 * PageSize)..]);
+    }
+
+    [Fact]
+    public async Task FlushAsyncWritesAndMakesDurable()
+    {
+        var store = new MemoryBackingStore();
+        using var cache = QuietCaches.Create();
+        using CachedFile file = cache.Open(store);
+        file.Write(0, BytePatterns.Create(3000, 6));
+
+        await file.FlushAsync();
+
+        Assert.Equal(BytePatterns.Create(3000, 6), store.ToArray());
+        Assert.Equal(1, store.FlushCount);
+    }
+
+    [Fact]
+    public async Task FlushAsyncWithACancelledTokenWritesNothing()
+    {
+        var store = new MemoryBackingStore();
+        using var cache = QuietCaches.Create();
+        using CachedFile file = cache.Open(store);
+        file.Write(0, BytePatterns.Create(3000, 7));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await file.FlushAsync(new CancellationToken(canceled: true)));
+
+        Assert.Equal((0L, 0L), (store.WriteCount, store.FlushCount));
+        Assert.Equal(1, cache.GetStatistics().DirtyPages);
+    }
+
+    [Fact]
+    public void FlushOfAReadOnlyHandleWritesNothing()
+    {
+        var store = new MemoryBackingStore("ro", BytePatterns.Create(PageSize, 8));
+        using var cache = QuietCaches.Create();
+        using CachedFile writer = cache.Open(store);
+        using CachedFile reader = cache.Open(store, FileAccess.Read);
+        writer.Write(0, [1]);
+
+        reader.Flush();
+        reader.FlushRange(0, PageSize);
+
+        Assert.Equal((0L, 0L), (store.WriteCount, store.FlushCount));
+        Assert.Equal(1, cache.GetStatistics().DirtyPages);
+    }
+}
