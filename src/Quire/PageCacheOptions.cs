@@ -183,7 +183,7 @@ public sealed class PageCacheOptions
     /// The share of the pool that may hold dirty or not yet durable data before writers are
     /// throttled to the speed of the device. Default 0.20, Linux's dirty_ratio. Writers are slowed
     /// smoothly from halfway between the two thresholds; dirty data exceeds this limit by at most
-    /// one write batch (64 pages) per concurrently writing thread. Ignored when <see cref="DirtyBytes"/> is set.
+    /// one write (at most 4 MiB) per concurrently writing thread. Ignored when <see cref="DirtyBytes"/> is set.
     /// </summary>
     public double DirtyRatio
     {

@@ -18,7 +18,7 @@
 // makes data durable (ProgressSignal), until the data drops below the limit;
 // if the device writes nothing for MaxWritebackStall, it fails with WritebackStalledException.
 // Margin: the limit is checked after each write batch, so not-durable data exceeds it by at most
-// one batch (64 pages) per concurrently writing thread.
+// the pages of one write (at most 4 MiB) per concurrently writing thread.
 //
 // Locking: none; reads atomic gauges and the file's bandwidth (a racy double read, which a
 // heuristic tolerates). Sleeps with no lock or hold.
