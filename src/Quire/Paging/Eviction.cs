@@ -15,6 +15,7 @@ namespace Quire.Paging;
 
 internal sealed class Eviction
 {
+    private static readonly TimeSpan s_exclusiveHoldWait = TimeSpan.FromMilliseconds(100); // longer than any transient hold
     private readonly FramePool _pool; // (I)
     private readonly PageAllocator _allocator; // (I)
     private readonly PageHolds _holds; // (I)
@@ -107,10 +108,12 @@ internal sealed class Eviction
                 continue;
             }
 
-            // Held exclusively: by the reclaim scan for an instant, or by a write lease.
+            // Held exclusively: by the reclaim scan for an instant, or by a write lease, which may
+            // belong to the very thread closing the file: wait briefly, then keep the file open.
             try
             {
-                int held = _holds.LookupAndAcquire(file, page, exclusive: true, deadline);
+                Deadline brief = Deadline.After(s_exclusiveHoldWait);
+                int held = _holds.LookupAndAcquire(file, page, exclusive: true, brief.RemainingMilliseconds < deadline.RemainingMilliseconds ? brief : deadline);
                 if (held >= 0)
                 {
                     _holds.Release(held, exclusive: true);

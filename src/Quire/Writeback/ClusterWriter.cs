@@ -181,10 +181,17 @@ internal sealed class ClusterWriter
                 }
 
                 ref FrameMetadata metadata = ref _pool.Metadata(frame);
-                if ((Volatile.Read(ref metadata.State) & PageState.Writeback) != 0)
+                int state = Volatile.Read(ref metadata.State);
+                if ((state & PageState.Writeback) != 0)
                 {
                     outcome.Busy.Add((page, frame));
                     page++;
+                    break;
+                }
+
+                if (limits.SkipBusy && (state & PageState.Exclusive) != 0)
+                {
+                    page++; // being written: it would only be dirtied again
                     break;
                 }
 

@@ -57,7 +57,7 @@ internal sealed class PageLaunderer : IPageLaunderer
                 continue;
             }
 
-            var outcome = _writer.WriteBack(file, first, last + 1, waitForGate: false, Deadline.After(_maxPageWait));
+            var outcome = _writer.WriteBack(file, first, last + 1, waitForGate: false, Deadline.After(_maxPageWait), new WritebackLimits(0, null, SkipBusy: true));
             error ??= outcome.Error;
             if (outcome.Skipped || !file.TryBeginWriteback())
             {

@@ -176,7 +176,7 @@ internal sealed class PageWriter : IDisposable
                 }
             }
 
-            WriteFile(request.File, request.FromPage, request.ToPage, new WritebackLimits(0, null), pass);
+            WriteFile(request.File, request.FromPage, request.ToPage, new WritebackLimits(0, null, SkipBusy: true), pass);
         }
     }
 
@@ -219,7 +219,7 @@ internal sealed class PageWriter : IDisposable
 
         // Turns are bounded for fairness between files; a file alone is written out in one go, so
         // its data is made durable with as few store flushes as possible.
-        var limits = new WritebackLimits(turn.Count > 1 ? _pagesPerFileTurn : 0, expiredAt);
+        var limits = new WritebackLimits(turn.Count > 1 ? _pagesPerFileTurn : 0, expiredAt, SkipBusy: true);
         if (urgent && _workers is { } workers && turn.Count > 1)
         {
             workers.RunAll(turn, file => WriteFileAtCursor(file, limits, pass, idlePriority: false));

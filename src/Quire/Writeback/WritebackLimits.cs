@@ -1,4 +1,9 @@
 namespace Quire.Writeback;
 
-/// <summary>What a memory-cleaning writeback may write: at most <see cref="MaxPages"/> pages (0: no limit), starting runs only at pages dirty since <see cref="ExpiredAtTick"/> or earlier (null: any page).</summary>
-internal readonly record struct WritebackLimits(int MaxPages, int? ExpiredAtTick);
+/// <summary>
+/// What a memory-cleaning writeback may write: at most <see cref="MaxPages"/> pages (0: no limit),
+/// starting runs only at pages dirty since <see cref="ExpiredAtTick"/> or earlier (null: any page),
+/// and, with <see cref="SkipBusy"/>, not pages someone holds for writing (Haiku's page writer skips
+/// busy pages; a flush does not, since it must write everything dirty when it began).
+/// </summary>
+internal readonly record struct WritebackLimits(int MaxPages, int? ExpiredAtTick, bool SkipBusy = false);
