@@ -72,7 +72,7 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         var sync = new FileSync(_pool, _counters, clock, progress);
         Flusher = new FileFlusher(clusterWriter, sync, Holds);
         _allocator.SetLaunderer(new PageLaunderer(_pool, _files, clusterWriter, sync, Options.MaxPageWait));
-        PageWriter = new PageWriter(_files, clusterWriter, sync, _counters, _queues, clock, Options);
+        PageWriter = new PageWriter(_files, clusterWriter, sync, _counters, clock, Options);
         if (Options.StartPageWriter)
         {
             // Throttling needs someone to clean: without the page writer's thread, dirty data is

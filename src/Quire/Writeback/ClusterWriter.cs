@@ -163,7 +163,8 @@ internal sealed class ClusterWriter
 
                 // Expiry (Linux's kupdate): a run starts only at a page dirty for long enough;
                 // younger neighbours join it, since they cost little once the device is writing.
-                if (limits.ExpiredAtTick is not { } expiredAt || _pool.Metadata(first).DirtiedAtTick - expiredAt <= 0)
+                bool expired = limits.ExpiredAtTick is not { } expiredAt || _pool.Metadata(first).DirtiedAtTick - expiredAt <= 0;
+                if (expired && (limits.MinRunPages <= 1 || IsLongEnoughLocked(file, page, toPage, limits.MinRunPages)))
                 {
                     break;
                 }
@@ -210,6 +211,19 @@ internal sealed class ClusterWriter
 
             return page;
         }
+    }
+
+    /// <summary>Whether the run of dirty pages at <paramref name="page"/> is at least <paramref name="minPages"/> long, or cannot grow (it reaches end of file).</summary>
+    private bool IsLongEnoughLocked(FileObject file, long page, long toPage, int minPages)
+    {
+        long eofPage = (file.Size + _pool.PageSize - 1) >> _pool.PageShift;
+        long end = page;
+        while (end < toPage && end - page < minPages && file.Index.HasTagLocked(end, PageTag.Dirty))
+        {
+            end++;
+        }
+
+        return end - page >= minPages || end >= eofPage;
     }
 
     /// <summary>Marks a dirty page clean and under writeback, remembering the sectors it took (Haiku: clean before writing).</summary>

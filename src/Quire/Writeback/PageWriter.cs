@@ -25,11 +25,9 @@
 // and reported by the next flush.
 
 using Quire.Files;
-using Quire.Frames;
 using Quire.Internal;
 using Quire.Metrics;
 using Quire.Paging;
-using Quire.Queues;
 
 namespace Quire.Writeback;
 
@@ -41,12 +39,12 @@ internal sealed class PageWriter : IDisposable
     private readonly ClusterWriter _writer; // (I)
     private readonly FileSync _sync; // (I)
     private readonly CacheCounters _counters; // (I)
-    private readonly PageQueues _queues; // (I)
     private readonly CacheClock _clock; // (I)
     private readonly PageCacheOptions _options; // (I)
     private readonly int _backgroundPages; // (I)
     private readonly int _limitPages; // (I)
     private readonly int _lowFreeFrames; // (I)
+    private readonly int _frameCount; // (I)
     private readonly int _pagesPerFileTurn; // (I)
     private readonly Lock _passLock = new();
     private readonly Lock _requestsLock = new();
@@ -54,24 +52,40 @@ internal sealed class PageWriter : IDisposable
     private int _nextFileId; // (_passLock) round-robin position
     private int _lastExpiryTick; // (_passLock)
     private long _readIosSeen; // (_passLock) for laptop mode
+    private readonly Lock _syncLock = new();
+    private readonly HashSet<FileObject> _syncPending = []; // (_syncLock) files written and waiting for their durable flush
+    private readonly WakeSignal _syncWake = new();
+    private readonly int _pagesPerSyncChunk; // (I)
+    private readonly int _minBackgroundRunPages; // (I)
+    private Thread? _syncThread; // (I after Start)
     private Thread? _thread; // (I after Start)
     private WritebackWorkers? _workers; // (I after Start)
     private volatile bool _stopping;
     private Exception? _failure; // (A) a bug caught on the writer thread, reported by the next flush
 
-    public PageWriter(FileTable files, ClusterWriter writer, FileSync sync, CacheCounters counters, PageQueues queues, CacheClock clock, PageCacheOptions options)
+    public PageWriter(FileTable files, ClusterWriter writer, FileSync sync, CacheCounters counters, CacheClock clock, PageCacheOptions options)
     {
         _files = files;
         _writer = writer;
         _sync = sync;
         _counters = counters;
-        _queues = queues;
         _clock = clock;
         _options = options;
         _backgroundPages = options.BackgroundDirtyPages;
         _limitPages = options.DirtyLimitPages;
         _lowFreeFrames = options.ResolvedMinFreeFrames * 2;
+        _frameCount = options.FrameCount;
         _pagesPerFileTurn = Math.Max(1, options.MaxClusterBytes / options.PageSize) * 4; // fairness: four clusters per file per turn
+
+        // A file alone is written in chunks of a quarter of the dirty limit, each made durable by
+        // the sync thread while the next is written: the device is kept busy with durable
+        // flushes, and the limit, which counts data written but not yet durable, frees up in
+        // steps instead of all at once at the end of one long flush.
+        _pagesPerSyncChunk = Math.Max(Math.Max(1, options.MaxClusterBytes / options.PageSize), _limitPages / 4);
+
+        // Half a cluster (512 KiB by default), and never more than an eighth of the limit so a
+        // small pool still writes in the background.
+        _minBackgroundRunPages = Math.Max(1, Math.Min(options.MaxClusterBytes / options.PageSize / 2, _limitPages / 8));
         _lastExpiryTick = clock.NowTick;
     }
 
@@ -86,6 +100,8 @@ internal sealed class PageWriter : IDisposable
     public void Start()
     {
         _workers = new WritebackWorkers(_options.MaxWritesInFlight);
+        _syncThread = new Thread(RunSyncs) { IsBackground = true, Name = "quire-page-sync" };
+        _syncThread.Start();
         _thread = new Thread(Run) { IsBackground = true, Name = "quire-page-writer" };
         _thread.Start();
     }
@@ -144,9 +160,13 @@ internal sealed class PageWriter : IDisposable
 
             pass.Mode = everything ? "everything" : background ? "background" : "expiry";
             int? expiredAt = background || everything ? null : now - TicksOf(_options.DirtyExpire);
-            bool urgent = notDurable > _limitPages * 3 / 4 || _queues.CountRacy(PageQueue.Free) < _lowFreeFrames;
+            // Memory pressure: frames that are free or clean (reclaimable at once) run short. Free
+            // frames alone say nothing: a full cache of clean pages has none, and needs none.
+            bool lowOnFrames = _frameCount - notDurable < _lowFreeFrames;
+            bool urgent = notDurable > _limitPages * 3 / 4 || lowOnFrames;
+            bool takeShortRuns = lowOnFrames || notDurable >= _limitPages || everything;
             pass.Urgent = urgent;
-            WriteFiles(pass, expiredAt, stopBelowBackground: background && !everything, urgent, now);
+            WriteFiles(pass, expiredAt, stopBelowBackground: background && !everything, urgent, takeShortRuns, now);
             return pass;
         }
     }
@@ -155,7 +175,9 @@ internal sealed class PageWriter : IDisposable
     {
         _stopping = true;
         Wake.Set();
+        _syncWake.Set();
         _thread?.Join(TimeSpan.FromSeconds(30));
+        _syncThread?.Join(TimeSpan.FromSeconds(30));
         _workers?.Dispose();
     }
 
@@ -180,7 +202,7 @@ internal sealed class PageWriter : IDisposable
         }
     }
 
-    private void WriteFiles(PageWriterPass pass, int? expiredAt, bool stopBelowBackground, bool urgent, int now)
+    private void WriteFiles(PageWriterPass pass, int? expiredAt, bool stopBelowBackground, bool urgent, bool takeShortRuns, int now)
     {
         FileObject[] files = _files.Snapshot();
         Array.Sort(files, (a, b) => a.Id.CompareTo(b.Id));
@@ -219,7 +241,10 @@ internal sealed class PageWriter : IDisposable
 
         // Turns are bounded for fairness between files; a file alone is written out in one go, so
         // its data is made durable with as few store flushes as possible.
-        var limits = new WritebackLimits(turn.Count > 1 ? _pagesPerFileTurn : 0, expiredAt, SkipBusy: true);
+        // In the background, short runs wait to grow into full clusters; expiry, a backlog at the
+        // limit and memory pressure take whatever is there.
+        int minRun = !takeShortRuns && expiredAt is null ? _minBackgroundRunPages : 0;
+        var limits = new WritebackLimits(turn.Count > 1 ? _pagesPerFileTurn : _pagesPerSyncChunk, expiredAt, SkipBusy: true, MinRunPages: minRun);
         if (urgent && _workers is { } workers && turn.Count > 1)
         {
             workers.RunAll(turn, file => WriteFileAtCursor(file, limits, pass, idlePriority: false));
@@ -270,20 +295,69 @@ internal sealed class PageWriter : IDisposable
             _counters.WriteRetries.Increment();
         }
 
-        if (file.UnsyncedPageCount > 0 && file.TryBeginWriteback())
+        if (_syncThread is not null)
         {
-            try
+            lock (_syncLock)
             {
-                Exception? error = _sync.Sync(file);
-                pass.RecordSync(error);
+                _syncPending.Add(file);
             }
-            finally
-            {
-                file.EndWriteback();
-            }
+
+            _syncWake.Set();
+        }
+        else
+        {
+            pass.RecordSync(SyncFile(file));
         }
 
         return outcome.Skipped ? fromPage : outcome.NextPage;
+    }
+
+    /// <summary>Makes a file's written pages durable unless its size is changing (then a later pass does).</summary>
+    private Exception? SyncFile(FileObject file)
+    {
+        if (file.UnsyncedPageCount == 0 || !file.TryBeginWriteback())
+        {
+            return null;
+        }
+
+        try
+        {
+            return _sync.Sync(file);
+        }
+        finally
+        {
+            file.EndWriteback();
+        }
+    }
+
+    /// <summary>The sync thread: durable flushes of the files the writer wrote, overlapped with its next writes.</summary>
+    private void RunSyncs()
+    {
+        while (!_stopping)
+        {
+            _syncWake.Wait(_options.WritebackInterval);
+            FileObject[] files;
+            lock (_syncLock)
+            {
+                files = [.. _syncPending];
+                _syncPending.Clear();
+            }
+
+            try
+            {
+                foreach (FileObject file in files)
+                {
+                    // A failure re-dirties the pages and opens an error epoch (FileSync); the
+                    // writer retries them after the file's back-off.
+                    SyncFile(file);
+                }
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref _failure, e, null);
+                return;
+            }
+        }
     }
 
     private void Run()
@@ -308,7 +382,7 @@ internal sealed class PageWriter : IDisposable
             {
                 wait = s_failureBackoff;
             }
-            else if (pass.Mode is not null && NotDurablePages > _backgroundPages && pass.PagesWritten > 0)
+            else if (pass.Mode is not null && _counters.DirtyPages > 0 && NotDurablePages > _backgroundPages && pass.PagesWritten > 0)
             {
                 wait = TimeSpan.Zero; // still above the background threshold and making progress
             }

@@ -4,6 +4,8 @@ namespace Quire.Writeback;
 /// What a memory-cleaning writeback may write: at most <see cref="MaxPages"/> pages (0: no limit),
 /// starting runs only at pages dirty since <see cref="ExpiredAtTick"/> or earlier (null: any page),
 /// and, with <see cref="SkipBusy"/>, not pages someone holds for writing (Haiku's page writer skips
-/// busy pages; a flush does not, since it must write everything dirty when it began).
+/// busy pages; a flush does not, since it must write everything dirty when it began). Runs shorter
+/// than <see cref="MinRunPages"/> that may still grow (they end at a clean page inside the file)
+/// are left for later, so the background writer does not chase an appending writer with small writes.
 /// </summary>
-internal readonly record struct WritebackLimits(int MaxPages, int? ExpiredAtTick, bool SkipBusy = false);
+internal readonly record struct WritebackLimits(int MaxPages, int? ExpiredAtTick, bool SkipBusy = false, int MinRunPages = 0);
