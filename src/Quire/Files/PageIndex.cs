@@ -50,7 +50,7 @@ internal sealed class PageIndex
             }
         }
 
-        return Volatile.Read(ref node.Frames![(int)pageNumber & SlotMask]) - 1;
+        return Volatile.Read(ref node.Frames[(int)pageNumber & SlotMask]) - 1;
     }
 
     /// <summary>Adds <paramref name="pageNumber"/> held by <paramref name="frame"/>; the slot must be empty.</summary>
@@ -97,7 +97,7 @@ internal sealed class PageIndex
         }
 
         int leafSlot = (int)pageNumber & SlotMask;
-        Debug.Assert(node.Frames![leafSlot] == 0, $"Page {pageNumber} is not in the index yet.");
+        Debug.Assert(node.Frames[leafSlot] == 0, $"Page {pageNumber} is not in the index yet.");
         Volatile.Write(ref node.Frames[leafSlot], frame + 1);
         node.Present |= 1UL << leafSlot;
         Count++;
@@ -120,7 +120,7 @@ internal sealed class PageIndex
 
         Node leaf = path[depth];
         int leafSlot = (int)pageNumber & SlotMask;
-        int frame = leaf.Frames![leafSlot] - 1;
+        int frame = leaf.Frames[leafSlot] - 1;
         if (frame < 0)
         {
             return -1;
@@ -168,7 +168,7 @@ internal sealed class PageIndex
         var pathStorage = default(NodePath);
         Span<Node> path = pathStorage;
         int depth = Walk(pageNumber, path);
-        Debug.Assert(depth >= 0 && path[depth].Frames![(int)pageNumber & SlotMask] != 0, $"Page {pageNumber} is in the index when tagged.");
+        Debug.Assert(depth >= 0 && path[depth].Frames[(int)pageNumber & SlotMask] != 0, $"Page {pageNumber} is in the index when tagged.");
         for (int level = depth; level >= 0; level--)
         {
             path[level].Tags[(int)tag] |= 1UL << SlotOf(pageNumber, depth - level);
@@ -267,7 +267,7 @@ internal sealed class PageIndex
             if (shift == 0)
             {
                 pageNumber = key;
-                frame = node.Frames![slot] - 1;
+                frame = node.Frames[slot] - 1;
                 return true;
             }
 
@@ -291,7 +291,7 @@ internal sealed class PageIndex
             bool isPresent = (present & (1UL << slot)) != 0;
             if (shift == 0)
             {
-                Debug.Assert(isPresent == (node.Frames![slot] != 0), "A leaf's present bits match its slots.");
+                Debug.Assert(isPresent == (node.Frames[slot] != 0), "A leaf's present bits match its slots.");
                 count += isPresent ? 1 : 0;
                 continue;
             }
@@ -350,12 +350,19 @@ internal sealed class PageIndex
     private sealed class Node(bool leaf)
     {
         public readonly Node?[]? Children = leaf ? null : new Node?[Fanout]; // (F) writes; lock-free reads
-        public readonly int[]? Frames = leaf ? new int[Fanout] : null; // (F) writes; lock-free reads; frame + 1, 0 = empty
+        public FrameSlots Frames; // (F) writes; lock-free reads; leaves only; frame + 1, 0 = empty. Inline: one cache miss less per lookup.
         public readonly ulong[] Tags = new ulong[TagCount]; // (F)
         public ulong Present; // (F)
     }
 
     private sealed record Root(Node? Node, int Levels);
+
+    /// <summary>A leaf's 64 frame slots, inline in the node.</summary>
+    [InlineArray(Fanout)]
+    private struct FrameSlots
+    {
+        private int _element;
+    }
 
     /// <summary>Room for a root-to-leaf path on the stack, so tagging a page allocates nothing.</summary>
     [InlineArray(MaxLevels)]

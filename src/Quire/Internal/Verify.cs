@@ -5,6 +5,7 @@
 // detected by a check can corrupt nothing more than it already has.
 
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 
 namespace Quire.Internal;
 
@@ -23,6 +24,18 @@ internal sealed class Verify
         if (!condition)
         {
             Fail(whatWouldBeLost);
+        }
+    }
+
+    /// <summary>
+    /// Throws and latches the cache when <paramref name="condition"/> is false; the message is
+    /// formatted only then, so a check that holds allocates nothing.
+    /// </summary>
+    public void That([DoesNotReturnIf(false)] bool condition, [InterpolatedStringHandlerArgument(nameof(condition))] ref VerifyMessageHandler whatWouldBeLost)
+    {
+        if (!condition)
+        {
+            Fail(whatWouldBeLost.ToStringAndClear());
         }
     }
 

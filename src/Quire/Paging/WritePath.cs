@@ -323,6 +323,14 @@ internal sealed class WritePath
     /// <summary>Under the file lock: if no held page was doomed by a truncate, extends the size to <paramref name="end"/>.</summary>
     private bool ExtendSizeUnlessDoomed(FileObject file, long end, ReadOnlySpan<int> frames)
     {
+        if (end <= file.Size)
+        {
+            // No extension needed, so no lock (the common overwrite): if a truncate dooms these
+            // pages, now or since they were taken, it began after this write took them, and the
+            // write is ordered before it; the doomed pages keep none of its data.
+            return true;
+        }
+
         lock (file.Lock)
         {
             foreach (int frame in frames)

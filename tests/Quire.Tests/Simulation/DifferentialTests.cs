@@ -123,116 +123,116 @@ public sealed class DifferentialTests(ITestOutputHelper output)
         switch (dice)
         {
             case < 30:
-            {
-                long offset = RandomOffset(random, maxFileBytes, pageSize);
-                int length = RandomLength(random, pageSize);
-                var data = new byte[length];
-                random.Fill(data);
-                file.Handle.Write(offset, data);
-                file.Model.Write(offset, data);
-                return $"write {length} at {offset}";
-            }
+                {
+                    long offset = RandomOffset(random, maxFileBytes, pageSize);
+                    int length = RandomLength(random, pageSize);
+                    var data = new byte[length];
+                    random.Fill(data);
+                    file.Handle.Write(offset, data);
+                    file.Model.Write(offset, data);
+                    return $"write {length} at {offset}";
+                }
 
             case < 60:
-            {
-                long offset = RandomOffset(random, maxFileBytes + pageSize, pageSize);
-                int length = RandomLength(random, pageSize);
-                var buffer = new byte[length];
-                int read = random.Chance(20)
-                    ? file.Handle.ReadAsync(offset, buffer).AsTask().GetAwaiter().GetResult()
-                    : file.Handle.Read(offset, buffer);
-                ReadOnlySpan<byte> expected = file.Model.Read(offset, length);
-                Assert.Equal(expected.Length, read);
-                AssertEqualBytes(expected, buffer.AsSpan(0, read), offset);
-                return $"read {length} at {offset}";
-            }
+                {
+                    long offset = RandomOffset(random, maxFileBytes + pageSize, pageSize);
+                    int length = RandomLength(random, pageSize);
+                    var buffer = new byte[length];
+                    int read = random.Chance(20)
+                        ? file.Handle.ReadAsync(offset, buffer).AsTask().GetAwaiter().GetResult()
+                        : file.Handle.Read(offset, buffer);
+                    ReadOnlySpan<byte> expected = file.Model.Read(offset, length);
+                    Assert.Equal(expected.Length, read);
+                    AssertEqualBytes(expected, buffer.AsSpan(0, read), offset);
+                    return $"read {length} at {offset}";
+                }
 
             case < 66:
-            {
-                long length = random.Chance(50) ? random.Next(0, file.Model.Length + 1) : random.Next(0, maxFileBytes);
-                file.Handle.SetLength(length);
-                file.Model.SetLength(length);
-                return $"set length {length}";
-            }
+                {
+                    long length = random.Chance(50) ? random.Next(0, file.Model.Length + 1) : random.Next(0, maxFileBytes);
+                    file.Handle.SetLength(length);
+                    file.Model.SetLength(length);
+                    return $"set length {length}";
+                }
 
             case < 72:
-            {
-                file.Handle.Flush();
-                Assert.Equal(file.Model.Content.ToArray(), file.Durable());
-                return "flush";
-            }
+                {
+                    file.Handle.Flush();
+                    Assert.Equal(file.Model.Content.ToArray(), file.Durable());
+                    return "flush";
+                }
 
             case < 77:
-            {
-                long offset = RandomOffset(random, maxFileBytes, pageSize);
-                long count = random.Next(0, pageSize * 8);
-                file.Handle.Advise(offset, count, FileAdvice.DontNeed);
-                return $"don't need {count} at {offset}";
-            }
+                {
+                    long offset = RandomOffset(random, maxFileBytes, pageSize);
+                    long count = random.Next(0, pageSize * 8);
+                    file.Handle.Advise(offset, count, FileAdvice.DontNeed);
+                    return $"don't need {count} at {offset}";
+                }
 
             case < 80:
-            {
-                var advice = (FileAdvice)random.Next(4);
-                file.Handle.Advise(RandomOffset(random, maxFileBytes, pageSize), random.Next(0, pageSize * 4), advice);
-                return $"advise {advice}";
-            }
+                {
+                    var advice = (FileAdvice)random.Next(4);
+                    file.Handle.Advise(RandomOffset(random, maxFileBytes, pageSize), random.Next(0, pageSize * 4), advice);
+                    return $"advise {advice}";
+                }
 
             case < 86:
-            {
-                if (file.Model.Length == 0)
                 {
-                    return "pin (empty file)";
-                }
+                    if (file.Model.Length == 0)
+                    {
+                        return "pin (empty file)";
+                    }
 
-                long offset = random.Next(0, file.Model.Length);
-                int room = (int)Math.Min(pageSize - (offset % pageSize), file.Model.Length - offset);
-                int length = 1 + random.Next(room);
-                using PageLease lease = file.Handle.Pin(offset, length);
-                AssertEqualBytes(file.Model.Read(offset, length), lease.Span, offset);
-                return $"pin {length} at {offset}";
-            }
+                    long offset = random.Next(0, file.Model.Length);
+                    int room = (int)Math.Min(pageSize - (offset % pageSize), file.Model.Length - offset);
+                    int length = 1 + random.Next(room);
+                    using PageLease lease = file.Handle.Pin(offset, length);
+                    AssertEqualBytes(file.Model.Read(offset, length), lease.Span, offset);
+                    return $"pin {length} at {offset}";
+                }
 
             case < 92:
-            {
-                long offset = RandomOffset(random, maxFileBytes, pageSize);
-                int length = 1 + random.Next((int)(pageSize - (offset % pageSize)));
-                var data = new byte[length];
-                random.Fill(data);
-                using (WritablePageLease lease = file.Handle.PinForWrite(offset, length))
                 {
-                    AssertEqualBytes(file.Model.Read(offset, length), lease.Span[..(int)Math.Clamp(file.Model.Length - offset, 0, length)], offset);
-                    data.CopyTo(lease.Span);
-                }
+                    long offset = RandomOffset(random, maxFileBytes, pageSize);
+                    int length = 1 + random.Next((int)(pageSize - (offset % pageSize)));
+                    var data = new byte[length];
+                    random.Fill(data);
+                    using (WritablePageLease lease = file.Handle.PinForWrite(offset, length))
+                    {
+                        AssertEqualBytes(file.Model.Read(offset, length), lease.Span[..(int)Math.Clamp(file.Model.Length - offset, 0, length)], offset);
+                        data.CopyTo(lease.Span);
+                    }
 
-                file.Model.Write(offset, data);
-                return $"write lease {length} at {offset}";
-            }
+                    file.Model.Write(offset, data);
+                    return $"write lease {length} at {offset}";
+                }
 
             case < 96:
-            {
-                // Handle churn: a second handle opens and closes; the file object is shared.
-                if (file.Extra is null)
                 {
-                    file.Extra = file.Reopen();
-                    Assert.Equal(file.Model.Length, file.Extra.Length);
-                    return "open second handle";
+                    // Handle churn: a second handle opens and closes; the file object is shared.
+                    if (file.Extra is null)
+                    {
+                        file.Extra = file.Reopen();
+                        Assert.Equal(file.Model.Length, file.Extra.Length);
+                        return "open second handle";
+                    }
+
+                    file.Extra.Dispose();
+                    file.Extra = null;
+                    return "close second handle";
                 }
 
-                file.Extra.Dispose();
-                file.Extra = null;
-                return "close second handle";
-            }
-
             default:
-            {
-                long offset = RandomOffset(random, maxFileBytes, pageSize);
-                int length = RandomLength(random, pageSize);
-                var data = new byte[length];
-                random.Fill(data);
-                file.Handle.WriteAsync(offset, data).AsTask().GetAwaiter().GetResult();
-                file.Model.Write(offset, data);
-                return $"write async {length} at {offset}";
-            }
+                {
+                    long offset = RandomOffset(random, maxFileBytes, pageSize);
+                    int length = RandomLength(random, pageSize);
+                    var data = new byte[length];
+                    random.Fill(data);
+                    file.Handle.WriteAsync(offset, data).AsTask().GetAwaiter().GetResult();
+                    file.Model.Write(offset, data);
+                    return $"write async {length} at {offset}";
+                }
         }
     }
 

@@ -1,0 +1,129 @@
+// SequentialWrites: writing a new file 4 times the pool front to back and making it durable.
+// CachedFile.Write in chunks and then Flush, with the cache's store buffered or O_DIRECT,
+// against RandomAccess.Write of the same chunks and then RandomAccess.FlushToDisk (the
+// baseline), with chunks of 4 KiB and of 64 KiB. The pool fills after a quarter of the file, so
+// the rest is written while reclaim cleans dirty pages. Each round creates the file empty
+// (untimed) and closes it after (untimed). The report adds the cache's average write size
+// (PageCacheStatistics.AverageWriteBytes) and its durable flushes per file from the same run.
+// Measured by DiskRounds (why: see there).
+
+using Microsoft.Win32.SafeHandles;
+
+namespace Quire.Benchmarks;
+
+internal sealed class SequentialWrites : IDisposable
+{
+    private const int MiB = 1 << 20;
+    private const long PoolBytes = 64L << 20;
+    private const long FileBytes = PoolBytes * 4;
+    private const int WarmupRounds = 1;
+    private const int MeasuredRounds = 7;
+    private static readonly int[] s_chunkSizes = [4096, 65536]; // a page, and 16 pages
+
+    // A file per contender: a file the cache kept open would otherwise stop the next contender
+    // from creating it (a read-write store holds an exclusive advisory lock).
+    private readonly string _baselinePath = ScratchFiles.PathOf("sequential-write-baseline.bin");
+    private readonly string _bufferedPath = ScratchFiles.PathOf("sequential-write-buffered.bin");
+    private readonly string _directPath = ScratchFiles.PathOf("sequential-write-direct.bin");
+    private readonly PageCache _bufferedCache = new(new PageCacheOptions { MemoryLimitBytes = PoolBytes, UseDirectIO = false });
+    private readonly PageCache _directCache = new(new PageCacheOptions { MemoryLimitBytes = PoolBytes, UseDirectIO = true });
+    private SafeFileHandle? _handle;
+    private CachedFile? _file;
+
+    public static void Run()
+    {
+        using var writes = new SequentialWrites();
+        writes.Measure();
+    }
+
+    public void Dispose()
+    {
+        _handle?.Dispose();
+        _file?.Dispose();
+        _bufferedCache.Dispose();
+        _directCache.Dispose();
+        File.Delete(_baselinePath);
+        File.Delete(_bufferedPath);
+        File.Delete(_directPath);
+    }
+
+    private void Measure()
+    {
+        var contenders = new List<DiskContender>();
+        foreach (int chunkBytes in s_chunkSizes)
+        {
+            byte[] chunk = new byte[chunkBytes];
+            new Random(RandomOffsets.Seed).NextBytes(chunk);
+            contenders.Add(new DiskContender
+            {
+                Name = "RandomAccessWriteThenFlushToDisk",
+                Parameters = $"ChunkBytes={chunkBytes}",
+                BeforeRound = () => _handle = File.OpenHandle(_baselinePath, FileMode.Create, FileAccess.ReadWrite, FileShare.None),
+                Round = () => RandomAccessWrite(chunk),
+                AfterRound = () =>
+                {
+                    _handle!.Dispose();
+                    _handle = null;
+                },
+                UnitsPerRound = FileBytes / MiB,
+                OperationsPerRound = FileBytes / chunkBytes,
+            });
+            contenders.Add(QuireContender("QuireBufferedWriteThenFlush", _bufferedCache, _bufferedPath, chunk));
+            contenders.Add(QuireContender("QuireDirectWriteThenFlush", _directCache, _directPath, chunk));
+        }
+
+        DiskRounds.Run("sequential-write", "Sequential write of a file 4x the pool, then a durable flush", "MiB/s", null, WarmupRounds, MeasuredRounds, contenders);
+    }
+
+    private DiskContender QuireContender(string name, PageCache cache, string path, byte[] chunk)
+    {
+        string parameters = $"ChunkBytes={chunk.Length}";
+        var counters = new QuireRoundCounters(cache, $"SequentialWrites.{name}", parameters, WarmupRounds + MeasuredRounds);
+        return new DiskContender
+        {
+            Name = name,
+            Parameters = parameters,
+            BaselineName = "RandomAccessWriteThenFlushToDisk",
+            BeforeRound = () =>
+            {
+                _file = cache.Open(path, FileMode.Create, FileAccess.ReadWrite);
+                bool direct = _file.FileObject.Store is FileBackingStore { IsDirectIO: true };
+                if (direct != cache.Options.UseDirectIO)
+                {
+                    throw new InvalidOperationException($"'{path}' was opened with O_DIRECT {(direct ? "on" : "off")}, not as the contender {name} says.");
+                }
+
+                counters.BeginRound();
+            },
+            Round = () => QuireWrite(chunk),
+            AfterRound = () =>
+            {
+                _file!.Dispose(); // nothing is dirty after the timed Flush; closing evicts the pages
+                _file = null;
+                counters.EndRound(lastHandleClosed: true);
+            },
+            UnitsPerRound = FileBytes / MiB,
+            OperationsPerRound = FileBytes / chunk.Length,
+        };
+    }
+
+    private void RandomAccessWrite(byte[] chunk)
+    {
+        for (long offset = 0; offset < FileBytes; offset += chunk.Length)
+        {
+            RandomAccess.Write(_handle!, chunk, offset);
+        }
+
+        RandomAccess.FlushToDisk(_handle!);
+    }
+
+    private void QuireWrite(byte[] chunk)
+    {
+        for (long offset = 0; offset < FileBytes; offset += chunk.Length)
+        {
+            _file!.Write(offset, chunk);
+        }
+
+        _file!.Flush();
+    }
+}
