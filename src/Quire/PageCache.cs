@@ -55,6 +55,11 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         Options = options ?? new PageCacheOptions();
         Options.Validate();
         _pool = new FramePool(Options.FrameCount, Options.PageSize);
+        foreach ((nint address, nuint byteCount) in _pool.Slabs())
+        {
+            LinuxFileIO.TryAdviseHugePages(address, byteCount);
+        }
+
         _queues = new PageQueues(_pool);
         _files = new FileTable();
         var waits = new PageWaitTable(_pool);

@@ -27,6 +27,7 @@ internal sealed unsafe class FramePool : IDisposable
     public const int FrameAlignment = 4096;
 
     private const int MetadataAlignment = 64;
+    private const nuint SlabAlignment = 2 << 20; // 2 MiB: lets the OS back slabs with huge pages, sparing TLB misses on hits
     private const long MaxSlabBytes = 1L << 30; // 1 GiB: a slab's offsets must fit in an int.
 
     private readonly byte[] _metadataBytes; // (I) pinned; the aligned part holds FrameMetadata[FrameCount]
@@ -58,7 +59,7 @@ internal sealed unsafe class FramePool : IDisposable
             {
                 int framesInSlab = Math.Min(_framesPerSlab, frameCount - (slab * _framesPerSlab));
                 nuint byteCount = (nuint)framesInSlab * (nuint)pageSize;
-                _slabs[slab] = (byte*)NativeMemory.AlignedAlloc(byteCount, FrameAlignment);
+                _slabs[slab] = (byte*)NativeMemory.AlignedAlloc(byteCount, byteCount >= SlabAlignment ? SlabAlignment : FrameAlignment);
                 _slabManagers[slab] = new SlabMemoryManager(_slabs[slab], checked((int)byteCount));
             }
         }
@@ -92,6 +93,19 @@ internal sealed unsafe class FramePool : IDisposable
         Debug.Assert((uint)frame < (uint)FrameCount, "Frame numbers lie within the pool.");
         ref byte first = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_metadataBytes), _metadataOffset);
         return ref Unsafe.Add(ref Unsafe.As<byte, FrameMetadata>(ref first), frame);
+    }
+
+    /// <summary>The address and length of each slab of frame memory, for advice to the OS (huge pages).</summary>
+    public (nint Address, nuint ByteCount)[] Slabs()
+    {
+        var slabs = new (nint Address, nuint ByteCount)[_slabs.Length];
+        for (int slab = 0; slab < _slabs.Length; slab++)
+        {
+            int framesInSlab = Math.Min(_framesPerSlab, FrameCount - (slab * _framesPerSlab));
+            slabs[slab] = ((nint)_slabs[slab], (nuint)framesInSlab * (nuint)PageSize);
+        }
+
+        return slabs;
     }
 
     /// <summary>The bytes of <paramref name="frame"/>. The caller holds the frame.</summary>

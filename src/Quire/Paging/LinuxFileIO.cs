@@ -93,6 +93,19 @@ internal static partial class LinuxFileIO
         return Syscall(number, IoprioWhoProcess, 0, priority) == 0;
     }
 
+    /// <summary>
+    /// Asks the OS to back a range of memory with transparent huge pages (madvise MADV_HUGEPAGE):
+    /// a hit then walks fewer page-table levels. Best effort: false where it is not available.
+    /// </summary>
+    public static bool TryAdviseHugePages(nint address, nuint byteCount)
+    {
+        const int MadvHugePage = 14;
+        return OperatingSystem.IsLinux() && Madvise(address, byteCount, MadvHugePage) == 0;
+    }
+
+    [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
+    private static partial int Madvise(nint address, nuint length, int advice);
+
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
     private static partial long Syscall(long number, long which, long who, long priority);
 
