@@ -69,6 +69,7 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         Holds = new PageHolds(_pool, waits, _allocator, Options.MaxPageWait);
         var pager = new Pager(_pool, _counters, _verify);
         Reads = new ReadPath(_pool, _allocator, Holds, pager, _counters, Options);
+        Reads.SetPrefetchStarter(StartPrefetch);
         Writes = new WritePath(_pool, _allocator, Holds, Reads, _counters, clock, Options);
         Truncation = new Truncation(_pool, _allocator, Holds, _counters);
         Eviction = new Eviction(_pool, _allocator, Holds);

@@ -66,12 +66,14 @@ public sealed class PageCacheTests
         file.Read(0, page);
         PageCacheStatistics afterHits = cache.GetStatistics();
 
-        // The first read from offset 0 is sequential: it reads its page and a 4-page window.
+        // The first read from offset 0 is sequential: it reads its page and a 4-page window. The
+        // second reaches the window's first page, which reads the next window (8 pages) in the
+        // background; over a memory store that read completes before the call returns.
         Assert.Equal((1L, 0L, 1L, 5L, 4L), (afterMiss.Misses, afterMiss.Hits, afterMiss.ReadIos, afterMiss.PagesRead, afterMiss.ReadAheadPages));
-        Assert.Equal((1L, 2L, 1L), (afterHits.Misses, afterHits.Hits, afterHits.ReadIos));
+        Assert.Equal((1L, 2L, 2L), (afterHits.Misses, afterHits.Hits, afterHits.ReadIos));
         Assert.Equal(2.0 / 3, afterHits.HitRatio, 6);
-        Assert.Equal(5, afterHits.ActiveFrames + afterHits.InactiveFrames);
-        Assert.Equal(64 - 5, afterHits.FreeFrames);
+        Assert.Equal(13, afterHits.ActiveFrames + afterHits.InactiveFrames);
+        Assert.Equal(64 - 13, afterHits.FreeFrames);
     }
 
     [Fact]
@@ -109,7 +111,10 @@ public sealed class PageCacheTests
 
         PageCacheStatistics statistics = cache.GetStatistics();
         Assert.True(statistics.Evictions >= 64 - 16, $"{statistics.Evictions} evictions");
-        Assert.Equal(64, statistics.PagesRead);
+
+        // Every page is read; in a pool this small a background read-ahead window can lose a page
+        // to reclaim before the reader gets to it, which then reads it again, so allow a few.
+        Assert.InRange(statistics.PagesRead, 64, 64 + 16);
     }
 
     [Fact]

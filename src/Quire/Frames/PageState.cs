@@ -65,6 +65,12 @@ internal static class PageState
     /// </summary>
     public const int Fresh = 1 << 27;
 
+    /// <summary>
+    /// The first page of a read-ahead window: a sequential reader that reaches it starts reading the
+    /// next window in the background (Linux's PG_readahead), so its reads overlap with its copying.
+    /// </summary>
+    public const int ReadAheadMark = 1 << 28;
+
     /// <summary>Bits 24-25: which queue the frame is on.</summary>
     public const int QueueMask = 3 << QueueShift;
 

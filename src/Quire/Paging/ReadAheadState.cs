@@ -36,11 +36,39 @@ internal sealed class ReadAheadState
         if (requestOffset != Volatile.Read(ref _nextOffset))
         {
             _windowPages = 0;
+            Volatile.Write(ref _asyncNextPage, -1);
             return 0;
         }
 
         _windowPages = _windowPages == 0 ? Math.Min(InitialWindowPages, maxPages) : Math.Min(_windowPages * 2, maxPages);
         return _windowPages;
+    }
+
+    private long _asyncNextPage = -1; // where the next background window starts, or -1 when none is armed
+    private int _asyncWindowPages;
+
+    /// <summary>Arms the background read-ahead: the next window starts at <paramref name="nextPage"/>.</summary>
+    public void ArmAsync(long nextPage, int windowPages)
+    {
+        _asyncWindowPages = windowPages;
+        Volatile.Write(ref _asyncNextPage, nextPage);
+    }
+
+    /// <summary>
+    /// Takes the armed background window, if any, when the reader reached a marked page: returns its
+    /// first page and length, and arms the one after it, doubling up to <paramref name="maxPages"/>.
+    /// </summary>
+    public bool TakeAsync(int maxPages, out long firstPage, out int pageCount)
+    {
+        firstPage = Interlocked.Exchange(ref _asyncNextPage, -1);
+        pageCount = Math.Min(Math.Max(1, _asyncWindowPages * 2), maxPages);
+        if (firstPage < 0 || Advice == FileAdvice.Random || maxPages <= 0)
+        {
+            return false;
+        }
+
+        ArmAsync(firstPage + pageCount, pageCount);
+        return true;
     }
 
     /// <summary>Records where the last read ended.</summary>

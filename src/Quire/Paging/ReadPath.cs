@@ -26,6 +26,7 @@ internal sealed class ReadPath
     private readonly Pager _pager; // (I)
     private readonly CacheCounters _counters; // (I)
     private readonly int _maxReadAheadPages; // (I)
+    private Action<FileObject, long, long>? _startPrefetch; // (I after start) tracked background prefetch
 
     public ReadPath(FramePool pool, PageAllocator allocator, PageHolds holds, Pager pager, CacheCounters counters, PageCacheOptions options)
     {
@@ -34,8 +35,15 @@ internal sealed class ReadPath
         _holds = holds;
         _pager = pager;
         _counters = counters;
-        _maxReadAheadPages = Math.Min(options.MaxReadAheadBytes / options.PageSize, MaxClusterPages);
+        // At most a quarter of the pool beyond the reserve: a window and the one being read in the
+        // background must fit with room to spare, or read-ahead evicts what it just read (thrashing).
+        _maxReadAheadPages = Math.Min(
+            Math.Min(options.MaxReadAheadBytes / options.PageSize, MaxClusterPages),
+            Math.Max(1, (options.FrameCount - options.ResolvedMinFreeFrames) / 4));
     }
+
+    /// <summary>Sets how a background read-ahead window is started (the cache tracks them so Dispose can wait).</summary>
+    public void SetPrefetchStarter(Action<FileObject, long, long> startPrefetch) => _startPrefetch = startPrefetch;
 
     private enum FillResult
     {
@@ -55,7 +63,7 @@ internal sealed class ReadPath
             int inPage = (int)(offset & (_pool.PageSize - 1));
             int chunk = Math.Min(_pool.PageSize - inPage, count - done);
             Span<byte> destination = buffer.Slice(done, chunk);
-            if (!TryCopyHit(file, offset >> _pool.PageShift, inPage, destination))
+            if (!TryCopyHit(file, readAhead, offset >> _pool.PageShift, inPage, destination))
             {
                 int frame = AcquireValid(file, readAhead, offset >> _pool.PageShift, inPage, chunk, fileOffset, count);
                 if (frame < 0)
@@ -90,7 +98,7 @@ internal sealed class ReadPath
             long offset = fileOffset + done;
             int inPage = (int)(offset & (_pool.PageSize - 1));
             int chunk = Math.Min(_pool.PageSize - inPage, count - done);
-            if (!TryCopyHit(file, offset >> _pool.PageShift, inPage, buffer.Span.Slice(done, chunk)))
+            if (!TryCopyHit(file, readAhead, offset >> _pool.PageShift, inPage, buffer.Span.Slice(done, chunk)))
             {
                 return ReadSlowAsync(file, readAhead, fileOffset, buffer, count, done, cancellationToken);
             }
@@ -147,8 +155,8 @@ internal sealed class ReadPath
             }
 
             _counters.ReadAheadPages.Add(fill.Count);
+            int frame = CompleteFill(ref fill, markIndex: page == firstPage ? 0 : -1, freshFirst: true);
             page = fill.FirstPage + fill.Count;
-            int frame = CompleteFill(ref fill);
             _holds.Release(frame, exclusive: false);
         }
     }
@@ -229,13 +237,12 @@ internal sealed class ReadPath
                 throw;
             }
 
-            _counters.ReadAheadPages.Add(Math.Max(0, fill.FirstPage + fill.Count - requestEndPage));
-            return CompleteFill(ref fill);
+            return CompleteMiss(ref fill, readAhead, requestEndPage, readAheadPages);
         }
     }
 
     /// <summary>Copies from a resident page if it is a hit: no lock, no allocation. Returns false on any miss.</summary>
-    private bool TryCopyHit(FileObject file, long page, int inPage, Span<byte> destination)
+    private bool TryCopyHit(FileObject file, ReadAheadState readAhead, long page, int inPage, Span<byte> destination)
     {
         int frame = file.Index.Lookup(page);
         if (frame < 0)
@@ -259,9 +266,29 @@ internal sealed class ReadPath
         }
 
         _pool.Bytes(frame).Slice(inPage, destination.Length).CopyTo(destination);
+        bool marked = (Volatile.Read(ref metadata.State) & PageState.ReadAheadMark) != 0
+            && (PageState.ClearBits(ref metadata.State, PageState.ReadAheadMark) & PageState.ReadAheadMark) != 0;
         _holds.Release(frame, exclusive: false);
         _counters.Hits.Increment();
+        if (marked)
+        {
+            StartAsyncReadAhead(file, readAhead);
+        }
+
         return true;
+    }
+
+    /// <summary>The reader reached a window's marked page: read the next window in the background.</summary>
+    private void StartAsyncReadAhead(FileObject file, ReadAheadState readAhead)
+    {
+        if (_startPrefetch is { } start && readAhead.TakeAsync(_maxReadAheadPages, out long firstPage, out int pageCount))
+        {
+            long eofPage = PagesIn(file.Size);
+            if (firstPage < eofPage)
+            {
+                start(file, firstPage, Math.Min(firstPage + pageCount, eofPage));
+            }
+        }
     }
 
     private async ValueTask<int> ReadSlowAsync(FileObject file, ReadAheadState readAhead, long fileOffset, Memory<byte> buffer, int count, int done, CancellationToken cancellationToken)
@@ -273,7 +300,7 @@ internal sealed class ReadPath
             long page = offset >> _pool.PageShift;
             int inPage = (int)(offset & (_pool.PageSize - 1));
             int chunk = Math.Min(_pool.PageSize - inPage, count - done);
-            if (!TryCopyHit(file, page, inPage, buffer.Span.Slice(done, chunk)))
+            if (!TryCopyHit(file, readAhead, page, inPage, buffer.Span.Slice(done, chunk)))
             {
                 int frame = await AcquireValidAsync(file, readAhead, page, inPage, chunk, fileOffset, count, cancellationToken).ConfigureAwait(false);
                 if (frame < 0)
@@ -334,9 +361,25 @@ internal sealed class ReadPath
                 throw;
             }
 
-            _counters.ReadAheadPages.Add(Math.Max(0, fill.FirstPage + fill.Count - requestEndPage));
-            return CompleteFill(ref fill);
+            return CompleteMiss(ref fill, readAhead, requestEndPage, readAheadPages);
         }
+    }
+
+    /// <summary>
+    /// Completes a demand miss. When it read ahead, marks the window's first page and arms the
+    /// handle, so reaching that page reads the next window in the background.
+    /// </summary>
+    private int CompleteMiss(ref ClusterFill fill, ReadAheadState? readAhead, long requestEndPage, int readAheadPages)
+    {
+        int readAheadIndex = (int)Math.Max(0, requestEndPage - fill.FirstPage);
+        bool readAheadDone = readAheadPages > 0 && readAheadIndex > 0 && readAheadIndex < fill.Count;
+        _counters.ReadAheadPages.Add(Math.Max(0, fill.Count - readAheadIndex));
+        if (readAheadDone)
+        {
+            readAhead?.ArmAsync(fill.FirstPage + fill.Count, readAheadPages);
+        }
+
+        return CompleteFill(ref fill, markIndex: readAheadDone ? readAheadIndex : -1, freshFirst: false);
     }
 
     private static int ClipToSize(FileObject file, long fileOffset, int length)
@@ -402,7 +445,7 @@ internal sealed class ReadPath
     }
 
     /// <summary>Marks a filled cluster valid, releases all but its first page and returns that one held shared.</summary>
-    private int CompleteFill(ref ClusterFill fill)
+    private int CompleteFill(ref ClusterFill fill, int markIndex, bool freshFirst)
     {
         UInt128 full = SectorMask.Full(_pool.PageSize);
         for (int i = 0; i < fill.Count; i++)
@@ -411,9 +454,14 @@ internal sealed class ReadPath
             PageState.EnterMetaLock(ref metadata.State);
             metadata.ValidSectors = full;
             PageState.ExitMetaLock(ref metadata.State);
+            int bits = (i > 0 || freshFirst ? PageState.Fresh : 0) | (i == markIndex ? PageState.ReadAheadMark : 0);
+            if (bits != 0)
+            {
+                PageState.SetBits(ref metadata.State, bits);
+            }
+
             if (i > 0)
             {
-                PageState.SetBits(ref metadata.State, PageState.Fresh);
                 _holds.Release(fill.Frames[i], exclusive: true);
             }
         }
