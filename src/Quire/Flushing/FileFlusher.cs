@@ -5,7 +5,8 @@
 //
 // Locking: none held across I/O; ClusterWriter takes the file lock, FileSync the gate.
 // Invariants: Flush returns normally only if every page dirty at its start, in its range, was
-// written and a store flush that began after those writes succeeded (P2). A bounded number of
+// written (by it, or by a write in flight that it waited for) and a store flush that began
+// after those writes succeeded (P2). A bounded number of
 // passes ends the loop under constant re-dirtying; pages dirtied after the flush began may stay
 // dirty, as the contract allows.
 
@@ -59,6 +60,18 @@ internal sealed class FileFlusher
             }
         }
 
+        // Writes another writer (the page writer, reclaim) began before this flush are not in
+        // any pass: wait for them, so the durable flush below covers them (P2), and write what
+        // they left dirty if they failed.
+        if (WaitForWritesInFlight(file, fromPage, toPage))
+        {
+            WritebackOutcome outcome = _writer.WriteBack(file, fromPage, toPage, waitForGate: true, _holds.NewPageDeadline());
+            firstError ??= outcome.Error;
+            bytesWritten += outcome.BytesWritten;
+            failed.AddRange(outcome.FailedRanges);
+            WaitForWritesInFlight(file, fromPage, toPage);
+        }
+
         Deadline gateDeadline = _holds.NewPageDeadline();
         file.BeginWriteback(gateDeadline);
         try
@@ -77,5 +90,28 @@ internal sealed class FileFlusher
         }
 
         return bytesWritten;
+    }
+
+    /// <summary>Waits for every write of a page in the range that is in flight; returns whether there was any.</summary>
+    private bool WaitForWritesInFlight(FileObject file, long fromPage, long toPage)
+    {
+        var inFlight = new List<(long Page, int Frame)>();
+        lock (file.Lock)
+        {
+            long cursor = fromPage;
+            while (file.Index.FindNextLocked(cursor, toPage, PageTag.Writeback, out long page, out int frame))
+            {
+                inFlight.Add((page, frame));
+                cursor = page + 1;
+            }
+        }
+
+        Deadline deadline = _holds.NewPageDeadline();
+        foreach ((long page, int frame) in inFlight)
+        {
+            _holds.WaitForWriteback(frame, file, page, deadline);
+        }
+
+        return inFlight.Count > 0;
     }
 }
