@@ -77,8 +77,8 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         var progress = new ProgressSignal();
         var sync = new FileSync(_pool, _counters, clock, progress);
         Flusher = new FileFlusher(clusterWriter, sync, Holds);
-        _allocator.SetLaunderer(new PageLaunderer(_pool, _files, clusterWriter, sync, Options.MaxPageWait));
         PageWriter = new PageWriter(_files, clusterWriter, sync, _counters, clock, Options);
+        _allocator.SetLaunderer(new PageLaunderer(_pool, _files, clusterWriter, sync, PageWriter, progress, Options.TimeProvider, Options.MaxPageWait));
         if (Options.StartPageWriter)
         {
             // Throttling needs someone to clean: without the page writer's thread, dirty data is

@@ -1,6 +1,9 @@
-// PageLaunderer: cleans the dirty pages the reclaim scan wants to reuse, on the allocating
-// thread: writes back the runs around them and makes their files durable, so the next scan can
-// reclaim them. Written but not durable pages are never evicted (P5), hence the sync.
+// PageLaunderer: cleans the dirty pages the reclaim scan wants to reuse. When the page writer
+// runs, it hands it the ranges and waits (briefly) for writeback to make progress, so an
+// allocating thread does not write back itself and the writes keep the page writer's large
+// clusters; without a page writer, it writes back the runs around the pages on the allocating
+// thread and makes their files durable. Either way the next scan can reclaim them. Written but
+// not durable pages are never evicted (P5), hence the sync.
 //
 // Locking: none of its own; it runs with no lock held and uses ClusterWriter and FileSync.
 // It never waits for a file's size change: a file being resized is skipped this time.
@@ -19,15 +22,24 @@ internal sealed class PageLaunderer : IPageLaunderer
     private readonly ClusterWriter _writer; // (I)
     private readonly FileSync _sync; // (I)
     private readonly TimeSpan _maxPageWait; // (I)
+    private readonly PageWriter _pageWriter; // (I)
+    private readonly ProgressSignal _progress; // (I)
+    private readonly TimeProvider _timeProvider; // (I)
 
-    public PageLaunderer(FramePool pool, FileTable files, ClusterWriter writer, FileSync sync, TimeSpan maxPageWait)
+    public PageLaunderer(FramePool pool, FileTable files, ClusterWriter writer, FileSync sync, PageWriter pageWriter, ProgressSignal progress, TimeProvider timeProvider, TimeSpan maxPageWait)
     {
         _pool = pool;
         _files = files;
         _writer = writer;
         _sync = sync;
+        _pageWriter = pageWriter;
+        _progress = progress;
+        _timeProvider = timeProvider;
         _maxPageWait = maxPageWait;
     }
+
+    /// <summary>How long an allocating thread waits for the page writer before it scans again.</summary>
+    private static TimeSpan HandOffWait => TimeSpan.FromMilliseconds(50);
 
     public Exception? Launder(ReadOnlySpan<int> frames)
     {
@@ -46,6 +58,25 @@ internal sealed class PageLaunderer : IPageLaunderer
             ranges[fileId] = ranges.TryGetValue(fileId, out var range)
                 ? (Math.Min(range.First, page), Math.Max(range.Last, page))
                 : (page, page);
+        }
+
+        if (_pageWriter.IsRunning)
+        {
+            Exception? lastError = null;
+            foreach ((int fileId, (long first, long last)) in ranges)
+            {
+                if (_files.GetById(fileId) is { } file)
+                {
+                    _pageWriter.Request(file, first, last + 1);
+                    lock (file.Lock)
+                    {
+                        lastError ??= file.IsFailing ? file.LastError : null;
+                    }
+                }
+            }
+
+            _progress.Wait(_timeProvider, HandOffWait);
+            return lastError;
         }
 
         Exception? error = null;
