@@ -25,6 +25,7 @@ public sealed class FileBackingStore : IBackingStore
 
     private readonly SafeFileHandle _handle; // (I) buffered; carries the sharing lock
     private readonly SafeFileHandle? _directHandle; // (I) O_DIRECT, or null
+    private long _durableLength = -1; // (A) the length the last successful flush made durable; -1 before the first
 
     private FileBackingStore(string path, SafeFileHandle handle, SafeFileHandle? directHandle, bool canWrite)
     {
@@ -169,10 +170,20 @@ public sealed class FileBackingStore : IBackingStore
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// Uses fdatasync when the length is what the last flush made durable (an overwrite: the data is
+    /// all that changed), and fsync otherwise, so a new size is made durable with the full inode.
+    /// </remarks>
     public void Flush()
     {
         ThrowIfReadOnly();
-        RandomAccess.FlushToDisk(_handle);
+        long length = RandomAccess.GetLength(_handle);
+        if (length != Volatile.Read(ref _durableLength) || !LinuxFileIO.TryFlushData(_handle))
+        {
+            RandomAccess.FlushToDisk(_handle);
+        }
+
+        Volatile.Write(ref _durableLength, length);
     }
 
     /// <summary>Passes advice about a range on to the OS page cache (posix_fadvise); advice is best effort.</summary>

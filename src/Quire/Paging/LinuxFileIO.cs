@@ -94,6 +94,42 @@ internal static partial class LinuxFileIO
     }
 
     /// <summary>
+    /// Makes a file's data durable without its timestamps (fdatasync): what a flush needs when the
+    /// size is unchanged. Returns false where unavailable, so the caller falls back to fsync;
+    /// throws <see cref="IOException"/> with the errno as HResult when the device fails.
+    /// </summary>
+    public static bool TryFlushData(SafeFileHandle handle)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return false;
+        }
+
+        bool added = false;
+        handle.DangerousAddRef(ref added);
+        try
+        {
+            if (Fdatasync((int)handle.DangerousGetHandle()) == 0)
+            {
+                return true;
+            }
+
+            int errno = Marshal.GetLastPInvokeError();
+            throw new IOException($"fdatasync failed with errno {errno}.", errno);
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
+    private static partial int Fdatasync(int fd);
+
+    /// <summary>
     /// Asks the OS to back a range of memory with transparent huge pages (madvise MADV_HUGEPAGE):
     /// a hit then walks fewer page-table levels. Best effort: false where it is not available.
     /// </summary>

@@ -59,7 +59,7 @@ internal sealed class ClusterWriter
         try
         {
             long cursor = fromPage;
-            var run = new List<ClaimedPage>(_maxClusterPages);
+            var run = new List<ClaimedPage>(Math.Min(_maxClusterPages, 16)); // grows for long runs; most flushes write few pages
             while (cursor < toPage && (limits.MaxPages <= 0 || outcome.PagesClaimed < limits.MaxPages))
             {
                 run.Clear();
