@@ -362,7 +362,7 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            _cache.ReleaseHandle(_file);
+            _cache.ReleaseHandle(_file, ref _errorCursor);
         }
     }
 

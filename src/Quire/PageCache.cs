@@ -282,6 +282,7 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
             }
         }
 
+        ReleaseIdleFiles(except: null);
         ThrowIfAny(errors);
     }
 
@@ -372,7 +373,7 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
     }
 
     /// <summary>Called when a handle is disposed: the last one flushes the file and releases it.</summary>
-    internal void ReleaseHandle(FileObject file)
+    internal void ReleaseHandle(FileObject file, ref int errorCursor)
     {
         lock (_files.Lock)
         {
@@ -393,7 +394,41 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
             catch (WritebackFailedException e)
             {
                 error = e;
+                lock (file.Lock)
+                {
+                    // Thrown to the handle's owner: the epoch it belongs to counts as reported.
+                    file.ConsumeEpochLocked(ref errorCursor);
+                }
             }
+        }
+
+        if (error is null)
+        {
+            TryCloseIdle(file);
+        }
+
+        // Files kept open earlier (an unreported error, a lease that outlived its handle, a failed
+        // flush) are closed once they are idle and clean.
+        ReleaseIdleFiles(except: file);
+
+        if (error is not null)
+        {
+            // The file object stays open with its dirty pages, so nothing is lost: the next open
+            // of the file, FlushAll or Dispose writes them again.
+            throw error;
+        }
+    }
+
+    /// <summary>
+    /// Closes a file object no handle uses: evicts its pages and releases its store. Keeps it open
+    /// while it holds data that is not durable, an error no handle has seen (so the next opener is
+    /// told, E4), or a page a write lease holds.
+    /// </summary>
+    private void TryCloseIdle(FileObject file)
+    {
+        if (IsDisposed)
+        {
+            return;
         }
 
         bool unreported;
@@ -402,12 +437,15 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
             unreported = file.HasUnreportedErrorLocked;
         }
 
-        // A file with an error no handle has seen stays open, so the next opener is told (E4).
-        bool evicted = !IsDisposed && error is null && !unreported && Eviction.EvictAll(file, Holds.NewPageDeadline());
+        if (unreported || file.NotDurablePageCount > 0 || !Eviction.EvictAll(file, Holds.NewPageDeadline()))
+        {
+            return;
+        }
+
         bool close = false;
         lock (_files.Lock)
         {
-            if (evicted && file.HandleCount == 0 && _files.TryGetLocked(file.Key, out FileObject current) && current == file && file.Index.Count == 0)
+            if (file.HandleCount == 0 && _files.TryGetLocked(file.Key, out FileObject current) && current == file && file.Index.Count == 0)
             {
                 _files.RemoveLocked(file);
                 close = true;
@@ -420,18 +458,33 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
             {
                 _flushAllCursors.Remove(file);
             }
-        }
 
-        if (close)
-        {
             file.Store.Dispose();
         }
+    }
 
-        if (error is not null)
+    /// <summary>Closes every file object that has no handle and nothing keeping it open.</summary>
+    private void ReleaseIdleFiles(FileObject? except)
+    {
+        List<FileObject>? idle = null;
+        FileObject[] files = _files.Snapshot();
+        lock (_files.Lock)
         {
-            // The file object stays open with its dirty pages, so nothing is lost: the next open
-            // of the file, FlushAll or Dispose writes them again.
-            throw error;
+            foreach (FileObject file in files)
+            {
+                if (file != except && file.HandleCount == 0)
+                {
+                    (idle ??= []).Add(file);
+                }
+            }
+        }
+
+        if (idle is not null)
+        {
+            foreach (FileObject file in idle)
+            {
+                TryCloseIdle(file);
+            }
         }
     }
 

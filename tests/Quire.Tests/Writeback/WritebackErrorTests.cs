@@ -146,9 +146,31 @@ public sealed class WritebackErrorTests
         handle.Dispose(); // its flush succeeds now, but nobody was told of the failure
 
         Assert.Equal(1, cache.GetStatistics().OpenFiles);
-        using CachedFile reopened = cache.Open(store);
+        CachedFile reopened = cache.Open(store);
         Assert.Throws<WritebackFailedException>(reopened.Flush);
         reopened.Flush();
+        reopened.Dispose();
+        Assert.Equal(0, cache.GetStatistics().OpenFiles); // reported and clean: nothing keeps it open now
+    }
+
+    [Fact]
+    public void AFileKeptOpenAfterAFailedCloseIsClosedOnceItsDataLands()
+    {
+        using var cache = NewCache(new ManualTimeProvider());
+        var store = new FaultyStore { FailWritesWith = FaultyStore.EIO };
+        CachedFile handle = cache.Open(store);
+        byte[] data = Pattern(2 * PageSize, 9);
+        handle.Write(0, data);
+
+        Assert.Throws<WritebackFailedException>(handle.Dispose); // never silent: the data is kept
+        Assert.Equal(1, cache.GetStatistics().OpenFiles);
+        Assert.Equal(2, cache.GetStatistics().DirtyPages);
+
+        store.FailWritesWith = 0;
+        Assert.Throws<WritebackFailedException>(cache.FlushAll); // the data lands; FlushAll's own cursor reports the epoch once
+        Assert.Equal(data, store.Durable);
+        Assert.Equal(0, cache.GetStatistics().OpenFiles);
+        cache.FlushAll();
     }
 
     [Fact]
