@@ -164,7 +164,7 @@ internal sealed class ClusterWriter
                 // Expiry (Linux's kupdate): a run starts only at a page dirty for long enough;
                 // younger neighbours join it, since they cost little once the device is writing.
                 bool expired = limits.ExpiredAtTick is not { } expiredAt || _pool.Metadata(first).DirtiedAtTick - expiredAt <= 0;
-                if (expired && (limits.MinRunPages <= 1 || IsLongEnoughLocked(file, page, toPage, limits.MinRunPages)))
+                if (expired && (limits.MinRunPages <= 1 || IsLongEnoughLocked(file, page, toPage, limits)))
                 {
                     break;
                 }
@@ -213,17 +213,21 @@ internal sealed class ClusterWriter
         }
     }
 
-    /// <summary>Whether the run of dirty pages at <paramref name="page"/> is at least <paramref name="minPages"/> long, or cannot grow (it reaches end of file).</summary>
-    private bool IsLongEnoughLocked(FileObject file, long page, long toPage, int minPages)
+    /// <summary>Whether the run of dirty pages at <paramref name="page"/> is at least MinRunPages long, or cannot grow (it reaches end of file).</summary>
+    private bool IsLongEnoughLocked(FileObject file, long page, long toPage, WritebackLimits limits)
     {
+        // Counts the pages the run would take: a page being written (held Exclusive, skipped) or
+        // already under writeback ends it, as it would end the run itself.
         long eofPage = (file.Size + _pool.PageSize - 1) >> _pool.PageShift;
+        int blocking = PageState.Writeback | (limits.SkipBusy ? PageState.Exclusive : 0);
         long end = page;
-        while (end < toPage && end - page < minPages && file.Index.HasTagLocked(end, PageTag.Dirty))
+        while (end < toPage && end - page < limits.MinRunPages && file.Index.HasTagLocked(end, PageTag.Dirty)
+            && (Volatile.Read(ref _pool.Metadata(file.Index.Lookup(end)).State) & blocking) == 0)
         {
             end++;
         }
 
-        return end - page >= minPages || end >= eofPage;
+        return end - page >= limits.MinRunPages || end >= eofPage;
     }
 
     /// <summary>Marks a dirty page clean and under writeback, remembering the sectors it took (Haiku: clean before writing).</summary>

@@ -131,7 +131,7 @@ internal sealed class PageWriter : IDisposable
         {
             var pass = new PageWriterPass();
             int now = _clock.NowTick;
-            RunRequests(pass);
+            RunRequests(pass, lowOnFrames: _frameCount - NotDurablePages < _lowFreeFrames);
 
             int notDurable = NotDurablePages;
             bool background = notDurable > _backgroundPages;
@@ -164,7 +164,10 @@ internal sealed class PageWriter : IDisposable
             // frames alone say nothing: a full cache of clean pages has none, and needs none.
             bool lowOnFrames = _frameCount - notDurable < _lowFreeFrames;
             bool urgent = notDurable > _limitPages * 3 / 4 || lowOnFrames;
-            bool takeShortRuns = lowOnFrames || notDurable >= _limitPages || everything;
+            // At the limit, short runs are taken only when dirty data (not data waiting for the sync
+            // thread's durable flush) is the backlog: writing more while the flush is the
+            // bottleneck adds small writes and no progress.
+            bool takeShortRuns = lowOnFrames || everything || (notDurable >= _limitPages && _counters.DirtyPages >= _limitPages / 2);
             pass.Urgent = urgent;
             WriteFiles(pass, expiredAt, stopBelowBackground: background && !everything, urgent, takeShortRuns, now);
             return pass;
@@ -185,8 +188,11 @@ internal sealed class PageWriter : IDisposable
 
     private static int TicksOf(TimeSpan span) => (int)Math.Min(int.MaxValue / 2, span.TotalMilliseconds / CacheClock.TickMilliseconds);
 
-    private void RunRequests(PageWriterPass pass)
+    private void RunRequests(PageWriterPass pass, bool lowOnFrames)
     {
+        // Requests from reclaim and StartWriteback also wait for short runs to grow, unless frames
+        // are running out.
+        var limits = new WritebackLimits(0, null, SkipBusy: true, MinRunPages: lowOnFrames ? 0 : _minBackgroundRunPages);
         while (true)
         {
             (FileObject File, long FromPage, long ToPage) request;
@@ -198,7 +204,7 @@ internal sealed class PageWriter : IDisposable
                 }
             }
 
-            WriteFile(request.File, request.FromPage, request.ToPage, new WritebackLimits(0, null, SkipBusy: true), pass);
+            WriteFile(request.File, request.FromPage, request.ToPage, limits, pass);
         }
     }
 
