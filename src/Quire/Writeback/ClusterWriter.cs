@@ -213,12 +213,12 @@ internal sealed class ClusterWriter
         }
     }
 
-    /// <summary>Whether the run of dirty pages at <paramref name="page"/> is at least MinRunPages long, or cannot grow (it reaches end of file).</summary>
+    /// <summary>Whether the run of dirty pages at <paramref name="page"/> is at least MinRunPages long.</summary>
     private bool IsLongEnoughLocked(FileObject file, long page, long toPage, WritebackLimits limits)
     {
         // Counts the pages the run would take: a page being written (held Exclusive, skipped) or
-        // already under writeback ends it, as it would end the run itself.
-        long eofPage = (file.Size + _pool.PageSize - 1) >> _pool.PageShift;
+        // already under writeback ends it, as it would end the run itself. A run at end of file is
+        // no exception: an appending writer is about to make it longer.
         int blocking = PageState.Writeback | (limits.SkipBusy ? PageState.Exclusive : 0);
         long end = page;
         while (end < toPage && end - page < limits.MinRunPages && file.Index.HasTagLocked(end, PageTag.Dirty)
@@ -227,7 +227,7 @@ internal sealed class ClusterWriter
             end++;
         }
 
-        return end - page >= limits.MinRunPages || end >= eofPage;
+        return end - page >= limits.MinRunPages;
     }
 
     /// <summary>Marks a dirty page clean and under writeback, remembering the sectors it took (Haiku: clean before writing).</summary>
