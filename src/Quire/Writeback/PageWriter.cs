@@ -2,7 +2,8 @@
 // threads). One pass (RunOnePass, the step function tests drive with a manual clock) goes round
 // the files with data to write, in order from where the last pass stopped, and for each writes
 // runs of adjacent dirty pages from the file's cyclic cursor (ClusterWriter), then makes them
-// durable (FileSync) so their frames become reclaimable. Production runs passes on a thread.
+// durable (FileSync) so their frames become reclaimable. Production runs passes on a thread,
+// and a second thread makes written files durable while the first writes the next chunk.
 //
 // When it writes, in order of precedence:
 //  1. Requests: StartWriteback ranges, written first.
