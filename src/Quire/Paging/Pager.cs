@@ -38,12 +38,7 @@ internal sealed class Pager
         int bytesRead = 0;
         if (pagesToRead > 0)
         {
-            var buffers = new Memory<byte>[pagesToRead];
-            for (int i = 0; i < pagesToRead; i++)
-            {
-                buffers[i] = _pool.Memory(frames[i]);
-            }
-
+            Memory<byte>[] buffers = BuffersOf(frames[..pagesToRead]);
             try
             {
                 bytesRead = file.Store.Read(buffers, fileOffset);
@@ -70,12 +65,7 @@ internal sealed class Pager
         int bytesRead = 0;
         if (pagesToRead > 0)
         {
-            var buffers = new Memory<byte>[pagesToRead];
-            for (int i = 0; i < pagesToRead; i++)
-            {
-                buffers[i] = _pool.Memory(frames[i]);
-            }
-
+            Memory<byte>[] buffers = BuffersOf(frames.AsSpan(0, pagesToRead));
             try
             {
                 bytesRead = await file.Store.ReadAsync(buffers, fileOffset, cancellationToken).ConfigureAwait(false);
@@ -114,6 +104,17 @@ internal sealed class Pager
 
         _counters.WriteIos.Increment();
         _counters.BytesWritten.Add(byteCount);
+    }
+
+    private Memory<byte>[] BuffersOf(ReadOnlySpan<int> frames)
+    {
+        var buffers = new Memory<byte>[frames.Length];
+        for (int i = 0; i < frames.Length; i++)
+        {
+            buffers[i] = _pool.Memory(frames[i]);
+        }
+
+        return buffers;
     }
 
     private int PagesWithData(int frameCount, long fileOffset, long readableEnd)

@@ -202,10 +202,7 @@ internal sealed class ReadPath
                 return frame;
             }
 
-            int readAheadPages = readAhead?.NextWindow(requestOffset, _maxReadAheadPages) ?? 0;
-            long requestEndPage = ((requestOffset + requestCount - 1) >> _pool.PageShift) + 1;
-            int firstFrame = _allocator.AllocateForDemand();
-            FillResult result = PrepareFill(file, page, requestEndPage, readAheadPages, firstFrame, out ClusterFill fill);
+            FillResult result = PrepareMiss(file, readAhead, page, requestOffset, requestCount, out ClusterFill fill, out long requestEndPage, out int readAheadPages);
             if (result == FillResult.PastEndOfFile)
             {
                 return -1;
@@ -216,7 +213,6 @@ internal sealed class ReadPath
                 continue;
             }
 
-            _counters.Misses.Increment();
             try
             {
                 _pager.Read(file, fill.Frames.AsSpan(0, fill.Count), fill.FirstPage, file.ReadableEnd);
@@ -331,10 +327,7 @@ internal sealed class ReadPath
                 return AcquireValid(file, readAhead, page, inPage, byteCount, requestOffset, requestCount);
             }
 
-            int readAheadPages = readAhead.NextWindow(requestOffset, _maxReadAheadPages);
-            long requestEndPage = ((requestOffset + requestCount - 1) >> _pool.PageShift) + 1;
-            int firstFrame = _allocator.AllocateForDemand();
-            FillResult result = PrepareFill(file, page, requestEndPage, readAheadPages, firstFrame, out ClusterFill fill);
+            FillResult result = PrepareMiss(file, readAhead, page, requestOffset, requestCount, out ClusterFill fill, out long requestEndPage, out int readAheadPages);
             if (result == FillResult.PastEndOfFile)
             {
                 return -1;
@@ -345,7 +338,6 @@ internal sealed class ReadPath
                 continue;
             }
 
-            _counters.Misses.Increment();
             try
             {
                 await _pager.ReadAsync(file, fill.Frames, fill.Count, fill.FirstPage, file.ReadableEnd, cancellationToken).ConfigureAwait(false);
@@ -380,6 +372,24 @@ internal sealed class ReadPath
         }
 
         return CompleteFill(ref fill, markIndex: readAheadDone ? readAheadIndex : -1, freshFirst: false);
+    }
+
+    /// <summary>
+    /// Sets up the cluster for a demand miss at <paramref name="page"/>: the read-ahead window, a
+    /// demand frame for the page and speculative ones for the rest, published in the index.
+    /// </summary>
+    private FillResult PrepareMiss(FileObject file, ReadAheadState? readAhead, long page, long requestOffset, int requestCount, out ClusterFill fill, out long requestEndPage, out int readAheadPages)
+    {
+        readAheadPages = readAhead?.NextWindow(requestOffset, _maxReadAheadPages) ?? 0;
+        requestEndPage = ((requestOffset + requestCount - 1) >> _pool.PageShift) + 1;
+        int firstFrame = _allocator.AllocateForDemand();
+        FillResult result = PrepareFill(file, page, requestEndPage, readAheadPages, firstFrame, out fill);
+        if (result == FillResult.Filled)
+        {
+            _counters.Misses.Increment();
+        }
+
+        return result;
     }
 
     private static int ClipToSize(FileObject file, long fileOffset, int length)
