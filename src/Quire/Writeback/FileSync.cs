@@ -1,6 +1,5 @@
-// FileSync: makes a file's written pages durable: brings the store's length up to the file's
-// size, calls the store's durable flush, and then marks clean every page written before the
-// flush began. If the flush fails, every page written since the last successful one is treated
+// FileSync: makes a file's written pages durable: calls the store's durable flush, then marks
+// clean every page written before the flush began. If the flush fails, every page written since the last successful one is treated
 // as not written and made dirty again (P5: after a failed fsync the OS may have dropped them,
 // as PostgreSQL learned in 2018).
 //
@@ -35,29 +34,18 @@ internal sealed class FileSync
     public Exception? Sync(FileObject file)
     {
         int generation;
-        long size;
-        long storeLength;
         lock (file.Lock)
         {
             generation = file.SyncGeneration;
             file.SyncGeneration = generation + 1;
-            size = file.Size;
-            storeLength = file.StoreLength;
         }
 
+        // No length change here: writes of the file may be in flight on other threads, and a
+        // length set from a snapshot of the size could cut off one that just landed past it. The
+        // store's length follows the size without it: SetLength changes it (under the resize
+        // gate), and every extending write is a write of a dirty page up to the size.
         try
         {
-            if (storeLength < size)
-            {
-                // The file grew past what its pages' writes extended the store to (a sparse tail):
-                // the size is data too and must be durable.
-                file.Store.SetLength(size);
-                lock (file.Lock)
-                {
-                    file.StoreLength = Math.Max(file.StoreLength, size);
-                }
-            }
-
             file.Store.Flush();
         }
         catch (Exception e)

@@ -46,6 +46,8 @@ public sealed class FaultyStore : IBackingStore
 
     public int FlushCount { get; private set; }
 
+    public int SetLengthCount { get; private set; }
+
     public int FailedWrites { get; private set; }
 
     public int FailedFlushes { get; private set; }
@@ -65,7 +67,11 @@ public sealed class FaultyStore : IBackingStore
 
     public long GetLength() => _inner.GetLength();
 
-    public void SetLength(long byteCount) => _inner.SetLength(byteCount);
+    public void SetLength(long byteCount)
+    {
+        SetLengthCount++;
+        _inner.SetLength(byteCount);
+    }
 
     public int Read(IReadOnlyList<Memory<byte>> buffers, long fileOffset) => _inner.Read(buffers, fileOffset);
 

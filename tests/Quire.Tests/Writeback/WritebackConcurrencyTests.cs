@@ -74,6 +74,28 @@ public sealed class WritebackConcurrencyTests
     }
 
     [Fact]
+    public void ADurableFlushNeverChangesTheStoresLength()
+    {
+        // Writes of a growing file may be in flight on other threads while a durable flush runs (the
+        // page writer's sync thread); a length set from a snapshot of the size would cut off a write
+        // that just landed past it. Here page 0 is written and made durable while page 1 is still
+        // dirty, so the size is past what the store holds.
+        using var cache = new PageCache(new PageCacheOptions { MemoryLimitBytes = 64 * PageSize, StartPageWriter = false });
+        var store = new FaultyStore();
+        using CachedFile file = cache.Open(store);
+        file.Write(0, new byte[2 * PageSize]);
+
+        file.StartWriteback(0, PageSize);
+        cache.PageWriter.RunOnePass();
+
+        Assert.Equal([(0L, (long)PageSize)], store.Writes);
+        Assert.Equal(1, store.FlushCount);
+        Assert.Equal(0, store.SetLengthCount);
+        file.Flush();
+        Assert.Equal(2 * PageSize, store.Durable.Length);
+    }
+
+    [Fact]
     public void ATruncateWaitsForWritesInFlightAndNoneLandsPastTheNewEnd()
     {
         using var cache = NewCache();
