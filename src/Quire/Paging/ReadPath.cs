@@ -148,10 +148,16 @@ internal sealed class ReadPath
             {
                 await _pager.ReadAsync(file, fill.Frames, fill.Count, fill.FirstPage, file.ReadableEnd, CancellationToken.None).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is BackingStoreException or ObjectDisposedException)
+            catch (Exception e)
             {
+                // Whatever failed, the cluster's frames must not stay held: unpublish them first.
                 AbortFill(file, ref fill);
-                return;
+                if (e is BackingStoreException or ObjectDisposedException or OperationCanceledException)
+                {
+                    return;
+                }
+
+                throw;
             }
 
             _counters.ReadAheadPages.Add(fill.Count);

@@ -98,22 +98,28 @@ internal sealed class Truncation
         int tailFrame = tailBytes != 0 ? _holds.LookupAndAcquire(file, tailPage, exclusive: true, deadline) : -1;
         var toFree = new List<int>();
         long firstDropped = (newSize + _pool.PageSize - 1) >> _pool.PageShift;
-        lock (file.Lock)
+        try
         {
-            file.SetSizeLocked(newSize);
-            long cursor = firstDropped;
-            while (file.Index.FindNextLocked(cursor, long.MaxValue, null, out long page, out int frame))
+            lock (file.Lock)
             {
-                DropPageLocked(file, page, frame, toFree);
-                cursor = page + 1;
+                file.SetSizeLocked(newSize);
+                long cursor = firstDropped;
+                while (file.Index.FindNextLocked(cursor, long.MaxValue, null, out long page, out int frame))
+                {
+                    DropPageLocked(file, page, frame, toFree);
+                    cursor = page + 1;
+                }
+
+                file.Index.AssertInvariantsLocked();
             }
 
-            file.Index.AssertInvariantsLocked();
+            _allocator.FreeMany(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(toFree));
         }
-
-        foreach (int frame in toFree)
+        catch when (tailFrame >= 0)
         {
-            _allocator.Free(frame);
+            // A failed check latched the cache; the new last page must not stay held for ever.
+            _holds.Release(tailFrame, exclusive: true);
+            throw;
         }
 
         if (tailFrame >= 0)
