@@ -32,6 +32,17 @@ public sealed record CounterRecord
 
     public long Promotions { get; init; }
 
+    public long ThrottlePauses { get; init; }
+
+    /// <summary>The total time writers spent in throttle pauses, in TimeSpan ticks.</summary>
+    public long ThrottleTicks { get; init; }
+
+    /// <summary>The most bytes not yet durable (dirty, under writeback, or written and not flushed) seen in any round.</summary>
+    public long PeakNotDurableBytes { get; init; }
+
+    /// <summary>The cache's dirty limit, in bytes, when the case ended.</summary>
+    public long DirtyLimitBytes { get; init; }
+
     /// <summary>Rounds after which the cache still had the file open though its last handle had closed.</summary>
     public long FileLeftOpenRounds { get; init; }
 
@@ -60,6 +71,9 @@ public sealed record CounterRecord
             DurableFlushes = after.DurableFlushes - before.DurableFlushes,
             Evictions = after.Evictions - before.Evictions,
             Promotions = after.Promotions - before.Promotions,
+            ThrottlePauses = after.ThrottlePauses - before.ThrottlePauses,
+            ThrottleTicks = (after.ThrottleTime - before.ThrottleTime).Ticks,
+            DirtyLimitBytes = (long)after.DirtyLimitPages * after.PageSize,
         };
     }
 
@@ -80,12 +94,19 @@ public sealed record CounterRecord
             DurableFlushes = DurableFlushes + other.DurableFlushes,
             Evictions = Evictions + other.Evictions,
             Promotions = Promotions + other.Promotions,
+            ThrottlePauses = ThrottlePauses + other.ThrottlePauses,
+            ThrottleTicks = ThrottleTicks + other.ThrottleTicks,
+            PeakNotDurableBytes = Math.Max(PeakNotDurableBytes, other.PeakNotDurableBytes),
+            DirtyLimitBytes = Math.Max(DirtyLimitBytes, other.DirtyLimitBytes),
             FileLeftOpenRounds = FileLeftOpenRounds + other.FileLeftOpenRounds,
         };
     }
 
     /// <summary>Hits / (hits + misses); misses count cluster reads, so read-ahead pages count as hits when used.</summary>
     public double HitRatio => Hits + Misses == 0 ? 0 : (double)Hits / (Hits + Misses);
+
+    /// <summary>The mean throttle pause (ThrottleTime / ThrottlePauses over the case), or zero.</summary>
+    public TimeSpan MeanThrottlePause => ThrottlePauses == 0 ? TimeSpan.Zero : TimeSpan.FromTicks(ThrottleTicks / ThrottlePauses);
 
     /// <summary>The average size of a write to the store (PageCacheStatistics.AverageWriteBytes over the case).</summary>
     public double AverageWriteBytes => WriteIos == 0 ? 0 : (double)BytesWritten / WriteIos;

@@ -1,6 +1,8 @@
 // DiskContender: one contender of a disk-bound question for DiskRounds: what it does in a round
 // (timed), what it does before and after (untimed: making the cache cold, opening and closing
-// files), how much work a round is, and which contender of the same question is its baseline.
+// files), how much work a round is, which contender of the same question is its baseline, which
+// others it is also compared with (references, e.g. the device's raw bandwidth), and where it
+// records the latency of each operation.
 
 namespace Quire.Benchmarks;
 
@@ -14,6 +16,15 @@ internal sealed record DiskContender
 
     /// <summary>The name of the baseline this contender is compared with (same Parameters), or null for a baseline.</summary>
     public string? BaselineName { get; init; }
+
+    /// <summary>
+    /// Other contenders of the question this one is also compared with, round by round: each name
+    /// matches a contender with the same Parameters or with none (a reference for every parameter).
+    /// </summary>
+    public IReadOnlyList<string> References { get; init; } = [];
+
+    /// <summary>Where the round records each operation's latency, or null if it does not.</summary>
+    public LatencyLog? Latencies { get; init; }
 
     /// <summary>Untimed work before each round.</summary>
     public Action BeforeRound { get; init; } = static () => { };

@@ -1,5 +1,6 @@
 // DiskContenderResult: one contender's measurements in a DiskQuestionResult: its rate in every
-// measured round and, for a non-baseline, its rate over its baseline's in the same round.
+// measured round and, for a non-baseline, its rate over its baseline's and its references' in the
+// same round, and its operations' latency percentiles if it recorded them.
 
 namespace Quire.Benchmarks;
 
@@ -16,6 +17,12 @@ public sealed record DiskContenderResult
 
     /// <summary>This contender's rate over its baseline's in the same round; empty for a baseline.</summary>
     public required double[] RatiosToBaseline { get; init; }
+
+    /// <summary>This contender's rate over each reference's in the same round, by reference name.</summary>
+    public Dictionary<string, double[]> RatiosToReferences { get; init; } = [];
+
+    /// <summary>The latency of its operations over the measured rounds, or null if not recorded.</summary>
+    public LatencySummary? Latency { get; init; }
 
     /// <summary>Managed bytes allocated per operation over the measured rounds (all threads).</summary>
     public required double AllocatedBytesPerOperation { get; init; }

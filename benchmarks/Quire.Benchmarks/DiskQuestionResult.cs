@@ -13,6 +13,9 @@ public sealed record DiskQuestionResult
     /// <summary>The lowest acceptable ratio of a Quire contender's rate to its baseline's, or null.</summary>
     public double? Target { get; init; }
 
+    /// <summary>The lowest acceptable ratio of a Quire contender's rate to a reference's, by reference name.</summary>
+    public Dictionary<string, double> ReferenceTargets { get; init; } = [];
+
     public required int WarmupRounds { get; init; }
 
     public required int MeasuredRounds { get; init; }

@@ -19,7 +19,7 @@ namespace Quire.Benchmarks;
 internal static class DiskRounds
 {
     /// <summary>Runs the rounds and writes disk-<paramref name="fileStem"/>.json to the results directory.</summary>
-    public static DiskQuestionResult Run(string fileStem, string question, string unit, double? target, int warmupRounds, int measuredRounds, IReadOnlyList<DiskContender> contenders)
+    public static DiskQuestionResult Run(string fileStem, string question, string unit, double? target, int warmupRounds, int measuredRounds, IReadOnlyList<DiskContender> contenders, IReadOnlyDictionary<string, double>? referenceTargets = null)
     {
         var rates = contenders.Select(_ => new double[measuredRounds]).ToArray();
         long[] allocated = new long[contenders.Count];
@@ -31,6 +31,7 @@ internal static class DiskRounds
                 int index = (turn + round) % contenders.Count;
                 DiskContender contender = contenders[index];
                 contender.BeforeRound();
+                contender.Latencies?.Recording = measured;
                 long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
                 long start = Stopwatch.GetTimestamp();
                 contender.Round();
@@ -58,6 +59,13 @@ internal static class DiskRounds
                 ratios = rates[i].Select((rate, round) => rate / rates[baseline][round]).ToArray();
             }
 
+            var referenceRatios = new Dictionary<string, double[]>();
+            foreach (string referenceName in contender.References)
+            {
+                int reference = FindReference(contenders, referenceName, contender.Parameters);
+                referenceRatios[referenceName] = rates[i].Select((rate, round) => rate / rates[reference][round]).ToArray();
+            }
+
             results.Add(new DiskContenderResult
             {
                 Name = contender.Name,
@@ -65,6 +73,8 @@ internal static class DiskRounds
                 BaselineName = contender.BaselineName,
                 Rates = rates[i],
                 RatiosToBaseline = ratios,
+                RatiosToReferences = referenceRatios,
+                Latency = contender.Latencies?.Summarize(),
                 AllocatedBytesPerOperation = (double)allocated[i] / (contender.OperationsPerRound * measuredRounds),
             });
         }
@@ -74,6 +84,7 @@ internal static class DiskRounds
             Question = question,
             Unit = unit,
             Target = target,
+            ReferenceTargets = referenceTargets?.ToDictionary() ?? [],
             WarmupRounds = warmupRounds,
             MeasuredRounds = measuredRounds,
             Contenders = results,
@@ -116,6 +127,19 @@ internal static class DiskRounds
         {
             throw new AggregateException("A worker thread failed.", failures);
         }
+    }
+
+    private static int FindReference(IReadOnlyList<DiskContender> contenders, string name, string parameters)
+    {
+        for (int i = 0; i < contenders.Count; i++)
+        {
+            if (contenders[i].Name == name && (contenders[i].Parameters == parameters || contenders[i].Parameters.Length == 0))
+            {
+                return i;
+            }
+        }
+
+        throw new InvalidOperationException($"No reference named {name} with parameters '{parameters}' or none.");
     }
 
     private static int FindBaseline(IReadOnlyList<DiskContender> contenders, string name, string parameters)

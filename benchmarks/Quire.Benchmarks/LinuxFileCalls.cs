@@ -1,6 +1,7 @@
-// LinuxFileCalls: the two system calls the baselines need and .NET does not expose: open with
-// O_DIRECT (the O_DIRECT baselines read with it) and posix_fadvise DONTNEED (drops a file from
-// the OS page cache, so that buffered reads of it start cold).
+// LinuxFileCalls: the system calls the baselines need and .NET does not expose: open with
+// O_DIRECT (the O_DIRECT baselines read and write with it), fdatasync (the durable-overwrite
+// baseline) and posix_fadvise DONTNEED (drops a file from the OS page cache, so that buffered
+// reads of it start cold).
 //
 // Locking: stateless.
 
@@ -12,6 +13,10 @@ namespace Quire.Benchmarks;
 internal static partial class LinuxFileCalls
 {
     private const int ReadOnlyFlag = 0; // O_RDONLY
+    private const int WriteOnlyFlag = 1; // O_WRONLY
+    private const int CreateFlag = 0x40; // O_CREAT
+    private const int TruncateFlag = 0x200; // O_TRUNC
+    private const int NewFileMode = 0x1A4; // 0644
     private const int CloseOnExecFlag = 0x80000; // O_CLOEXEC
     private const int FadviseDontNeed = 4; // POSIX_FADV_DONTNEED
 
@@ -31,6 +36,43 @@ internal static partial class LinuxFileCalls
         }
 
         return new SafeFileHandle(descriptor, ownsHandle: true);
+    }
+
+    /// <summary>Creates (or empties) a file for writing with O_DIRECT; throws where the file system refuses it (tmpfs).</summary>
+    /// <exception cref="IOException">open failed; the message names the path and errno.</exception>
+    public static SafeFileHandle CreateDirectForWriting(string path)
+    {
+        int descriptor = OpenFile(path, WriteOnlyFlag | CreateFlag | TruncateFlag | CloseOnExecFlag | DirectFlag, NewFileMode);
+        if (descriptor < 0)
+        {
+            throw new IOException(
+                $"open('{path}', O_WRONLY | O_CREAT | O_TRUNC | O_DIRECT) failed with errno {Marshal.GetLastPInvokeError()}; "
+                + "put the scratch directory (QUIRE_BENCH_DIR) on a file system that supports O_DIRECT, not tmpfs.");
+        }
+
+        return new SafeFileHandle(descriptor, ownsHandle: true);
+    }
+
+    /// <summary>fdatasync: makes the file's data durable, and its metadata only as far as reading the data back needs.</summary>
+    /// <exception cref="IOException">fdatasync failed; the message says errno.</exception>
+    public static void FlushData(SafeFileHandle handle)
+    {
+        bool added = false;
+        handle.DangerousAddRef(ref added);
+        try
+        {
+            if (Fdatasync((int)handle.DangerousGetHandle()) != 0)
+            {
+                throw new IOException($"fdatasync failed with errno {Marshal.GetLastPInvokeError()}.");
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
     }
 
     /// <summary>Drops the file's clean pages from the OS page cache (posix_fadvise DONTNEED over the whole file).</summary>
@@ -59,6 +101,9 @@ internal static partial class LinuxFileCalls
 
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int OpenFile(string path, int flags, int mode);
+
+    [LibraryImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
+    private static partial int Fdatasync(int descriptor);
 
     [LibraryImport("libc", EntryPoint = "posix_fadvise")]
     private static partial int PosixFadvise(int descriptor, long fileOffset, long byteCount, int advice);

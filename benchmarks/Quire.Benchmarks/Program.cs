@@ -1,6 +1,7 @@
 // Program: runs the benchmark suite. The hit-path questions are BenchmarkDotNet classes, run
 // through BenchmarkSwitcher (e.g. -- --filter '*ReadHit*'); the disk-bound ones run in rounds
-// (mode disk, see DiskRounds: cold-random-read, cold-sequential-read, sequential-write, or all);
+// (mode disk, see DiskRounds: cold-random-read, cold-sequential-read, sequential-write,
+// random-write, durable-overwrite, or all);
 // scan-resistance counts the hot set's hit ratio while a large scan runs (not a timing); report
 // writes the measured sections of docs/BENCHMARKS.md from one run's results. BenchmarkDotNet
 // mode exits 1 if a case produced no result.
@@ -16,7 +17,7 @@ if (args.Length > 0 && args[0] == "scan-resistance")
 
 if (args.Length > 0 && args[0] == "disk")
 {
-    string[] questions = args.Length > 1 ? args[1..] : ["cold-random-read", "cold-sequential-read", "sequential-write"];
+    string[] questions = args.Length > 1 ? args[1..] : ["cold-random-read", "cold-sequential-read", "sequential-write", "random-write", "durable-overwrite"];
     foreach (string question in questions)
     {
         switch (question)
@@ -30,8 +31,14 @@ if (args.Length > 0 && args[0] == "disk")
             case "sequential-write":
                 SequentialWrites.Run();
                 break;
+            case "random-write":
+                RandomWrites.Run();
+                break;
+            case "durable-overwrite":
+                DurableOverwrites.Run();
+                break;
             default:
-                Console.Error.WriteLine($"unknown disk question '{question}': use cold-random-read, cold-sequential-read or sequential-write");
+                Console.Error.WriteLine($"unknown disk question '{question}': use cold-random-read, cold-sequential-read, sequential-write, random-write or durable-overwrite");
                 return 2;
         }
     }

@@ -83,6 +83,14 @@ internal static class Report
                 string target = disk.Target is { } t ? Invariant($"≥ {t:0.##}x") : "no target";
                 string met = disk.Target is { } bound ? (median >= bound ? "yes" : "no") : "n/a";
                 text.AppendLine(Invariant($"| {disk.Question}: {contender.Name} | {DiskParametersText(contender, counters)} | {median:0.000}x the {disk.Unit} (rounds {contender.RatiosToBaseline.Min():0.00}–{contender.RatiosToBaseline.Max():0.00}) of {contender.BaselineName} | {target} | {contender.AllocatedBytesPerOperation:0} B | {met} |"));
+                foreach ((string reference, double[] ratios) in contender.RatiosToReferences)
+                {
+                    double referenceMedian = Median(ratios);
+                    bool hasTarget = disk.ReferenceTargets.TryGetValue(reference, out double referenceBound);
+                    string referenceTarget = hasTarget ? Invariant($"≥ {referenceBound:0.##}x") : "no target";
+                    string referenceMet = hasTarget ? (referenceMedian >= referenceBound ? "yes" : "no") : "n/a";
+                    text.AppendLine(Invariant($"| {disk.Question}: {contender.Name} | {contender.Parameters} | {referenceMedian:0.000}x the {disk.Unit} (rounds {ratios.Min():0.00}–{ratios.Max():0.00}) of {reference} | {referenceTarget} | {contender.AllocatedBytesPerOperation:0} B | {referenceMet} |"));
+                }
             }
         }
 
@@ -129,11 +137,12 @@ internal static class Report
         text.AppendLine("PageCacheStatistics deltas over the whole case (warm-up and measured invocations), from the same run. "
             + "Misses count cluster reads; read-ahead pages count as hits when used.");
         text.AppendLine();
-        text.AppendLine("| Case | Parameters | Invocations | Hits | Misses | Hit ratio | Read I/Os | Pages read | Write I/Os | Average write | Durable flushes | Evictions | Promotions | Rounds the file stayed open after its last handle closed |");
-        text.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        text.AppendLine("| Case | Parameters | Invocations | Hits | Misses | Hit ratio | Read I/Os | Pages read | Write I/Os | Average write | Durable flushes | Evictions | Promotions | Peak not durable / dirty limit | Throttle pauses (mean) | Rounds the file stayed open after its last handle closed |");
+        text.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         foreach (CounterRecord c in counters)
         {
-            text.AppendLine(Invariant($"| {c.Benchmark} | {c.Parameters} | {c.Invocations} | {c.Hits} | {c.Misses} | {c.HitRatio:P2} | {c.ReadIos} | {c.PagesRead} | {c.WriteIos} | {Size((long)c.AverageWriteBytes)} | {c.DurableFlushes} | {c.Evictions} | {c.Promotions} | {c.FileLeftOpenRounds} |"));
+            string peak = c.DirtyLimitBytes == 0 ? "not sampled" : Invariant($"{Size(c.PeakNotDurableBytes)} / {Size(c.DirtyLimitBytes)}");
+            text.AppendLine(Invariant($"| {c.Benchmark} | {c.Parameters} | {c.Invocations} | {c.Hits} | {c.Misses} | {c.HitRatio:P2} | {c.ReadIos} | {c.PagesRead} | {c.WriteIos} | {Size((long)c.AverageWriteBytes)} | {c.DurableFlushes} | {c.Evictions} | {c.Promotions} | {peak} | {c.ThrottlePauses} ({Duration(c.MeanThrottlePause.TotalMicroseconds)}) | {c.FileLeftOpenRounds} |"));
         }
 
         text.AppendLine();
@@ -147,7 +156,10 @@ internal static class Report
             return contender.Parameters;
         }
 
-        return Invariant($"{contender.Parameters}; average write {Size((long)record.AverageWriteBytes)}, {record.DurableFlushes / (double)Math.Max(1, record.Invocations):0} durable flushes per file");
+        string parameters = contender.Parameters.Length == 0 ? "" : contender.Parameters + "; ";
+        string pauses = record.ThrottlePauses == 0 ? "no throttle pauses" : Invariant($"{record.ThrottlePauses} throttle pauses of {Duration(record.MeanThrottlePause.TotalMicroseconds)} on average");
+        string writeMax = contender.Latency is { } latency ? Invariant($", longest write {Duration(latency.MaxMicroseconds)}") : "";
+        return Invariant($"{parameters}average write {Size((long)record.AverageWriteBytes)}, {record.DurableFlushes / (double)Math.Max(1, record.Invocations):0} durable flushes per round, peak not durable {Size(record.PeakNotDurableBytes)} of a {Size(record.DirtyLimitBytes)} dirty limit, {pauses}{writeMax}");
     }
 
     private static void WriteDisks(StringBuilder text, List<DiskQuestionResult> disks)
@@ -158,14 +170,17 @@ internal static class Report
             text.AppendLine();
             text.AppendLine(Invariant($"{disk.WarmupRounds} warm-up round, then {disk.MeasuredRounds} measured rounds; in each round every contender ran once, in an order rotated every round. Rates in {disk.Unit}, higher is better."));
             text.AppendLine();
-            text.AppendLine(Invariant($"| Contender | Parameters | Median {disk.Unit} | Min–max {disk.Unit} | Ratio to baseline, median (min–max) | Allocated per operation |"));
-            text.AppendLine("| --- | --- | --- | --- | --- | --- |");
+            text.AppendLine(Invariant($"| Contender | Parameters | Median {disk.Unit} | Min–max {disk.Unit} | Ratio to baseline, median (min–max) | Allocated per operation | Operation latency p50 / p99 / p99.9 / max |"));
+            text.AppendLine("| --- | --- | --- | --- | --- | --- | --- |");
             foreach (DiskContenderResult c in disk.Contenders)
             {
                 string ratio = c.BaselineName is null
                     ? "baseline"
                     : Invariant($"{Median(c.RatiosToBaseline):0.000} ({c.RatiosToBaseline.Min():0.000}–{c.RatiosToBaseline.Max():0.000})");
-                text.AppendLine(Invariant($"| {c.Name} | {c.Parameters} | {Median(c.Rates):0} | {c.Rates.Min():0}–{c.Rates.Max():0} | {ratio} | {c.AllocatedBytesPerOperation:0} B |"));
+                string latency = c.Latency is { } l
+                    ? Invariant($"{Duration(l.P50Microseconds)} / {Duration(l.P99Microseconds)} / {Duration(l.P999Microseconds)} / {Duration(l.MaxMicroseconds)}")
+                    : "not recorded";
+                text.AppendLine(Invariant($"| {c.Name} | {c.Parameters} | {Median(c.Rates):0} | {c.Rates.Min():0}–{c.Rates.Max():0} | {ratio} | {c.AllocatedBytesPerOperation:0} B | {latency} |"));
             }
 
             text.AppendLine();
@@ -278,6 +293,13 @@ internal static class Report
         >= 1L << 20 when bytes % (1L << 20) == 0 => Invariant($"{bytes >> 20} MiB"),
         >= 1L << 10 => Invariant($"{bytes / 1024.0:0.#} KiB"),
         _ => Invariant($"{bytes} B"),
+    };
+
+    private static string Duration(double microseconds) => microseconds switch
+    {
+        >= 1_000_000 => Invariant($"{microseconds / 1_000_000:0.##} s"),
+        >= 1_000 => Invariant($"{microseconds / 1_000:0.##} ms"),
+        _ => Invariant($"{microseconds:0.#} µs"),
     };
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

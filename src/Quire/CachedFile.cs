@@ -175,11 +175,15 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
     }
 
     /// <summary>
-    /// Flushes; the same contract as <see cref="Flush"/>. The store's interface is synchronous, so
-    /// the flush runs on the calling thread and the returned task is complete; cancellation is
-    /// observed before it starts.
+    /// Flushes; the same contract as <see cref="Flush"/>, without blocking the calling thread: the
+    /// writes and the store's durable flush run on a thread-pool thread, as
+    /// <see cref="RandomAccess"/> runs its asynchronous calls on Unix.
     /// </summary>
+    /// <param name="cancellationToken">Observed until the flush starts; a flush that has started runs to its end, so that its outcome is known.</param>
+    /// <returns>A task that completes when everything written before the call is durable, or faults with the flush's error.</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the flush started.</exception>
+    /// <exception cref="WritebackFailedException">Some data could not be written or made durable (in the task).</exception>
+    /// <exception cref="ObjectDisposedException">The handle or the cache was disposed.</exception>
     public ValueTask FlushAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
@@ -188,15 +192,17 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
             return ValueTask.FromCanceled(cancellationToken);
         }
 
-        try
-        {
-            FlushPages(0, long.MaxValue);
-            return ValueTask.CompletedTask;
-        }
-        catch (Exception e) when (e is IOException or TimeoutException)
-        {
-            return ValueTask.FromException(e);
-        }
+        return new ValueTask(Task.Factory.StartNew(
+            static state =>
+            {
+                var file = (CachedFile)state!;
+                file.ThrowIfDisposed();
+                file.FlushPages(0, long.MaxValue);
+            },
+            this,
+            cancellationToken,
+            TaskCreationOptions.DenyChildAttach,
+            TaskScheduler.Default));
     }
 
     /// <summary>

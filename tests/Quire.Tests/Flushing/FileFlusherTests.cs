@@ -1,6 +1,7 @@
 // Proves the data-integrity flush of a range: FlushRange writes the dirty pages its byte range
 // touches and leaves the others dirty, then makes the file durable; an empty range does
-// nothing; FlushAsync flushes, or does nothing when its token is already cancelled.
+// nothing; FlushAsync flushes without blocking its caller, reports a failure through its task,
+// or does nothing when its token is already cancelled.
 
 using Quire.Tests.Infrastructure;
 
@@ -70,6 +71,42 @@ public sealed class FileFlusherTests
 
         Assert.Equal(BytePatterns.Create(3000, 6), store.ToArray());
         Assert.Equal(1, store.FlushCount);
+    }
+
+    [Fact]
+    public async Task FlushAsyncReturnsWhileTheStoreIsStillWriting()
+    {
+        var store = new FaultyStore();
+        using var gate = new ManualResetEventSlim(false);
+        using var cache = QuietCaches.Create();
+        using CachedFile file = cache.Open(store);
+        file.Write(0, BytePatterns.Create(3000, 8));
+        store.WriteGate = gate;
+
+        ValueTask flush = file.FlushAsync();
+
+        Assert.True(store.WriteStarted.Wait(TimeSpan.FromSeconds(30)), "the flush never reached the store");
+        Assert.False(flush.IsCompleted);
+        gate.Set();
+        await flush;
+        Assert.Equal(BytePatterns.Create(3000, 8), store.Durable[..3000]);
+    }
+
+    [Fact]
+    public async Task FlushAsyncReportsAFailedFlushThroughItsTask()
+    {
+        var store = new FaultyStore { FailFlushesWith = FaultyStore.EIO };
+        using var cache = QuietCaches.Create();
+        using CachedFile file = cache.Open(store);
+        file.Write(0, BytePatterns.Create(3000, 9));
+
+        ValueTask flush = file.FlushAsync();
+
+        await Assert.ThrowsAsync<WritebackFailedException>(async () => await flush);
+        Assert.Equal(1, cache.GetStatistics().DirtyPages);
+        store.FailFlushesWith = 0;
+        await file.FlushAsync();
+        Assert.Equal(BytePatterns.Create(3000, 9), store.Durable[..3000]);
     }
 
     [Fact]
