@@ -116,6 +116,12 @@ internal sealed class FileObject
     /// <summary>(F) The file's measured write bandwidth in bytes per second (an exponentially weighted average).</summary>
     public double WriteBandwidth { get; set; } = InitialWriteBandwidth;
 
+    /// <summary>The file's share of the dirty limit as the throttle last computed it (a racy heuristic).</summary>
+    public double ThrottleShare { get; set; } = 1;
+
+    /// <summary>The clock tick of <see cref="ThrottleShare"/>; recomputed on a later tick.</summary>
+    public int ThrottleShareTick { get; set; } = int.MinValue;
+
     /// <summary>100 MB/s: the first estimate of a device's write bandwidth, as Linux starts.</summary>
     public const double InitialWriteBandwidth = 100e6;
 

@@ -13,10 +13,17 @@
 //   (at least 1/16), and its own position is computed the same way against its share, so a slow
 //   file's writer is slowed before it can take the whole budget from a fast file's writer
 //   rate     = file bandwidth x global position x file position
-//   pause    = pages dirtied since the last check / rate, at most 200 ms
+//   pause    = pages dirtied since the last pause / rate, at most 200 ms
+// Pauses are at least 10 ms, as Linux keeps its pauses above a minimum: a pause shorter than
+// that is not taken, and the writer's pages are carried over until they add up to one, so a
+// writer above the freerun point sleeps rarely and for 10-20 ms rather than for microseconds on
+// every write (each sleep costs a timer and a context switch, and short sleeps overshoot). A
+// pause below the limit is slept in full.
 // At or over the limit a writer pauses up to 200 ms at a time, woken early whenever writeback
 // makes data durable (ProgressSignal), until the data drops below the limit;
 // if the device writes nothing for MaxWritebackStall, it fails with WritebackStalledException.
+// A file's share of the limit is recomputed at most once per clock tick (10 ms): it walks the
+// file table under its lock.
 // Margin: the limit is checked after each write batch, so not-durable data exceeds it by at most
 // the pages of one write (at most 4 MiB) per concurrently writing thread.
 //
@@ -37,6 +44,9 @@ internal sealed class DirtyThrottle : IDirtyThrottle
 
     /// <summary>The longest single pause: Linux's MAX_PAUSE, so a writer stays responsive.</summary>
     public static readonly TimeSpan MaxPause = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The shortest pause taken below the limit; shorter ones are carried over (see the file header).</summary>
+    public static readonly TimeSpan MinPause = TimeSpan.FromMilliseconds(10);
 
     private readonly CacheCounters _counters; // (I)
     private readonly CacheClock _clock; // (I)
@@ -79,8 +89,8 @@ internal sealed class DirtyThrottle : IDirtyThrottle
             return;
         }
 
-        handle.PagesSinceThrottleCheck = 0;
-        Balance(file, handle, pages);
+        handle.PagesSinceThrottleCheck = 0; // a stall thrown from Balance carries nothing over
+        handle.PagesSinceThrottleCheck = Balance(file, handle, pages);
     }
 
     /// <summary>
@@ -130,7 +140,8 @@ internal sealed class DirtyThrottle : IDirtyThrottle
         return Math.Clamp(1 + (x * x * x), 0, 2);
     }
 
-    private void Balance(FileObject file, HandleAccounting handle, int pagesDirtied)
+    /// <summary>Pauses the writer as the control curve says; returns the pages it carries over to its next check (a pause too short to take).</summary>
+    private int Balance(FileObject file, HandleAccounting handle, int pagesDirtied)
     {
         long progress = _counters.PagesWritten.Value;
         long stallStart = _clock.TimeProvider.GetTimestamp();
@@ -140,19 +151,33 @@ internal sealed class DirtyThrottle : IDirtyThrottle
             TimeSpan pause = ComputePause(notDurable, _backgroundPages, _limitPages, file.NotDurablePageCount, FileShare(file), file.WriteBandwidth / _pageSize, pagesDirtied);
             if (pause <= TimeSpan.Zero)
             {
-                return;
+                return 0;
+            }
+
+            bool overLimit = notDurable >= _limitPages;
+            if (!overLimit && pause < MinPause)
+            {
+                return pagesDirtied;
             }
 
             _writerWake.Set();
             long pauseStart = _clock.TimeProvider.GetTimestamp();
-            _progress.Wait(_clock.TimeProvider, pause);
+            if (overLimit)
+            {
+                _progress.Wait(_clock.TimeProvider, pause);
+            }
+            else
+            {
+                _clock.Sleep(pause);
+            }
+
             TimeSpan paused = _clock.TimeProvider.GetElapsedTime(pauseStart);
             _counters.ThrottlePauses.Increment();
             _counters.ThrottleTicks.Add(paused.Ticks);
             handle.AddPause(paused);
             if (NotDurablePages < _limitPages)
             {
-                return;
+                return 0;
             }
 
             // Over the hard limit: wait for the device, but not forever.
@@ -177,6 +202,20 @@ internal sealed class DirtyThrottle : IDirtyThrottle
 
     /// <summary>The file's share of the dirty limit: its share of the bandwidth of the files with data to write, at least 1/16.</summary>
     private double FileShare(FileObject file)
+    {
+        int now = _clock.NowTick;
+        if (now == file.ThrottleShareTick)
+        {
+            return file.ThrottleShare;
+        }
+
+        double share = ComputeFileShare(file);
+        file.ThrottleShare = share;
+        file.ThrottleShareTick = now;
+        return share;
+    }
+
+    private double ComputeFileShare(FileObject file)
     {
         double total = 0;
         foreach (FileObject other in _files.Snapshot())

@@ -350,6 +350,11 @@ internal sealed class ClusterWriter
             {
                 ClaimedPage page = run[i];
                 ref FrameMetadata metadata = ref _pool.Metadata(page.Frame);
+
+                // Out of writeback before into dirty or unsynced, page by page: the not-durable
+                // count readers add up from the three gauges never counts a run twice.
+                file.AddWritebackPages(-1);
+                _counters.AddWritebackPages(-1);
                 PageState.EnterMetaLock(ref metadata.State);
                 int state = Volatile.Read(ref metadata.State);
                 bool doomed = (state & PageState.Doomed) != 0;
@@ -423,8 +428,6 @@ internal sealed class ClusterWriter
 
         foreach (ClaimedPage page in run)
         {
-            file.AddWritebackPages(-1);
-            _counters.AddWritebackPages(-1);
             _holds.ReleaseWriteback(page.Frame);
         }
     }

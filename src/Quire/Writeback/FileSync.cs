@@ -97,6 +97,8 @@ internal sealed class FileSync
                 ref FrameMetadata metadata = ref _pool.Metadata(frame);
                 if (metadata.SyncGeneration - generation <= 0)
                 {
+                    file.AddUnsyncedPages(-1); // out of unsynced before into dirty: never counted twice
+                    _counters.AddUnsyncedPages(-1);
                     PageState.EnterMetaLock(ref metadata.State);
                     metadata.DirtySectors |= metadata.ValidSectors;
                     int before = PageState.ClearBits(ref metadata.State, PageState.Unsynced);
@@ -116,8 +118,6 @@ internal sealed class FileSync
                     PageState.ExitMetaLock(ref metadata.State);
                     file.Index.ClearTagLocked(page, PageTag.Unsynced);
                     file.Index.SetTagLocked(page, PageTag.Dirty);
-                    file.AddUnsyncedPages(-1);
-                    _counters.AddUnsyncedPages(-1);
                     first = first < 0 ? page : first;
                     last = page;
                 }

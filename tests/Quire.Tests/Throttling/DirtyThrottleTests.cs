@@ -1,6 +1,7 @@
 // Proves dirty throttling: the pause follows the control curve (zero below freerun, growing
-// towards the limit, never above 200 ms: a property over random inputs), and with a slow store
-// and real threads the data not yet durable stays under the limit plus the documented margin.
+// towards the limit, never above 200 ms: a property over random inputs); below the limit a writer
+// pauses rarely and never for less than the minimum pause; and with a slow store and real
+// threads the data not yet durable stays under the limit plus the documented margin.
 
 using FsCheck;
 using FsCheck.Fluent;
@@ -47,6 +48,50 @@ public sealed class DirtyThrottleTests
                 TimeSpan pause = DirtyThrottle.ComputePause(dirty, 1000, 2000, fileDirty, 0.5, bandwidth, 32);
                 return pause >= TimeSpan.Zero && pause <= DirtyThrottle.MaxPause;
             }).QuickCheckThrowOnFailure();
+    }
+
+    [Fact]
+    public void BelowTheLimitAWriterPausesRarelyAndForAtLeastTheMinimum()
+    {
+        const int pageSize = 4096;
+        var clock = new ManualTimeProvider();
+        using var cache = new PageCache(new PageCacheOptions
+        {
+            MemoryLimitBytes = 4096L * pageSize,
+            TimeProvider = clock,
+        });
+        using var gate = new ManualResetEventSlim(false);
+        var store = new FaultyStore { WriteGate = gate };
+        CachedFile file = cache.Open(store);
+        int limit = cache.GetStatistics().DirtyLimitPages;
+        int freerun = (cache.GetStatistics().BackgroundThresholdPages + limit) / 2;
+
+        // The clock moves 1 ms per real millisecond, so each pause ends; the store's first write
+        // blocks, so nothing becomes durable and the pauses are the throttle's alone.
+        using var stop = new CancellationTokenSource();
+        var ticker = new Thread(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                clock.Advance(TimeSpan.FromMilliseconds(1));
+                Thread.Sleep(1);
+            }
+        });
+        ticker.Start();
+        byte[] page = new byte[pageSize];
+        for (int i = 0; i < limit - 1; i++)
+        {
+            file.Write((long)i * pageSize, page);
+        }
+
+        PageCacheStatistics statistics = cache.GetStatistics();
+        gate.Set();
+        file.Dispose();
+        stop.Cancel();
+        ticker.Join();
+        int throttledPages = limit - 1 - freerun;
+        Assert.InRange(statistics.ThrottlePauses, 1, throttledPages / 16);
+        Assert.True(statistics.ThrottleTime >= DirtyThrottle.MinPause * statistics.ThrottlePauses, $"{statistics.ThrottlePauses} pauses took {statistics.ThrottleTime}: each is at least {DirtyThrottle.MinPause}.");
     }
 
     [Fact]
