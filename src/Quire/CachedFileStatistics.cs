@@ -24,7 +24,10 @@ public sealed record CachedFileStatistics
     /// <summary>How long the file's oldest dirty page has been dirty; zero when none is.</summary>
     public required TimeSpan OldestDirtyAge { get; init; }
 
-    /// <summary>The file's measured write bandwidth (bytes per second), which sets its share of the dirty limit.</summary>
+    /// <summary>
+    /// The file's measured write bandwidth (bytes per second): the rate its data is made durable
+    /// while it has data waiting. It sets the file's share of the dirty limit and the throttle's pauses.
+    /// </summary>
     public required double WriteBandwidthBytesPerSecond { get; init; }
 
     /// <summary>Bytes written into the cache through this handle.</summary>

@@ -113,8 +113,17 @@ internal sealed class FileObject
     /// <summary>(F) The page writer leaves the file alone until this clock tick after a failed write (back-off).</summary>
     public int RetryAfterTick { get; set; }
 
-    /// <summary>(F) The file's measured write bandwidth in bytes per second (an exponentially weighted average).</summary>
+    /// <summary>
+    /// (F) The file's measured write bandwidth in bytes per second: the rate its data is made
+    /// durable (written and flushed) while it has data waiting, an exponentially weighted average.
+    /// </summary>
     public double WriteBandwidth { get; set; } = InitialWriteBandwidth;
+
+    /// <summary>(F) When the file's last durable flush succeeded (a TimeProvider timestamp), or long.MinValue before the first.</summary>
+    public long LastDurableTimestamp { get; set; } = long.MinValue;
+
+    /// <summary>(F) Whether data was still waiting when the last durable flush succeeded, so the time until the next one is busy time.</summary>
+    public bool BusyAfterLastDurable { get; set; }
 
     /// <summary>The file's share of the dirty limit as the throttle last computed it (a racy heuristic).</summary>
     public double ThrottleShare { get; set; } = 1;

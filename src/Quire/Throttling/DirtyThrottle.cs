@@ -18,7 +18,7 @@
 // that is not taken, and the writer's pages are carried over until they add up to one, so a
 // writer above the freerun point sleeps rarely and for 10-20 ms rather than for microseconds on
 // every write (each sleep costs a timer and a context switch, and short sleeps overshoot). A
-// pause below the limit is slept in full.
+// pause below the limit is slept in full, unless writeback brings the data back under freerun.
 // At or over the limit a writer pauses up to 200 ms at a time, woken early whenever writeback
 // makes data durable (ProgressSignal), until the data drops below the limit;
 // if the device writes nothing for MaxWritebackStall, it fails with WritebackStalledException.
@@ -162,16 +162,20 @@ internal sealed class DirtyThrottle : IDirtyThrottle
 
             _writerWake.Set();
             long pauseStart = _clock.TimeProvider.GetTimestamp();
-            if (overLimit)
+            TimeSpan paused;
+            while (true)
             {
-                _progress.Wait(_clock.TimeProvider, pause);
-            }
-            else
-            {
-                _clock.Sleep(pause);
+                _progress.Wait(_clock.TimeProvider, pause - _clock.TimeProvider.GetElapsedTime(pauseStart));
+                paused = _clock.TimeProvider.GetElapsedTime(pauseStart);
+
+                // Over the limit any progress ends the pause (the loop below looks again); below
+                // it, only the device catching up with the writers does (data back under freerun).
+                if (overLimit || paused >= pause || NotDurablePages <= FreerunPages)
+                {
+                    break;
+                }
             }
 
-            TimeSpan paused = _clock.TimeProvider.GetElapsedTime(pauseStart);
             _counters.ThrottlePauses.Increment();
             _counters.ThrottleTicks.Add(paused.Ticks);
             handle.AddPause(paused);

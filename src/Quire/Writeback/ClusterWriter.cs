@@ -267,7 +267,6 @@ internal sealed class ClusterWriter
     /// <summary>Writes a claimed run, one vectored write per contiguous stretch, then completes every page.</summary>
     private void Issue(FileObject file, List<ClaimedPage> run, WritebackOutcome outcome)
     {
-        long started = _clock.TimeProvider.GetTimestamp();
         long bytesBefore = outcome.BytesWritten;
         var failed = new bool[run.Count];
         var segments = new List<ReadOnlyMemory<byte>>(run.Count);
@@ -305,8 +304,7 @@ internal sealed class ClusterWriter
         }
 
         Flush(file, segments, stretchStart, stretchEnd, stretchFirstPage, run.Count, failed, outcome);
-        double seconds = _clock.TimeProvider.GetElapsedTime(started).TotalSeconds;
-        Complete(file, run, failed, outcome, outcome.BytesWritten - bytesBefore, seconds);
+        Complete(file, run, failed, outcome, outcome.BytesWritten - bytesBefore);
     }
 
     /// <summary>Issues the pending stretch; on failure marks pages [firstPage, endPage) of the run failed.</summary>
@@ -340,7 +338,7 @@ internal sealed class ClusterWriter
     /// A failure is recorded on the file (it starts or extends an error epoch); a page written after
     /// its write had failed counts towards the epoch's end.
     /// </summary>
-    private void Complete(FileObject file, List<ClaimedPage> run, bool[] failed, WritebackOutcome outcome, long bytesWritten, double seconds)
+    private void Complete(FileObject file, List<ClaimedPage> run, bool[] failed, WritebackOutcome outcome, long bytesWritten)
     {
         int newlyFailed = 0;
         int recovered = 0;
@@ -418,11 +416,6 @@ internal sealed class ClusterWriter
             else if (bytesWritten > 0)
             {
                 file.RecordSuccessLocked();
-                if (seconds > 0)
-                {
-                    // An exponentially weighted average, as Linux smooths its bandwidth estimate.
-                    file.WriteBandwidth = (0.8 * file.WriteBandwidth) + (0.2 * (bytesWritten / seconds));
-                }
             }
         }
 

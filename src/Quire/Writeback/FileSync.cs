@@ -7,6 +7,11 @@
 // store's flush. Callers hold the file's writeback gate, so no size change runs meanwhile.
 // Invariants: a page is clean (not Unsynced) only after a store flush that began after its write
 // completed succeeded; SyncGeneration orders the two.
+// Bandwidth: the pages each successful flush makes durable, over the time since the file's
+// previous one, measure the file's write bandwidth (FileObject.WriteBandwidth) when the file had
+// data waiting all that time: the rate the dirty limit drains at, which the throttle needs. The
+// time a write call takes would not do: a buffered write only copies into the OS page cache.
+// Intervals over a second are not samples: the writer was waiting for expiry, not busy.
 
 using Quire.Files;
 using Quire.Frames;
@@ -61,10 +66,13 @@ internal sealed class FileSync
         return null;
     }
 
+    private static readonly TimeSpan s_longestBandwidthSample = TimeSpan.FromSeconds(1);
+
     private void MarkDurable(FileObject file, int generation)
     {
         lock (file.Lock)
         {
+            int madeDurable = 0;
             long page = 0;
             while (file.Index.FindNextLocked(page, long.MaxValue, PageTag.Unsynced, out page, out int frame))
             {
@@ -77,11 +85,32 @@ internal sealed class FileSync
                     file.Index.ClearTagLocked(page, PageTag.Unsynced);
                     file.AddUnsyncedPages(-1);
                     _counters.AddUnsyncedPages(-1);
+                    madeDurable++;
                 }
 
                 page++;
             }
+
+            SampleBandwidthLocked(file, madeDurable);
         }
+    }
+
+    private void SampleBandwidthLocked(FileObject file, int pagesMadeDurable)
+    {
+        long now = _clock.TimeProvider.GetTimestamp();
+        if (file.LastDurableTimestamp != long.MinValue && file.BusyAfterLastDurable && pagesMadeDurable > 0)
+        {
+            TimeSpan interval = _clock.TimeProvider.GetElapsedTime(file.LastDurableTimestamp, now);
+            if (interval > TimeSpan.Zero && interval <= s_longestBandwidthSample)
+            {
+                // An exponentially weighted average, as Linux smooths its bandwidth estimate.
+                double sample = ((long)pagesMadeDurable << _pool.PageShift) / interval.TotalSeconds;
+                file.WriteBandwidth = (0.8 * file.WriteBandwidth) + (0.2 * sample);
+            }
+        }
+
+        file.LastDurableTimestamp = now;
+        file.BusyAfterLastDurable = file.NotDurablePageCount > 0;
     }
 
     private void RedirtyUnsynced(FileObject file, int generation, Exception error)
