@@ -51,7 +51,7 @@ public sealed class DifferentialTests(ITestOutputHelper output)
         }
     }
 
-    private static IEnumerable<ulong> Seeds()
+    internal static IEnumerable<ulong> Seeds()
     {
         string? replay = Environment.GetEnvironmentVariable("QUIRE_SEED");
         if (replay is not null)
@@ -66,7 +66,7 @@ public sealed class DifferentialTests(ITestOutputHelper output)
         }
     }
 
-    private void Run(ulong seed, int pageSize, int frameCount, int steps, Func<PageCache, (CachedFile Handle, Func<CachedFile> Reopen, Func<byte[]> Durable)> openFile)
+    internal void Run(ulong seed, int pageSize, int frameCount, int steps, Func<PageCache, (CachedFile Handle, Func<CachedFile> Reopen, Func<byte[]> Durable)> openFile)
     {
         var random = new SeededRandom(seed);
         var options = new PageCacheOptions

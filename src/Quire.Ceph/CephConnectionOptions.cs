@@ -1,0 +1,60 @@
+namespace Quire.Ceph;
+
+/// <summary>How <see cref="CephCluster.Connect"/> reaches a Ceph cluster.</summary>
+public sealed class CephConnectionOptions
+{
+    private readonly string _clientId = "admin";
+    private readonly TimeSpan _operationTimeout = TimeSpan.FromSeconds(30);
+    private readonly TimeSpan _connectTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The cluster's configuration file (monitors, keyring), or null for librados' default search
+    /// (the CEPH_CONF environment variable, then /etc/ceph/ceph.conf).
+    /// </summary>
+    public string? ConfigurationFile { get; init; }
+
+    /// <summary>The client to authenticate as, without "client." (default "admin").</summary>
+    /// <exception cref="ArgumentException">Empty or white space.</exception>
+    public string ClientId
+    {
+        get => _clientId;
+        init
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(value);
+            _clientId = value;
+        }
+    }
+
+    /// <summary>
+    /// How long a read, write, flush or monitor request may go unanswered before it fails with an
+    /// I/O error (ETIMEDOUT) instead of waiting: librados' rados_osd_op_timeout and
+    /// rados_mon_op_timeout, which by default never expire. Default 30 s: longer than an OSD
+    /// restart or a monitor election usually takes, short enough that a dead cluster surfaces as an
+    /// error the cache reports and retries, never as a hang. At least 1 s.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Less than 1 s.</exception>
+    public TimeSpan OperationTimeout
+    {
+        get => _operationTimeout;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.FromSeconds(1));
+            _operationTimeout = value;
+        }
+    }
+
+    /// <summary>
+    /// How long connecting may take before it fails (librados' client_mount_timeout). Default
+    /// 30 s, as for operations. At least 1 s.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Less than 1 s.</exception>
+    public TimeSpan ConnectTimeout
+    {
+        get => _connectTimeout;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.FromSeconds(1));
+            _connectTimeout = value;
+        }
+    }
+}
