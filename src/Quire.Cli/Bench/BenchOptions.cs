@@ -99,7 +99,14 @@ internal sealed class BenchOptions
         options.Duration.Validators.Add(RequireDuration);
         options.Operations.Validators.Add(result => RequireInRange(result, "--ops", 1, long.MaxValue));
         options.Directory.Validators.Add(RequireExistingDirectory);
-        options.Cold.AcceptOnlyFromAmong("auto", "fadvise", "drop-caches");
+        options.Cold.Validators.Add(result =>
+        {
+            string? value = result.Tokens.Count == 1 ? result.Tokens[0].Value : null;
+            if (!result.Implicit && value is not ("auto" or "fadvise" or "drop-caches"))
+            {
+                result.AddError($"--cold must be auto, fadvise or drop-caches, but it is '{value}'.");
+            }
+        });
         return options;
     }
 
@@ -171,7 +178,7 @@ internal sealed class BenchOptions
             "T" or "TB" or "TIB" => 40,
             _ => -1,
         };
-        if (shift < 0 || !long.TryParse(value[..unitStart], NumberStyles.None, CultureInfo.InvariantCulture, out long number)
+        if (shift < 0 || !long.TryParse(value[..unitStart].TrimEnd(), NumberStyles.None, CultureInfo.InvariantCulture, out long number)
             || number > long.MaxValue >> shift)
         {
             return false;

@@ -94,9 +94,9 @@ internal sealed class BenchRunner
 
     /// <summary>Runs the workload through <paramref name="engine"/>; an interrupt ends it early with the partial figures.</summary>
     /// <param name="engine">The engine, fresh: created for this run.</param>
-    /// <param name="onSample">Called on the calling thread after each sample, with the fraction done (0 to 1).</param>
+    /// <param name="onSample">Called on the calling thread after each sample; the last call has Finished set.</param>
     /// <param name="cancellationToken">Ends the run early; the result is then marked interrupted.</param>
-    public EngineResult Run(BenchEngine engine, Action<double, BenchSample, EngineSnapshot>? onSample, CancellationToken cancellationToken)
+    public EngineResult Run(BenchEngine engine, Action<BenchProgress>? onSample, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(engine);
         ResetCounters();
@@ -152,7 +152,7 @@ internal sealed class BenchRunner
                 residencyCount++;
             }
 
-            onSample?.Invoke(Fraction(elapsed), sample, snapshot);
+            onSample?.Invoke(new BenchProgress(finished ? 1 : Fraction(elapsed), finished, sample, snapshot));
             if (finished)
             {
                 break;

@@ -88,7 +88,7 @@ internal sealed class BenchSession(IAnsiConsole console, TextWriter error, Bench
                 try
                 {
                     using BenchEngine engine = CreateEngine(name, settings);
-                    EngineResult result = runner.Run(engine, (fraction, _, _) => progress(fraction), cancellationToken);
+                    EngineResult result = runner.Run(engine, report => progress(report.Fraction), cancellationToken);
                     results.Add(result);
                     progress(1);
                 }

@@ -90,8 +90,10 @@ internal sealed class LatencyHistogram
             return 0;
         }
 
-        // Nearest rank: the smallest value with at least this many values at or below it.
-        long rank = Math.Max(1, (long)Math.Ceiling(percentile / 100 * Count));
+        // Nearest rank: the smallest value with at least this many values at or below it. The
+        // product is taken before the division, and a rounding error's worth is taken off, so
+        // that 99.9 % of 1000 values is rank 999, not 1000 (99.9 / 100 is 0.9990000000000001).
+        long rank = Math.Max(1, (long)Math.Ceiling((percentile * Count / 100) - 1e-9));
         long seen = 0;
         for (int i = 0; i < _buckets.Length; i++)
         {

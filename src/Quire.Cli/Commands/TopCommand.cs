@@ -104,14 +104,14 @@ internal static class TopCommand
         TopView.Frame? last = null;
 
         // Refreshes once a second of the run has passed, and once more at the end.
-        bool Due(BenchSample sample, double fraction)
+        bool Due(BenchProgress report)
         {
-            if (sample.ElapsedSeconds < nextRefreshSeconds && fraction < 1)
+            if (report.Sample.ElapsedSeconds < nextRefreshSeconds && !report.Finished)
             {
                 return false;
             }
 
-            nextRefreshSeconds = sample.ElapsedSeconds + s_refreshInterval.TotalSeconds;
+            nextRefreshSeconds = report.Sample.ElapsedSeconds + s_refreshInterval.TotalSeconds;
             return true;
         }
 
@@ -119,11 +119,11 @@ internal static class TopCommand
         {
             EngineResult plain = runner.Run(
                 engine,
-                (fraction, sample, snapshot) =>
+                report =>
                 {
-                    if (Due(sample, fraction) && snapshot.Statistics is { } statistics)
+                    if (Due(report) && report.Snapshot.Statistics is { } statistics)
                     {
-                        last = view.Next(sample.ElapsedSeconds, statistics, sample.Operations);
+                        last = view.Next(report.Sample.ElapsedSeconds, statistics, report.Sample.Operations);
                         console.WriteLine(TopView.Line(last));
                     }
                 },
@@ -136,11 +136,11 @@ internal static class TopCommand
         {
             result = runner.Run(
                 engine,
-                (fraction, sample, snapshot) =>
+                report =>
                 {
-                    if (Due(sample, fraction) && snapshot.Statistics is { } statistics)
+                    if (Due(report) && report.Snapshot.Statistics is { } statistics)
                     {
-                        last = view.Next(sample.ElapsedSeconds, statistics, sample.Operations);
+                        last = view.Next(report.Sample.ElapsedSeconds, statistics, report.Sample.Operations);
                         context.UpdateTarget(TopView.Render(title, last));
                         context.Refresh();
                     }
