@@ -85,7 +85,7 @@ internal sealed class BenchReport(IAnsiConsole console)
 
         var table = new Table().Title("Ratios to the os engine (throughput: above 1 is faster; latency: below 1 is faster)")
             .AddColumn("Engine").AddColumn("ops/s", c => c.RightAligned()).AddColumn("p50", c => c.RightAligned())
-            .AddColumn("p99", c => c.RightAligned()).AddColumn("p99.9", c => c.RightAligned()).AddColumn("device written", c => c.RightAligned());
+            .AddColumn("p99", c => c.RightAligned()).AddColumn("p99.9", c => c.RightAligned()).AddColumn("device read", c => c.RightAligned()).AddColumn("device written", c => c.RightAligned());
         foreach (EngineResult result in results)
         {
             table.AddRow(
@@ -94,6 +94,7 @@ internal sealed class BenchReport(IAnsiConsole console)
                 FormatRatio(Ratio(result.Latency.PercentileNanoseconds(50), baseline.Latency.PercentileNanoseconds(50))),
                 FormatRatio(Ratio(result.Latency.PercentileNanoseconds(99), baseline.Latency.PercentileNanoseconds(99))),
                 FormatRatio(Ratio(result.Latency.PercentileNanoseconds(99.9), baseline.Latency.PercentileNanoseconds(99.9))),
+                FormatRatio(Ratio(result.DeviceReadBytes, baseline.DeviceReadBytes)),
                 FormatRatio(Ratio(result.DeviceWrittenBytes, baseline.DeviceWrittenBytes)));
         }
 

@@ -109,7 +109,7 @@ internal sealed class BenchRunner
         }
 
         EngineSnapshot before = engine.Snapshot();
-        var samples = new List<BenchSample>();
+        var samples = new List<BenchSample> { Sample(TimeSpan.Zero, before, before) };
         long peakDirty = before.DirtyBytes ?? 0;
         double residencySum = 0;
         int residencyCount = 0;
@@ -180,7 +180,7 @@ internal sealed class BenchRunner
         TimeSpan total = Stopwatch.GetElapsedTime(start, end) + flushTime.GetValueOrDefault();
         EngineSnapshot after = engine.Snapshot();
         peakDirty = Math.Max(peakDirty, after.DirtyBytes ?? 0);
-        samples.Add(Sample(total, before, after));
+        samples.Add(Sample(Stopwatch.GetElapsedTime(start), before, after));
         var latency = new LatencyHistogram();
         foreach (Worker worker in workers)
         {
@@ -214,12 +214,12 @@ internal sealed class BenchRunner
 
     private (double? Ratio, string Source) HitRatio(EngineSnapshot before, EngineSnapshot after, double? hotResidency)
     {
-        if (_plan.Workload == BenchWorkload.ScanResistance)
+        if (_plan.Workload == BenchWorkload.ScanResistance && hotResidency is not null)
         {
             return (hotResidency, "the hot set's mean residency in the pool while the scan ran (the hit ratio of its uniform reads)");
         }
 
-        if (after.Hits is { } hits && after.Misses is { } misses)
+        if (_plan.Workload != BenchWorkload.ScanResistance && after.Hits is { } hits && after.Misses is { } misses)
         {
             long lookups = hits - before.Hits!.Value + (misses - before.Misses!.Value);
             return (lookups == 0 ? null : (double)(hits - before.Hits!.Value) / lookups, "cache statistics: hits / (hits + misses) in the timed phase");

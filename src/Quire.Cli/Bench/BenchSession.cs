@@ -92,6 +92,12 @@ internal sealed class BenchSession(IAnsiConsole console, TextWriter error, Bench
                     results.Add(result);
                     progress(1);
                 }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    // Interrupted while preparing this engine's run (the cold start or the
+                    // warm-up): no figures for it; the earlier engines' are kept.
+                    return;
+                }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException or TimeoutException or OutOfMemoryException or NotSupportedException)
                 {
                     // IOException covers the cache's own failures and O_DIRECT refused by the file system.
