@@ -98,9 +98,11 @@ internal sealed class BenchSession(IAnsiConsole console, TextWriter error, Bench
                     // warm-up): no figures for it; the earlier engines' are kept.
                     return;
                 }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException or TimeoutException or OutOfMemoryException or NotSupportedException)
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or TimeoutException or OutOfMemoryException or NotSupportedException or PageCacheInvariantException)
                 {
-                    // IOException covers the cache's own failures and O_DIRECT refused by the file system.
+                    // IOException covers the cache's own failures and O_DIRECT refused by the file
+                    // system; an invariant failure is a bug in the cache, reported as a failure
+                    // of its engine without losing the other engines' figures.
                     error.WriteLine($"quire bench: the {name} engine failed and is left out: {e.Message}");
                     failed = true;
                 }
