@@ -13,11 +13,10 @@
 // Counted operations are the workload's own (see WorkloadPlan.OperationName); threads doing
 // background work (the scanner, the large file's writers) count bytes only.
 //
-// Locking: fields marked (A) are shared with the workers and atomic; (I) immutable; (R) only the
-// calling thread. A worker's exception stops the run and is rethrown by Run.
+// Locking: (I) immutable; (R) only the calling thread. What the workers share is in BenchRunState.
+// A worker's exception stops the run and is rethrown by Run.
 
 using System.Diagnostics;
-using System.Runtime.ExceptionServices;
 using Quire.Cli.Bench.Engines;
 
 namespace Quire.Cli.Bench;
@@ -40,13 +39,7 @@ internal sealed class BenchRunner
     private readonly WorkloadPlan _plan; // (I)
     private readonly ZipfianGenerator? _zipf; // (I)
 
-    private long _nextChunk; // (A) the data file's next sequential chunk
-    private long _operationsClaimed; // (A)
-    private long _operationsDone; // (A)
-    private long _bytesDone; // (A)
-    private long _backgroundBytes; // (A)
-    private string? _stoppedBy; // (A) set once: the reason the run ends
-    private ExceptionDispatchInfo? _failure; // (A) set once: the first worker failure
+    private BenchRunState _run = new(null, 1); // (R) the current run's shared state, new for each run
 
     public BenchRunner(BenchSettings settings, WorkloadPlan plan, string directory)
     {
@@ -99,7 +92,7 @@ internal sealed class BenchRunner
     public EngineResult Run(BenchEngine engine, Action<BenchProgress>? onSample, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(engine);
-        ResetCounters();
+        _run = new BenchRunState(_settings.Operations, ChunkCount);
         PrepareEngineFiles();
         using BenchFile data = engine.Open(DataPath, _plan.DataFileBytes);
         using BenchFile? second = _plan.SecondFileBytes > 0 ? engine.Open(SecondPath, _plan.SecondFileBytes) : null;
@@ -114,10 +107,10 @@ internal sealed class BenchRunner
         double residencySum = 0;
         int residencyCount = 0;
 
-        List<Worker> workers = CreateWorkers(data, second);
+        List<BenchWorker> workers = CreateWorkers(data, second);
         using var running = new CountdownEvent(workers.Count);
         long start = Stopwatch.GetTimestamp();
-        foreach (Worker worker in workers)
+        foreach (BenchWorker worker in workers)
         {
             worker.Start(running);
         }
@@ -135,11 +128,11 @@ internal sealed class BenchRunner
             TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
             if (cancellationToken.IsCancellationRequested)
             {
-                Stop(StoppedByInterrupt);
+                _run.Stop(StoppedByInterrupt);
             }
             else if (_settings.Duration is { } duration && elapsed >= duration)
             {
-                Stop(StoppedByDuration);
+                _run.Stop(StoppedByDuration);
             }
 
             EngineSnapshot snapshot = engine.Snapshot();
@@ -159,18 +152,18 @@ internal sealed class BenchRunner
             }
         }
 
-        foreach (Worker worker in workers)
+        foreach (BenchWorker worker in workers)
         {
             worker.Thread.Join();
         }
 
-        _failure?.Throw();
+        _run.ThrowIfFailed();
 
         // Step 4: the flush, timed as part of the run, which ends when the last worker stopped
         // plus the flush (not when the sampling loop noticed).
         long end = workers.Max(worker => worker.EndTimestamp);
         TimeSpan? flushTime = null;
-        if (_plan.FlushAtEnd && _stoppedBy != StoppedByInterrupt)
+        if (_plan.FlushAtEnd && _run.StoppedBy != StoppedByInterrupt)
         {
             long flushStart = Stopwatch.GetTimestamp();
             data.Flush();
@@ -182,7 +175,7 @@ internal sealed class BenchRunner
         peakDirty = Math.Max(peakDirty, after.DirtyBytes ?? 0);
         samples.Add(Sample(Stopwatch.GetElapsedTime(start), before, after));
         var latency = new LatencyHistogram();
-        foreach (Worker worker in workers)
+        foreach (BenchWorker worker in workers)
         {
             latency.Add(worker.Histogram);
         }
@@ -192,8 +185,8 @@ internal sealed class BenchRunner
         {
             Engine = engine.Name,
             Elapsed = total,
-            Operations = Volatile.Read(ref _operationsDone),
-            Bytes = Volatile.Read(ref _bytesDone),
+            Operations = _run.Operations,
+            Bytes = _run.Bytes,
             Latency = latency,
             FlushTime = flushTime,
             HitRatio = hitRatio,
@@ -206,8 +199,8 @@ internal sealed class BenchRunner
             PeakDirtyBytes = after.DirtyBytes is null ? null : peakDirty,
             DirtySource = engine.DirtySource,
             ThrottlePauses = after.ThrottlePauses - before.ThrottlePauses,
-            BackgroundBytes = Volatile.Read(ref _backgroundBytes),
-            StoppedBy = _stoppedBy ?? StoppedByEndOfFile,
+            BackgroundBytes = _run.BackgroundBytes,
+            StoppedBy = _run.StoppedBy ?? StoppedByEndOfFile,
             Samples = samples,
         };
     }
@@ -230,8 +223,8 @@ internal sealed class BenchRunner
 
     private BenchSample Sample(TimeSpan elapsed, EngineSnapshot before, EngineSnapshot now) => new(
         elapsed.TotalSeconds,
-        Volatile.Read(ref _operationsDone),
-        Volatile.Read(ref _bytesDone),
+        _run.Operations,
+        _run.Bytes,
         now.DirtyBytes,
         now.ThrottlePauses - before.ThrottlePauses,
         now.BackgroundThresholdBytes,
@@ -240,7 +233,7 @@ internal sealed class BenchRunner
 
     private double Fraction(TimeSpan elapsed)
     {
-        double fraction = Math.Min(1, (double)Volatile.Read(ref _nextChunk) / ChunkCount);
+        double fraction = _run.ChunkFraction;
         if (_settings.Duration is { } duration)
         {
             fraction = Math.Max(fraction, elapsed / duration);
@@ -248,26 +241,11 @@ internal sealed class BenchRunner
 
         if (_settings.Operations is { } operations)
         {
-            fraction = Math.Max(fraction, (double)Volatile.Read(ref _operationsDone) / operations);
+            fraction = Math.Max(fraction, (double)_run.Operations / operations);
         }
 
         return Math.Clamp(fraction, 0, 1);
     }
-
-    private void ResetCounters()
-    {
-        _nextChunk = 0;
-        _operationsClaimed = 0;
-        _operationsDone = 0;
-        _bytesDone = 0;
-        _backgroundBytes = 0;
-        _stoppedBy = null;
-        _failure = null;
-    }
-
-    private void Stop(string reason) => Interlocked.CompareExchange(ref _stoppedBy, reason, null);
-
-    private bool Stopping => Volatile.Read(ref _stoppedBy) is not null;
 
     private void PrepareEngineFiles()
     {
@@ -320,34 +298,24 @@ internal sealed class BenchRunner
         }
     }
 
-    private bool ClaimOperation()
-    {
-        if (_settings.Operations is { } budget && Interlocked.Increment(ref _operationsClaimed) > budget)
-        {
-            Stop(StoppedByOperationCount);
-            return false;
-        }
-
-        return true;
-    }
-
     /// <summary>The next sequential chunk's offset in the data file, or -1 past its end.</summary>
     private long NextChunkOffset()
     {
-        long chunk = Interlocked.Increment(ref _nextChunk) - 1;
-        return chunk < ChunkCount ? chunk * _plan.SequentialIoBytes : -1;
+        long chunk = _run.NextChunk();
+        return chunk < 0 ? -1 : chunk * _plan.SequentialIoBytes;
     }
 
-    private List<Worker> CreateWorkers(BenchFile data, BenchFile? second)
+    private List<BenchWorker> CreateWorkers(BenchFile data, BenchFile? second)
     {
         int threads = _settings.Threads;
         int page = _plan.PageSize;
         int sequential = _plan.SequentialIoBytes;
         long dataPages = _plan.DataFileBytes / page;
-        var workers = new List<Worker>();
-        void Add(bool counted, Func<WorkerState, long> step) => workers.Add(new Worker(this, workers.Count, counted, step));
+        var workers = new List<BenchWorker>();
+        void Add(bool counted, Func<BenchWorker.State, long> step) =>
+            workers.Add(new BenchWorker(_run, workers.Count, counted, _plan.SequentialIoBytes, _settings.Seed, step));
 
-        long SequentialWrite(WorkerState state)
+        long SequentialWrite(BenchWorker.State state)
         {
             long fileOffset = NextChunkOffset();
             if (fileOffset >= 0)
@@ -358,7 +326,7 @@ internal sealed class BenchRunner
             return fileOffset < 0 ? -1 : sequential;
         }
 
-        long SequentialRead(WorkerState state)
+        long SequentialRead(BenchWorker.State state)
         {
             long fileOffset = NextChunkOffset();
             if (fileOffset >= 0)
@@ -435,10 +403,10 @@ internal sealed class BenchRunner
         return workers;
     }
 
-    private long Append(BenchFile file, WorkerState state, long smallPages)
+    private long Append(BenchFile file, BenchWorker.State state, long smallPages)
     {
         // Wait for the next tick, untimed, then time the append and its flush.
-        while (Stopwatch.GetElapsedTime(state.NextDueTimestamp) < TimeSpan.Zero && !Stopping)
+        while (Stopwatch.GetElapsedTime(state.NextDueTimestamp) < TimeSpan.Zero && !_run.Stopping)
         {
             Thread.Sleep(1);
         }
@@ -459,107 +427,6 @@ internal sealed class BenchRunner
         for (int i = 0; i < count; i++)
         {
             action();
-        }
-    }
-
-    /// <summary>A worker's own state: its buffer, random numbers and pacing. Only its thread uses it.</summary>
-    private sealed class WorkerState(NativeBuffer buffer, Random random)
-    {
-        public Span<byte> Buffer => buffer.Span;
-
-        public Random Random { get; } = random;
-
-        public long StartTimestamp { get; set; }
-
-        public long NextDueTimestamp { get; set; } = Stopwatch.GetTimestamp();
-
-        public long AppendCount { get; set; }
-    }
-
-    /// <summary>One worker thread: runs its step until the run stops, timing each counted operation.</summary>
-    private sealed class Worker
-    {
-        private readonly BenchRunner _runner;
-        private readonly int _index;
-        private readonly bool _counted;
-        private readonly Func<WorkerState, long> _step;
-        private CountdownEvent? _running; // set by Start, before the thread runs
-
-        public Worker(BenchRunner runner, int index, bool counted, Func<WorkerState, long> step)
-        {
-            _runner = runner;
-            _index = index;
-            _counted = counted;
-            _step = step;
-            Thread = new Thread(Run) { IsBackground = true, Name = $"quire-bench-{index}" };
-        }
-
-        public Thread Thread { get; }
-
-        public LatencyHistogram Histogram { get; } = new();
-
-        /// <summary>When the worker stopped (Stopwatch timestamp); read after joining its thread.</summary>
-        public long EndTimestamp { get; private set; }
-
-        public void Start(CountdownEvent running)
-        {
-            _running = running;
-            Thread.Start();
-        }
-
-        private void Run()
-        {
-            try
-            {
-                RunSteps();
-            }
-            finally
-            {
-                EndTimestamp = Stopwatch.GetTimestamp();
-                _running!.Signal();
-            }
-        }
-
-        private void RunSteps()
-        {
-            try
-            {
-                using var buffer = new NativeBuffer(_runner._plan.SequentialIoBytes);
-                var random = new Random(_runner._settings.Seed + _index);
-                random.NextBytes(buffer.Span);
-                var state = new WorkerState(buffer, random);
-                while (!_runner.Stopping)
-                {
-                    if (_counted && !_runner.ClaimOperation())
-                    {
-                        return;
-                    }
-
-                    state.StartTimestamp = Stopwatch.GetTimestamp();
-                    long bytes = _step(state);
-                    if (bytes < 0)
-                    {
-                        _runner.Stop(StoppedByEndOfFile);
-                        return;
-                    }
-
-                    if (_counted)
-                    {
-                        Histogram.RecordTicks(Stopwatch.GetTimestamp() - state.StartTimestamp);
-                        Interlocked.Increment(ref _runner._operationsDone);
-                        Interlocked.Add(ref _runner._bytesDone, bytes);
-                    }
-                    else
-                    {
-                        Interlocked.Add(ref _runner._backgroundBytes, bytes);
-                    }
-                }
-            }
-            catch (Exception e)
-            {
-                Interlocked.CompareExchange(ref _runner._failure, ExceptionDispatchInfo.Capture(e), null);
-                _runner.Stop("failure");
-            }
         }
     }
 }
