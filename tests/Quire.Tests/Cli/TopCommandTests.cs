@@ -53,6 +53,29 @@ public sealed class TopCommandTests
         Assert.Matches(@"stopped by end of file; \d+ throttle pauses", run.Output);
     }
 
+    [Fact]
+    public async Task InterruptedTopExitsWith130AndDeletesItsFiles()
+    {
+        using var directory = new TempDirectory();
+        using var interrupt = new CancellationTokenSource();
+
+        ToolRun run = await ToolRun.RunAsync(
+            ["top", "--workload", "rand-read-hot", "--pool", "1MiB", "--duration", "60s", "--directory", directory.Path],
+            onOutput: text =>
+            {
+                if (text.Contains("t=", StringComparison.Ordinal))
+                {
+                    interrupt.Cancel();
+                }
+            },
+            interrupt.Token);
+
+        Assert.Equal(ExitCodes.Interrupted, run.ExitCode);
+        Assert.Contains("quire top: interrupted", run.Error, StringComparison.Ordinal);
+        Assert.Matches(@"stopped by interrupted", run.Output);
+        Assert.Empty(Directory.GetFileSystemEntries(directory.Path));
+    }
+
     [Theory]
     [InlineData("--workload", "everything")]
     [InlineData("--pool", "1")]
