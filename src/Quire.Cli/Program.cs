@@ -33,6 +33,8 @@ internal static class Program
         var root = new RootCommand("quire: a user-space page cache, shown at work.")
         {
             DemoCommand.Create(console),
+            BenchCommand.Create(console),
+            TopCommand.Create(console),
         };
         ParseResult parseResult = root.Parse(args);
         if (parseResult.Errors.Count > 0)

@@ -1,0 +1,39 @@
+// BenchSettings: one run of `quire bench` or `quire top` as the command line asked for it, every
+// value already checked by the command.
+//
+// Locking: immutable.
+
+namespace Quire.Cli.Bench;
+
+internal sealed record BenchSettings
+{
+    // 10 s: long enough for the page writer and the OS flusher to reach a steady state, short
+    // enough that four engines finish in under a minute.
+    public static readonly TimeSpan DefaultDuration = TimeSpan.FromSeconds(10);
+
+    public required BenchWorkload Workload { get; init; }
+
+    public required long PoolBytes { get; init; }
+
+    /// <summary>The main file's size, or null for the workload's default multiple of the pool.</summary>
+    public long? FileBytes { get; init; }
+
+    public required int PageSize { get; init; }
+
+    public int Threads { get; init; } = 1;
+
+    /// <summary>The time limit of each engine's run; null when only <see cref="Operations"/> limits it.</summary>
+    public TimeSpan? Duration { get; init; } = DefaultDuration;
+
+    /// <summary>The operation limit of each engine's run (counted operations, see WorkloadPlan), or null.</summary>
+    public long? Operations { get; init; }
+
+    public int Seed { get; init; } = 1;
+
+    public required IReadOnlyList<string> Engines { get; init; }
+
+    /// <summary>An existing directory for the files, or null for a new one under /tmp.</summary>
+    public string? Directory { get; init; }
+
+    public ColdCacheMethod ColdCache { get; init; } = ColdCacheMethod.Auto;
+}
