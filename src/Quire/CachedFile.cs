@@ -355,6 +355,21 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
     }
 
     /// <summary>
+    /// Returns a seekable <see cref="Stream"/> over this handle, positioned at the start, for code
+    /// written against <see cref="Stream"/>. Each call returns a new stream with its own position.
+    /// </summary>
+    /// <param name="leaveOpen">
+    /// Whether the handle stays open when the stream is disposed. Default false: disposing the
+    /// stream disposes the handle, as .NET's wrapping streams do with what they wrap.
+    /// </param>
+    /// <exception cref="ObjectDisposedException">The handle or the cache was disposed.</exception>
+    public CachedFileStream AsStream(bool leaveOpen = false)
+    {
+        ThrowIfDisposed();
+        return new CachedFileStream(this, leaveOpen);
+    }
+
+    /// <summary>
     /// Releases the handle. The last handle to a file flushes it and releases its pages. Idempotent.
     /// </summary>
     /// <exception cref="WritebackFailedException">The file's data could not be made durable; the cache keeps it and writes it again on the next open, flush or dispose of the cache.</exception>
@@ -409,6 +424,9 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
             throw epoch;
         }
     }
+
+    /// <summary>True once the handle or the cache is disposed.</summary>
+    internal bool IsClosed => Volatile.Read(ref _disposed) != 0 || _cache.IsDisposed;
 
     internal void ThrowIfDisposed()
     {
