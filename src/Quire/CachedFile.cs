@@ -298,7 +298,7 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
                 if (byteCount > 0)
                 {
                     (long first, long endPage) = PageSpan(fileOffset, byteCount);
-                    _cache.Eviction.DropRange(_file, first, endPage);
+                    _cache.Counters.AdvisedEvictions.Add(_cache.Eviction.DropRange(_file, first, endPage));
                 }
 
                 break;

@@ -149,6 +149,7 @@ internal sealed class DirtyThrottle : IDirtyThrottle
             TimeSpan paused = _clock.TimeProvider.GetElapsedTime(pauseStart);
             _counters.ThrottlePauses.Increment();
             _counters.ThrottleTicks.Add(paused.Ticks);
+            _counters.RecordThrottlePause(paused, NotDurablePages, _limitPages);
             handle.AddPause(paused);
             if (NotDurablePages < _limitPages)
             {
