@@ -201,7 +201,7 @@ public sealed class CachedFileStream : Stream
             Write(buffer.Span);
             return ValueTask.CompletedTask;
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or TimeoutException)
         {
             // I/O errors surface through the task, as an asynchronous write's would; argument,
             // mode and disposal errors are the caller's mistakes and are thrown at once.

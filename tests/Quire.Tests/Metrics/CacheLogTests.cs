@@ -36,6 +36,32 @@ public sealed class CacheLogTests
     }
 
     [Fact]
+    public void TheBackgroundPageWriterLogsItsFailuresAndRetriesWithinTheLimit()
+    {
+        var logger = new RecordingLogger();
+        var clock = new ManualTimeProvider();
+        using var cache = new PageCache(new PageCacheOptions { MemoryLimitBytes = 128 * PageSize, TimeProvider = clock, StartPageWriter = false, Logger = logger });
+        var store = new FaultyStore("background.bin") { FailWritesWith = FaultyStore.EIO };
+        using CachedFile file = cache.Open(store);
+        file.Write(0, BytePatterns.Create(2 * PageSize, 2));
+
+        for (int pass = 0; pass < 40; pass++)
+        {
+            clock.Advance(TimeSpan.FromSeconds(31)); // past expiry and any back-off
+            cache.PageWriter.RunOnePass();
+        }
+
+        Assert.True(store.FailedWrites >= 40, $"The page writer tried {store.FailedWrites} times.");
+        Assert.InRange(logger.Named("WriteFailed").Count, 1, store.FailedWrites);
+        Assert.NotEmpty(logger.Named("WritebackRetrying"));
+        Assert.All(logger.Named("WritebackRetrying"), r => Assert.Contains("'background.bin'", r.Message, StringComparison.Ordinal));
+
+        store.FailWritesWith = 0;
+        Assert.Throws<WritebackFailedException>(file.Flush); // the epoch, reported once
+        file.Flush();
+    }
+
+    [Fact]
     public void AStormOfFailuresIsCutToTheRateLimitAndTheRestCounted()
     {
         var logger = new RecordingLogger();
