@@ -99,7 +99,7 @@ public sealed class CachedFileStream : Stream
     public override int Read(Span<byte> buffer)
     {
         ThrowIfDisposed();
-        int read = _file.Read(_position, buffer);
+        int read = _file.Read(_position, buffer[..ClipToMaxOffset(buffer.Length)]);
         _position += read;
         return read;
     }
@@ -133,7 +133,7 @@ public sealed class CachedFileStream : Stream
         }
 
         ThrowIfDisposed();
-        ValueTask<int> read = _file.ReadAsync(_position, buffer, cancellationToken);
+        ValueTask<int> read = _file.ReadAsync(_position, buffer[..ClipToMaxOffset(buffer.Length)], cancellationToken);
         if (read.IsCompletedSuccessfully)
         {
             int count = read.Result;
@@ -360,6 +360,9 @@ public sealed class CachedFileStream : Stream
             ThrowHelper.ThrowNotWritable(_file.Name);
         }
     }
+
+    /// <summary>A read near the largest offset is past any end of file: clip it rather than reject it.</summary>
+    private int ClipToMaxOffset(int byteCount) => (int)Math.Min(byteCount, long.MaxValue - _position);
 
     private void ThrowIfPastMaxLength(int byteCount)
     {

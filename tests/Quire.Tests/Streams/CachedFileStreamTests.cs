@@ -218,6 +218,18 @@ public sealed class CachedFileStreamTests
     }
 
     [Fact]
+    public async Task AReadAtTheLargestPositionReturnsZero()
+    {
+        using PageCache cache = QuietCaches.Create();
+        await using CachedFileStream stream = cache.Open(new MemoryBackingStore("f", new byte[10])).AsStream();
+        stream.Position = long.MaxValue - 1;
+
+        Assert.Equal(0, stream.Read(new byte[100]));
+        Assert.Equal(0, await stream.ReadAsync(new byte[100]));
+        Assert.Equal(long.MaxValue - 1, stream.Position);
+    }
+
+    [Fact]
     public void AReadOfNothingReturnsZeroAndAWriteOfNothingDoesNotExtend()
     {
         using PageCache cache = QuietCaches.Create();
