@@ -424,6 +424,26 @@ public sealed class CachedFileStreamTests
     }
 
     [Fact]
+    public void AFailedFlushSurfacesFromFlushAndFromDisposeAndKeepsTheData()
+    {
+        using PageCache cache = QuietCaches.Create();
+        var store = new FaultyStore("failing") { FailWritesWith = FaultyStore.EIO };
+        CachedFileStream stream = cache.Open(store).AsStream();
+        stream.Write(BytePatterns.Create(PageSize, 11));
+
+        var flushError = Assert.Throws<WritebackFailedException>(stream.Flush);
+        Assert.Equal("failing", flushError.FileName);
+        Assert.Throws<WritebackFailedException>(stream.Dispose);
+
+        Assert.False(stream.CanRead);
+        Assert.Equal(1, cache.GetStatistics().DirtyPages);
+        store.FailWritesWith = 0;
+        Assert.Throws<WritebackFailedException>(cache.FlushAll); // writes the data, and reports the error epoch once (P3)
+        cache.FlushAll();
+        Assert.Equal(BytePatterns.Create(PageSize, 11), store.Durable);
+    }
+
+    [Fact]
     public void TwoStreamsOverOneHandleKeepTheirOwnPositions()
     {
         using PageCache cache = QuietCaches.Create();
