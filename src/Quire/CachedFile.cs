@@ -304,7 +304,7 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
                 if (byteCount > 0)
                 {
                     (long first, long endPage) = PageSpan(fileOffset, byteCount);
-                    _cache.Eviction.DropRange(_file, first, endPage);
+                    _cache.Counters.AdvisedEvictions.Add(_cache.Eviction.DropRange(_file, first, endPage));
                 }
 
                 break;
@@ -358,6 +358,21 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
         ThrowIfReadOnly();
         int frame = _cache.Writes.AcquireForLease(_file, fileOffset, byteCount);
         return new WritablePageLease(this, frame, fileOffset, byteCount);
+    }
+
+    /// <summary>
+    /// Returns a seekable <see cref="Stream"/> over this handle, positioned at the start, for code
+    /// written against <see cref="Stream"/>. Each call returns a new stream with its own position.
+    /// </summary>
+    /// <param name="leaveOpen">
+    /// Whether the handle stays open when the stream is disposed. Default false: disposing the
+    /// stream disposes the handle, as .NET's wrapping streams do with what they wrap.
+    /// </param>
+    /// <exception cref="ObjectDisposedException">The handle or the cache was disposed.</exception>
+    public CachedFileStream AsStream(bool leaveOpen = false)
+    {
+        ThrowIfDisposed();
+        return new CachedFileStream(this, leaveOpen);
     }
 
     /// <summary>
@@ -415,6 +430,9 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
             throw epoch;
         }
     }
+
+    /// <summary>True once the handle or the cache is disposed.</summary>
+    internal bool IsClosed => Volatile.Read(ref _disposed) != 0 || _cache.IsDisposed;
 
     internal void ThrowIfDisposed()
     {

@@ -40,8 +40,9 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
     private readonly PageQueues _queues;
     private readonly FileTable _files;
     private readonly PageAllocator _allocator;
-    private readonly CacheCounters _counters = new();
-    private readonly Verify _verify = new();
+    private readonly CacheCounters _counters;
+    private readonly CacheInstruments _instruments;
+    private readonly Verify _verify;
     private readonly CacheClock _clock;
     private readonly Dictionary<FileObject, int> _flushAllCursors = []; // (_flushAllCursors) FlushAll's own error cursors (P3)
     private int _disposed; // (A)
@@ -54,6 +55,10 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
     {
         Options = options ?? new PageCacheOptions();
         Options.Validate();
+        _instruments = new CacheInstruments(Options.MeterFactory, Options.TimeProvider);
+        var log = new CacheLog(Options.Logger, Options.TimeProvider);
+        _counters = new CacheCounters(_instruments, log);
+        _verify = new Verify(log.CacheLatched);
         _pool = new FramePool(Options.FrameCount, Options.PageSize);
         foreach ((nint address, nuint byteCount) in _pool.Slabs())
         {
@@ -78,6 +83,7 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         var sync = new FileSync(_pool, _counters, clock, progress);
         Flusher = new FileFlusher(clusterWriter, sync, Holds);
         PageWriter = new PageWriter(_files, clusterWriter, sync, _counters, clock, Options);
+        _instruments.Observe(_counters, () => _pool.FrameCount - _queues.CountRacy(PageQueue.Free), () => _allocator.CountHeldAndDirtyFrames().Held);
         _allocator.SetLaunderer(new PageLaunderer(_pool, _files, clusterWriter, sync, PageWriter, progress, Options.TimeProvider, Options.MaxPageWait));
         if (Options.StartPageWriter)
         {
@@ -111,6 +117,11 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
     internal PageWriter PageWriter { get; }
 
     internal bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    internal CacheCounters Counters => _counters;
+
+    /// <summary>The cache's meter (named "Quire"), for tests that listen to this cache alone.</summary>
+    internal System.Diagnostics.Metrics.Meter Meter => _instruments.Meter;
 
     /// <summary>
     /// Opens a file through the cache. Opening a file that is already open shares its pages, its
@@ -300,6 +311,7 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
             return;
         }
 
+        _instruments.Dispose();
         WaitForPrefetches();
         PageWriter.Dispose();
         List<Exception> errors = FlushEveryFile();

@@ -1,4 +1,6 @@
+using System.Diagnostics.Metrics;
 using System.Numerics;
+using Microsoft.Extensions.Logging;
 
 namespace Quire;
 
@@ -282,6 +284,20 @@ public sealed class PageCacheOptions
             _maxWritebackStall = value;
         }
     }
+
+    /// <summary>
+    /// Where the cache logs write and flush failures, writeback retries, the onset of dirty
+    /// throttling, and failures that stop it writing; each kind at most 10 messages per 5 s
+    /// (Linux's printk rate limit), with a count of those suppressed. Default null: no logging.
+    /// </summary>
+    public ILogger? Logger { get; init; }
+
+    /// <summary>
+    /// The factory that creates the cache's <see cref="Meter"/> named "Quire", as hosts with
+    /// dependency injection provide. Default null: the cache creates the meter itself and
+    /// disposes it with the cache. The instruments are listed in docs/OBSERVABILITY.md.
+    /// </summary>
+    public IMeterFactory? MeterFactory { get; init; }
 
     /// <summary>
     /// Whether the cache runs its page writer on a background thread. Default true. When false,

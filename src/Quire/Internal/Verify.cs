@@ -11,7 +11,10 @@ namespace Quire.Internal;
 
 internal sealed class Verify
 {
+    private readonly Action<PageCacheInvariantException>? _latched; // (I) told once, when the latch is set
     private PageCacheInvariantException? _failure; // (A) the first failed check, or null
+
+    public Verify(Action<PageCacheInvariantException>? latched = null) => _latched = latched;
 
     /// <summary>The failure that latched the cache, or null while every check has held.</summary>
     public PageCacheInvariantException? Failure => Volatile.Read(ref _failure);
@@ -54,7 +57,11 @@ internal sealed class Verify
     private void Fail(string whatWouldBeLost)
     {
         var failure = new PageCacheInvariantException(whatWouldBeLost);
-        Interlocked.CompareExchange(ref _failure, failure, null);
+        if (Interlocked.CompareExchange(ref _failure, failure, null) is null)
+        {
+            _latched?.Invoke(failure);
+        }
+
         throw failure;
     }
 }

@@ -1,8 +1,10 @@
 // CacheCounters: the event counts behind PageCacheStatistics, and the few exact gauges the
-// cache's policies read (dirty, writeback and unsynced pages).
+// cache's policies read (dirty, writeback and unsynced pages). It also carries the cache's
+// histograms and log, so every path that counts an event can record and log it in one call.
 //
 // Locking: counters are StripedCounters (hit-path safe); gauges are single ints changed with
 // Interlocked on state transitions only (a page going clean to dirty, not every write hit).
+// Instruments and Log are immutable references, used on I/O and error paths only.
 
 using System.Diagnostics;
 
@@ -13,6 +15,23 @@ internal sealed class CacheCounters
     private int _dirtyPages; // (A)
     private int _writebackPages; // (A)
     private int _unsyncedPages; // (A)
+
+    public CacheCounters()
+        : this(null, null)
+    {
+    }
+
+    public CacheCounters(CacheInstruments? instruments, CacheLog? log)
+    {
+        Instruments = instruments;
+        Log = log ?? CacheLog.Disabled;
+    }
+
+    /// <summary>The cache's histograms, or null for counters used without a cache (tests).</summary>
+    public CacheInstruments? Instruments { get; }
+
+    /// <summary>The cache's rate-limited log.</summary>
+    public CacheLog Log { get; }
 
     public StripedCounter Hits { get; } = new();
 
@@ -33,6 +52,8 @@ internal sealed class CacheCounters
     public StripedCounter DurableFlushes { get; } = new();
 
     public StripedCounter Evictions { get; } = new();
+
+    public StripedCounter AdvisedEvictions { get; } = new();
 
     public StripedCounter LaunderedPages { get; } = new();
 
@@ -63,6 +84,22 @@ internal sealed class CacheCounters
     public void AddWritebackPages(int delta) => Check(Interlocked.Add(ref _writebackPages, delta));
 
     public void AddUnsyncedPages(int delta) => Check(Interlocked.Add(ref _unsyncedPages, delta));
+
+    /// <summary>A timestamp to pass to <see cref="RecordRead"/> or <see cref="RecordWrite"/>, taken before the I/O.</summary>
+    public long IOStarted() => Instruments?.Timestamp() ?? 0;
+
+    /// <summary>Records the size and duration of a read that succeeded.</summary>
+    public void RecordRead(long byteCount, long startTimestamp) => Instruments?.RecordRead(byteCount, startTimestamp);
+
+    /// <summary>Records the size and duration of a write that succeeded.</summary>
+    public void RecordWrite(long byteCount, long startTimestamp) => Instruments?.RecordWrite(byteCount, startTimestamp);
+
+    /// <summary>Records a throttle pause, and logs it when it starts an episode of throttling.</summary>
+    public void RecordThrottlePause(TimeSpan paused, int notDurablePages, int dirtyLimitPages)
+    {
+        Instruments?.RecordThrottlePause(paused);
+        Log.ThrottlePaused(notDurablePages, dirtyLimitPages);
+    }
 
     private static void Check(int after) => Debug.Assert(after >= 0, "Page gauges never go negative.");
 }

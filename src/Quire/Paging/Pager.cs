@@ -39,6 +39,7 @@ internal sealed class Pager
         if (pagesToRead > 0)
         {
             Memory<byte>[] buffers = BuffersOf(frames[..pagesToRead]);
+            long started = _counters.IOStarted();
             try
             {
                 bytesRead = file.Store.Read(buffers, fileOffset);
@@ -51,6 +52,7 @@ internal sealed class Pager
 
             _counters.ReadIos.Increment();
             _counters.PagesRead.Add(pagesToRead);
+            _counters.RecordRead((long)pagesToRead << _pool.PageShift, started);
         }
 
         ZeroPastReadableEnd(frames, fileOffset, bytesRead, readableEnd);
@@ -66,6 +68,7 @@ internal sealed class Pager
         if (pagesToRead > 0)
         {
             Memory<byte>[] buffers = BuffersOf(frames.AsSpan(0, pagesToRead));
+            long started = _counters.IOStarted();
             try
             {
                 bytesRead = await file.Store.ReadAsync(buffers, fileOffset, cancellationToken).ConfigureAwait(false);
@@ -78,6 +81,7 @@ internal sealed class Pager
 
             _counters.ReadIos.Increment();
             _counters.PagesRead.Add(pagesToRead);
+            _counters.RecordRead((long)pagesToRead << _pool.PageShift, started);
         }
 
         ZeroPastReadableEnd(frames.AsSpan(0, frameCount), fileOffset, bytesRead, readableEnd);
@@ -92,18 +96,21 @@ internal sealed class Pager
         _verify.ThrowIfLatched();
         ObjectDisposedException.ThrowIf(_pool.IsDisposed, typeof(PageCache));
         _verify.That(fileOffset + byteCount <= file.Size, $"A write of '{file.Name}' at [{fileOffset}, {fileOffset + byteCount}) stays within its size of {file.Size} bytes, or it would resurrect truncated data.");
+        long started = _counters.IOStarted();
         try
         {
             file.Store.Write(segments, fileOffset);
         }
-        catch
+        catch (Exception e)
         {
             _counters.WriteFailures.Increment();
+            _counters.Log.WriteFailed(file.Name, fileOffset, byteCount, e);
             throw;
         }
 
         _counters.WriteIos.Increment();
         _counters.BytesWritten.Add(byteCount);
+        _counters.RecordWrite(byteCount, started);
     }
 
     private Memory<byte>[] BuffersOf(ReadOnlySpan<int> frames)

@@ -178,6 +178,7 @@ internal sealed class DirtyThrottle : IDirtyThrottle
 
             _counters.ThrottlePauses.Increment();
             _counters.ThrottleTicks.Add(paused.Ticks);
+            _counters.RecordThrottlePause(paused, NotDurablePages, _limitPages);
             handle.AddPause(paused);
             if (NotDurablePages < _limitPages)
             {

@@ -56,6 +56,7 @@ internal sealed class FileSync
         catch (Exception e)
         {
             _counters.FlushFailures.Increment();
+            _counters.Log.FlushFailed(file.Name, e);
             RedirtyUnsynced(file, generation, e);
             return e;
         }

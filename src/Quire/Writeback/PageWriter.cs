@@ -300,6 +300,7 @@ internal sealed class PageWriter : IDisposable
         if (outcome.Error is not null)
         {
             _counters.WriteRetries.Increment();
+            _counters.Log.WritebackRetrying(file.Name, outcome.Error);
         }
 
         if (_syncThread is not null)
@@ -362,6 +363,7 @@ internal sealed class PageWriter : IDisposable
             catch (Exception e)
             {
                 Interlocked.CompareExchange(ref _failure, e, null);
+                _counters.Log.PageWriterStopped(e);
                 return;
             }
         }
@@ -381,6 +383,7 @@ internal sealed class PageWriter : IDisposable
                 // A bug, or a latched invariant failure: keep it for the next flush and stop
                 // writing rather than risk more.
                 Interlocked.CompareExchange(ref _failure, e, null);
+                _counters.Log.PageWriterStopped(e);
                 return;
             }
 

@@ -1,0 +1,79 @@
+// The samples of docs/GETTING-STARTED.md, compiled and run by GettingStartedTests. The text
+// between "begin-sample" and "end-sample" is what the page shows, character for character
+// (after removing the indentation); GettingStartedTests fails when the two differ.
+
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Quire.Tests.Docs;
+
+public static class GettingStartedSamples
+{
+    public static void Basics(string dataDirectory, TextWriter console)
+    {
+        // begin-sample: basics
+        using var cache = new PageCache(new PageCacheOptions
+        {
+            MemoryLimitBytes = 64L << 20, // 64 MiB of frames, allocated once
+        });
+
+        using CachedFile file = cache.Open(Path.Combine(dataDirectory, "orders.db"));
+        file.Write(fileOffset: 8192, "hello, page cache"u8);
+
+        var buffer = new byte[17];
+        int read = file.Read(fileOffset: 8192, buffer); // a hit: no lock, no allocation
+        console.WriteLine($"read {read} bytes: {Encoding.UTF8.GetString(buffer)}");
+
+        using (PageLease lease = file.Pin(fileOffset: 8192, byteCount: 5))
+        {
+            console.WriteLine($"pinned: {Encoding.UTF8.GetString(lease.Span)}"); // zero-copy
+        }
+
+        file.Flush(); // durable when this returns
+        console.WriteLine($"file length {file.Length}, {cache.GetStatistics().DirtyPages} dirty pages");
+        // end-sample
+    }
+
+    public static async Task StreamsAsync(string dataDirectory, TextWriter console)
+    {
+        // begin-sample: streams
+        using var cache = new PageCache();
+        string path = Path.Combine(dataDirectory, "settings.json");
+
+        await using (CachedFileStream stream = cache.Open(path, FileMode.Create).AsStream())
+        {
+            await JsonSerializer.SerializeAsync(stream, new Dictionary<string, int> { ["pageSize"] = 4096 });
+        } // disposing the stream disposes its handle, and the last handle flushes the file
+
+        await using (CachedFileStream stream = cache.Open(path, FileMode.Open, FileAccess.Read).AsStream())
+        {
+            var settings = await JsonSerializer.DeserializeAsync<Dictionary<string, int>>(stream);
+            console.WriteLine($"pageSize = {settings!["pageSize"]}");
+        }
+
+        using CachedFile file = cache.Open(path, FileMode.Open, FileAccess.Read);
+        using var reader = new StreamReader(file.AsStream(leaveOpen: true)); // the handle stays open
+        console.WriteLine(await reader.ReadToEndAsync());
+        // end-sample
+    }
+
+    public static async Task DependencyInjectionAsync(string dataDirectory, TextWriter console)
+    {
+        // begin-sample: dependency-injection
+        var services = new ServiceCollection();
+        services.AddQuire(options =>
+        {
+            options.MemoryLimitBytes = 128L << 20;
+            options.MaxReadAheadBytes = 256 << 10;
+        });
+
+        await using ServiceProvider provider = services.BuildServiceProvider();
+        var cache = provider.GetRequiredService<PageCache>(); // one cache for the application
+        using CachedFile file = cache.Open(Path.Combine(dataDirectory, "index.bin"));
+        await file.WriteAsync(fileOffset: 0, new byte[] { 1, 2, 3 });
+        await file.FlushAsync();
+        console.WriteLine($"{cache.Options.MemoryLimitBytes >> 20} MiB cache, file of {file.Length} bytes");
+        // end-sample
+    }
+}
