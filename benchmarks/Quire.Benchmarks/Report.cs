@@ -22,6 +22,10 @@ internal static class Report
         new("4 KiB random read hit, memory-mapped copy (for reference)", "ReadHitBenchmarks", "MemoryMappedCopy", "RandomAccessRead", null, ZeroAllocation: false),
         new("4 KiB lease on a hit: lookup, Pin, Dispose", "PinBenchmarks", "QuirePin", "RandomAccessRead", 0.15, ZeroAllocation: true),
         new("4 KiB overwrite hit", "WriteHitBenchmarks", "QuireWrite", "RandomAccessWrite", null, ZeroAllocation: true),
+        new("4 KiB sequential read, misses with read-ahead (data in the OS page cache)", "MissBenchmarks", "QuireReadWithReadAhead", "RandomAccessRead", null, ZeroAllocation: false),
+        new("1 MiB into resident pages, then written back and flushed (a store that keeps nothing)", "ClusterWriteBenchmarks", "QuireWriteThenFlush", "RandomAccessWrite", null, ZeroAllocation: false),
+        new("Throttle check of a write that dirties a page, below freerun", "ThrottleCheckBenchmarks", "CheckBelowFreerun", "AccountOneDirtyPage", null, ZeroAllocation: true),
+        new("Throttle check of a write that dirties a page, above freerun (pause carried over)", "ThrottleCheckBenchmarks", "CheckAboveFreerunPauseCarriedOver", "AccountOneDirtyPage", null, ZeroAllocation: true),
     ];
 
     /// <summary>Writes the report; returns the exit code (2 for bad arguments).</summary>
