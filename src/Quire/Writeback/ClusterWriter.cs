@@ -59,7 +59,7 @@ internal sealed class ClusterWriter
         try
         {
             long cursor = fromPage;
-            List<ClaimedPage> run = t_run ??= new List<ClaimedPage>(16); // per thread: grows to a cluster once, then reused
+            List<ClaimedPage> run = s_threadRun ??= new List<ClaimedPage>(16); // per thread: grows to a cluster once, then reused
             while (cursor < toPage && (limits.MaxPages <= 0 || outcome.PagesClaimed < limits.MaxPages))
             {
                 run.Clear();
@@ -269,7 +269,7 @@ internal sealed class ClusterWriter
     {
         long bytesBefore = outcome.BytesWritten;
         var failed = new bool[run.Count];
-        List<ReadOnlyMemory<byte>> segments = t_segments ??= new List<ReadOnlyMemory<byte>>(16);
+        List<ReadOnlyMemory<byte>> segments = s_threadSegments ??= new List<ReadOnlyMemory<byte>>(16);
         segments.Clear();
         long stretchStart = -1;
         long stretchEnd = -1;
@@ -429,10 +429,10 @@ internal sealed class ClusterWriter
     // Per-thread scratch lists for a writeback in progress (WriteBack is not re-entrant on a
     // thread), so writing back a cluster does not allocate its page and segment lists each time.
     [ThreadStatic]
-    private static List<ClaimedPage>? t_run;
+    private static List<ClaimedPage>? s_threadRun;
 
     [ThreadStatic]
-    private static List<ReadOnlyMemory<byte>>? t_segments;
+    private static List<ReadOnlyMemory<byte>>? s_threadSegments;
 
     private readonly record struct ClaimedPage(int Frame, long PageNumber, UInt128 DirtySnapshot, UInt128 ValidSnapshot, int ClippedLength);
 }
