@@ -25,6 +25,13 @@ namespace Quire.Writeback;
 internal sealed class ClusterWriter
 {
     private readonly FramePool _pool; // (I)
+    /// <summary>
+    /// 100 ms: a short run whose last page became dirty more recently than this may be the tail of
+    /// a sequential writer and waits to grow; an older one is written as it is. Longer than a
+    /// throttle pause (10-20 ms, at most 200 ms rarely), so a throttled appender's tail still waits.
+    /// </summary>
+    private const int StillGrowingTicks = 100 / CacheClock.TickMilliseconds;
+
     private readonly PageHolds _holds; // (I)
     private readonly Pager _pager; // (I)
     private readonly CacheCounters _counters; // (I)
@@ -213,7 +220,11 @@ internal sealed class ClusterWriter
         }
     }
 
-    /// <summary>Whether the run of dirty pages at <paramref name="page"/> is at least MinRunPages long.</summary>
+    /// <summary>
+    /// Whether the run of dirty pages at <paramref name="page"/> is worth writing in the background:
+    /// at least MinRunPages long, or not growing (its last page was dirtied StillGrowingTicks ago or
+    /// earlier, so no writer is extending it: a random writer's pages are written, not held back).
+    /// </summary>
     private bool IsLongEnoughLocked(FileObject file, long page, long toPage, WritebackLimits limits)
     {
         // Counts the pages the run would take: a page being written (held Exclusive, skipped) or
@@ -227,7 +238,12 @@ internal sealed class ClusterWriter
             end++;
         }
 
-        return end - page >= limits.MinRunPages;
+        if (end - page >= limits.MinRunPages)
+        {
+            return true;
+        }
+
+        return end > page && _clock.NowTick - _pool.Metadata(file.Index.Lookup(end - 1)).DirtiedAtTick >= StillGrowingTicks;
     }
 
     /// <summary>Marks a dirty page clean and under writeback, remembering the sectors it took (Haiku: clean before writing).</summary>

@@ -1,6 +1,7 @@
 // Proves the page writer's policy with its step function on a manual clock: background writeback
 // above the threshold, expiry after DirtyExpire, laptop mode, clustering of adjacent pages into
-// one vectored write clipped at end of file, and that a failing file does not stop a healthy one.
+// one vectored write clipped at end of file, short runs held back in the background only while
+// they may still grow, and that a failing file does not stop a healthy one.
 
 using Quire.Tests.Infrastructure;
 
@@ -39,6 +40,27 @@ public sealed class PageWriterTests
         Assert.Equal("background", pass.Mode);
         Assert.True(cache.GetStatistics().NotDurablePages <= cache.GetStatistics().BackgroundThresholdPages);
         Assert.True(store.FlushCount >= 1, "Written pages are made durable so their frames can be reclaimed.");
+    }
+
+    [Fact]
+    public void InTheBackgroundShortRunsWaitOnlyWhileTheyMayStillGrow()
+    {
+        var clock = new ManualTimeProvider();
+        using var cache = new PageCache(Options(clock));
+        var store = new FaultyStore();
+        using CachedFile file = cache.Open(store);
+        for (int page = 0; page < 24; page += 2)
+        {
+            file.Write((long)page * PageSize, new byte[PageSize]); // twelve runs of one page: a random writer
+        }
+
+        Assert.Equal("background", cache.PageWriter.RunOnePass().Mode);
+        Assert.Empty(store.Writes); // just dirtied: they may be the tails of sequential writers
+
+        clock.Advance(TimeSpan.FromMilliseconds(100));
+        Assert.Equal("background", cache.PageWriter.RunOnePass().Mode);
+        Assert.NotEmpty(store.Writes); // nobody extended them: written as they are
+        Assert.True(cache.GetStatistics().NotDurablePages <= cache.GetStatistics().BackgroundThresholdPages);
     }
 
     [Fact]
