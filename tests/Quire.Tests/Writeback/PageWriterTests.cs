@@ -2,6 +2,7 @@
 // above the threshold, expiry after DirtyExpire, laptop mode, clustering of adjacent pages into
 // one vectored write clipped at end of file, and that a failing file does not stop a healthy one.
 
+using Quire.Testing;
 using Quire.Tests.Infrastructure;
 
 namespace Quire.Tests.Writeback;
