@@ -14,8 +14,8 @@ namespace Quire.Testing;
 /// and <see cref="SimulateCrash"/> applies, drops or tears each of them at 512-byte sector
 /// granularity, seeded. With <see cref="FailedFlushBehavior.DropWrites"/> it also behaves like
 /// Linux after a failed fsync (when wrapped by a <see cref="FaultInjectingBackingStore"/> that
-/// fails the flush), so that data written to the store but not durable is really lost unless the
-/// cache writes it again.
+/// fails the flush): the data written since the last good flush is lost, the size kept, so data
+/// written to the store but not durable is really lost unless the cache writes it again.
 /// </summary>
 /// <remarks>All members are thread-safe.</remarks>
 public sealed class CrashSimulatingBackingStore : IBackingStore
@@ -205,16 +205,31 @@ public sealed class CrashSimulatingBackingStore : IBackingStore
     }
 
     /// <summary>
-    /// Forgets every write and length change since the last durable flush: the content reverts to
-    /// the durable image, as after Linux dropped the pages of a failed fsync.
+    /// Forgets the data of every write since the last durable flush, as Linux drops the pages of a
+    /// failed fsync: those bytes revert to the durable image (zeros where the file grew). Length
+    /// changes, which live in the inode rather than in the dropped pages, are kept, still volatile.
     /// </summary>
     public void DiscardUnflushedWrites()
     {
         lock (_lock)
         {
-            _volatile = _durable.AsSpan(0, (int)_durableLength).ToArray();
-            _volatileLength = _durableLength;
+            byte[] content = _durable.AsSpan(0, (int)_durableLength).ToArray();
+            long length = _durableLength;
+            var kept = new List<PendingChange>();
+            foreach (PendingChange change in _pending)
+            {
+                long newLength = change.Data is null ? change.Offset : Math.Max(length, change.Offset + change.Data.Length);
+                if (newLength != length)
+                {
+                    Resize(ref content, ref length, newLength);
+                    kept.Add(new PendingChange(newLength, null));
+                }
+            }
+
+            _volatile = content;
+            _volatileLength = length;
             _pending.Clear();
+            _pending.AddRange(kept);
         }
     }
 
@@ -226,6 +241,21 @@ public sealed class CrashSimulatingBackingStore : IBackingStore
     /// </summary>
     /// <returns>What the disk holds after the crash, with counts of what happened to each change.</returns>
     public CrashImage SimulateCrash(ulong seed)
+    {
+        lock (_lock)
+        {
+            CrashImage image = CaptureCrashImage(seed);
+            _crashed = true;
+            return image;
+        }
+    }
+
+    /// <summary>
+    /// What the disk would hold if the power failed now, by the same seeded rules as
+    /// <see cref="SimulateCrash"/>, without failing the store: a test can check many crash states at
+    /// every point of a run.
+    /// </summary>
+    public CrashImage CaptureCrashImage(ulong seed)
     {
         var random = new SplitMix64(seed);
         lock (_lock)
@@ -261,7 +291,6 @@ public sealed class CrashSimulatingBackingStore : IBackingStore
                 }
             }
 
-            _crashed = true;
             return new CrashImage(Name, image.AsSpan(0, (int)length).ToArray(), applied, dropped, torn);
         }
     }

@@ -7,8 +7,9 @@ public enum FailedFlushBehavior
     KeepWrites,
 
     /// <summary>
-    /// Forgets them: the content reverts to the last durable image, as Linux drops the pages whose
-    /// write-back failed from its page cache, so a retried fsync succeeds without writing them.
+    /// Forgets their data: those bytes revert to the last durable image (sizes are kept), as Linux
+    /// drops the pages whose write-back failed from its page cache, so a retried fsync succeeds
+    /// without writing them.
     /// </summary>
     DropWrites,
 }
