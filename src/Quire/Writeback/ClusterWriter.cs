@@ -102,9 +102,17 @@ internal sealed class ClusterWriter
             long target = file.PendingStoreTruncate;
             if (target >= 0)
             {
+                // The size may have grown past the cut since (a later extension, or a later
+                // truncate whose own store change failed, leaving a hole at the end): the store
+                // then goes back up to it, as the size change would have set it. Stable here.
+                long size = file.Size;
                 try
                 {
                     file.Store.SetLength(target);
+                    if (size > target)
+                    {
+                        file.Store.SetLength(size);
+                    }
                 }
                 catch (Exception e)
                 {
@@ -114,7 +122,7 @@ internal sealed class ClusterWriter
                 lock (file.Lock)
                 {
                     file.PendingStoreTruncate = -1;
-                    file.StoreLength = target;
+                    file.StoreLength = Math.Max(target, size);
                 }
             }
         }

@@ -36,4 +36,33 @@ public sealed class RegressionTests
         file.Flush();
         Assert.Equal(10_000, disk.DurableContent.Length);
     }
+
+    /// <summary>
+    /// Found by the seeded simulation (seed 34 of the default range, before the fix): a truncate
+    /// whose store cut failed left the cut pending; the file was then extended (by a write, then
+    /// cut back to a size with a hole at its end), and the flush that applied the pending cut left
+    /// the store at the old, smaller length: the flush returned with the size not durable (P2).
+    /// </summary>
+    [Fact]
+    public void AFlushThatAppliesAPendingTruncateAlsoMakesTheLargerSizeDurable()
+    {
+        using var cache = new PageCache(new PageCacheOptions { MemoryLimitBytes = 16 * PageSize, StartPageWriter = false });
+        var disk = new CrashSimulatingBackingStore();
+        var store = new FaultInjectingBackingStore(disk);
+        using CachedFile file = cache.Open(store);
+        file.Write(0, Enumerable.Repeat((byte)1, 3 * PageSize).ToArray());
+        file.Flush();
+
+        store.AddRule(FaultRule.FailAll(StoreOperations.SetLength));
+        Assert.Throws<BackingStoreException>(() => file.SetLength(5000)); // the cut is left pending
+        file.Write(30_000, new byte[100]);
+        Assert.Throws<BackingStoreException>(() => file.SetLength(20_000)); // a hole from 5000 to 20000
+        store.Heal();
+        file.Flush();
+
+        byte[] durable = disk.DurableContent;
+        Assert.Equal(20_000, durable.Length);
+        Assert.True(durable.AsSpan(5000).IndexOfAnyExcept((byte)0) < 0, "Bytes past the first cut read as zeros.");
+        Assert.True(durable.AsSpan(0, 5000).IndexOfAnyExcept((byte)1) < 0, "Bytes before the cut are kept.");
+    }
 }

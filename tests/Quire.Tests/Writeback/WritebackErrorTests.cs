@@ -101,7 +101,7 @@ public sealed class WritebackErrorTests
         file.Write(0, data);
 
         Assert.Throws<WritebackFailedException>(file.Flush);
-        Assert.Empty(disk.Content); // the OS dropped the written pages, as Linux does after a failed fsync
+        Assert.DoesNotContain(disk.Content, b => b != 0); // the OS dropped the written pages (the size stays), as Linux does after a failed fsync
         Assert.Equal(4, cache.GetStatistics().DirtyPages);
 
         store.Heal();
