@@ -65,4 +65,27 @@ public sealed class RegressionTests
         Assert.True(durable.AsSpan(5000).IndexOfAnyExcept((byte)0) < 0, "Bytes past the first cut read as zeros.");
         Assert.True(durable.AsSpan(0, 5000).IndexOfAnyExcept((byte)1) < 0, "Bytes before the cut are kept.");
     }
+
+    /// <summary>
+    /// Found by the seeded simulation (seed 2, after the fix above): a file grown by a write that
+    /// was never written back, then cut to a size still above the store's length by a truncate whose
+    /// store change failed, kept the store short; no dirty page covered the new end, so the flush
+    /// returned with the size not durable (P2).
+    /// </summary>
+    [Fact]
+    public void AFailedTruncateThatLeavesTheStoreShorterThanTheSizeIsRepairedByTheNextFlush()
+    {
+        using var cache = new PageCache(new PageCacheOptions { MemoryLimitBytes = 16 * PageSize, StartPageWriter = false });
+        var disk = new CrashSimulatingBackingStore();
+        var store = new FaultInjectingBackingStore(disk);
+        using CachedFile file = cache.Open(store);
+        file.Write(10 * PageSize, new byte[PageSize]); // the store is still empty
+        store.AddRule(FaultRule.FailAll(StoreOperations.SetLength, IOErrorKind.NoSpace));
+        Assert.Throws<BackingStoreException>(() => file.SetLength(5 * PageSize)); // drops the only page
+        store.Heal();
+
+        Assert.Equal(5 * PageSize, file.Length);
+        file.Flush();
+        Assert.Equal(5 * PageSize, disk.DurableContent.Length);
+    }
 }

@@ -112,9 +112,9 @@ public sealed class SimulationTests(ITestOutputHelper output)
             {
                 MemoryLimitBytes = (long)frameCount * PageSize,
                 MinFreeFrames = 1,
-                MaxReadAheadBytes = PageSize * _random.Next(3),
+                MaxReadAheadBytes = 0, // no background read-ahead: its thread would make a seed unrepeatable
                 MaxClusterBytes = PageSize * (1 + _random.Next(8)),
-                MaxFrameWait = TimeSpan.FromMilliseconds(20),
+                MaxFrameWait = TimeSpan.Zero, // one reclaim attempt, then the exception: no wall-clock wait decides the course of a seed
                 MaxPageWait = TimeSpan.FromSeconds(10),
                 TimeProvider = _clock,
                 StartPageWriter = false,
