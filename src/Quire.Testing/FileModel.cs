@@ -29,6 +29,9 @@ public sealed class FileModel
     /// <summary>The file's content.</summary>
     public ReadOnlySpan<byte> Content => _bytes.AsSpan(0, (int)Length);
 
+    /// <summary>The number of writes and length changes since the last <see cref="MarkDurable"/> (what a crash may partly keep).</summary>
+    public int ChangesSinceDurable => _changes.Count;
+
     /// <summary>The content as of the last <see cref="MarkDurable"/>.</summary>
     public ReadOnlySpan<byte> DurableContent => _durable;
 
@@ -104,41 +107,48 @@ public sealed class FileModel
             return $"The crash image has {image.Length} bytes; the size since the last flush was between {_minLength} and {_maxLength}.";
         }
 
-        for (int i = 0; i < image.Length; i++)
+        // A byte is explained by its flushed value (zero past the flushed size), by a write since
+        // the flush, or, if zero, by a truncate since the flush that cut below it. One pass over
+        // the image and one over the changes, so a long list of unflushed writes stays cheap.
+        var explained = new bool[image.Length];
+        int common = Math.Min(image.Length, _durable.Length);
+        for (int i = 0; i < common; i++)
         {
-            if (!IsAllowed(i, image[i]))
-            {
-                string flushed = i < _durable.Length ? _durable[i].ToString(System.Globalization.CultureInfo.InvariantCulture) : "none (past the flushed size)";
-                return $"Byte {i} of the crash image is {image[i]}; its flushed value is {flushed} and no write or truncate since the flush explains it.";
-            }
+            explained[i] = image[i] == _durable[i];
         }
 
-        return null;
-    }
-
-    private bool IsAllowed(int index, byte value)
-    {
-        if (index < _durable.Length ? _durable[index] == value : value == 0)
+        for (int i = common; i < image.Length; i++)
         {
-            return true;
+            explained[i] = image[i] == 0;
         }
 
         foreach ((long fileOffset, byte[]? data) in _changes)
         {
             if (data is null)
             {
-                if (value == 0 && index >= fileOffset)
+                for (long i = fileOffset; i < image.Length; i++)
                 {
-                    return true;
+                    explained[i] |= image[(int)i] == 0;
                 }
+
+                continue;
             }
-            else if (index >= fileOffset && index < fileOffset + data.Length && data[index - fileOffset] == value)
+
+            long stop = Math.Min(image.Length, fileOffset + data.Length);
+            for (long i = fileOffset; i < stop; i++)
             {
-                return true;
+                explained[i] |= image[(int)i] == data[i - fileOffset];
             }
         }
 
-        return false;
+        int first = Array.IndexOf(explained, false);
+        if (first >= 0)
+        {
+            string flushed = first < _durable.Length ? _durable[first].ToString(System.Globalization.CultureInfo.InvariantCulture) : "none (past the flushed size)";
+            return $"Byte {first} of the crash image is {image[first]}; its flushed value is {flushed} and no write or truncate since the flush explains it.";
+        }
+
+        return null;
     }
 
     private void EnsureCapacity(long length)
