@@ -6,6 +6,7 @@
 // write fault (exactly once when it fired once), and after healing the flushed file equals the
 // model with no page left held.
 
+using Quire.Internal;
 using Quire.Testing;
 using Xunit.Abstractions;
 
@@ -28,9 +29,16 @@ public sealed class NthOperationSweepTests(ITestOutputHelper output)
     [MemberData(nameof(ScenarioNames))]
     public void EveryNthStoreCallFailingIsReportedAndRecovered(string scenario)
     {
+        (int callCount, int cases, long fired, long reports) = Sweep(scenario, PlantedBugs.None);
+        ReliabilityReport.Record(output, "nth-sweep", $"scenario={scenario} calls={callCount} cases={cases} faultsFired={fired} errorsReported={reports}");
+    }
+
+    /// <summary>Runs every case of one scenario's sweep; throws on the first broken rule.</summary>
+    internal static (int CallCount, int Cases, long Fired, long Reports) Sweep(string scenario, PlantedBugs plantedBugs)
+    {
         Action<ScenarioHarness> run = Scenarios.All.Single(s => s.Name == scenario).Run;
         int callCount;
-        using (var clean = new ScenarioHarness(initialContent: Scenarios.InitialContent))
+        using (var clean = new ScenarioHarness(initialContent: Scenarios.InitialContent, plantedBugs: plantedBugs))
         {
             run(clean);
             callCount = (int)clean.CallCount;
@@ -49,6 +57,7 @@ public sealed class NthOperationSweepTests(ITestOutputHelper output)
                 {
                     using var harness = new ScenarioHarness(
                         kind == FaultKind.LinuxFailedFlush ? FailedFlushBehavior.DropWrites : FailedFlushBehavior.KeepWrites,
+                        plantedBugs,
                         initialContent: Scenarios.InitialContent,
                         seed: (ulong)n);
                     harness.ReadFaultsPersist = persistent;
@@ -79,6 +88,6 @@ public sealed class NthOperationSweepTests(ITestOutputHelper output)
             }
         }
 
-        ReliabilityReport.Record(output, "nth-sweep", $"scenario={scenario} calls={callCount} cases={cases} faultsFired={fired} errorsReported={reports}");
+        return (callCount, cases, fired, reports);
     }
 }

@@ -34,7 +34,7 @@ internal sealed class ScenarioHarness : IDisposable
             MaxReadAheadBytes = 0, // every read is demanded: a read fault must reach its caller
             MaxClusterBytes = 8 * PageSize,
             MaxFrameWait = TimeSpan.Zero, // one reclaim attempt: the count of store calls does not depend on the wall clock
-            MaxPageWait = TimeSpan.FromSeconds(10),
+            MaxPageWait = TimeSpan.FromSeconds(2), // bounds the wait of a case whose cache latched after a failed check
             TimeProvider = Clock,
             StartPageWriter = false,
             PlantedBugs = plantedBugs,

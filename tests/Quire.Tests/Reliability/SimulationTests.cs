@@ -10,6 +10,7 @@
 // durable within bounded virtual time (I9), and the disks equal the models. A failure prints its
 // seed; QUIRE_SEED=n replays it, QUIRE_LONG_RUN=1 runs the long range.
 
+using Quire.Internal;
 using Quire.Testing;
 using Quire.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -34,7 +35,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
         {
             try
             {
-                new Simulation(seed, totals).Run(steps);
+                new Simulation(seed, totals, PlantedBugs.None).Run(steps);
             }
             catch (Exception e)
             {
@@ -99,7 +100,10 @@ public sealed class SimulationTests(ITestOutputHelper output)
         public List<int> ReportedEpoch { get; } = []; // per handle: the last epoch it reported (or was born past)
     }
 
-    private sealed class Simulation(ulong seed, SimulationTotals totals)
+    /// <summary>Runs one seed; throws on the first broken promise.</summary>
+    internal static void RunSeed(ulong seed, int steps, PlantedBugs plantedBugs) => new Simulation(seed, new SimulationTotals(), plantedBugs).Run(steps);
+
+    private sealed class Simulation(ulong seed, SimulationTotals totals, PlantedBugs plantedBugs)
     {
         private readonly SeededRandom _random = new(seed);
         private readonly ManualTimeProvider _clock = new();
@@ -121,6 +125,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
                 MaxPageWait = TimeSpan.FromSeconds(10),
                 TimeProvider = _clock,
                 StartPageWriter = false,
+                PlantedBugs = plantedBugs,
             });
             int fileCount = 2 + _random.Next(2);
             for (int f = 0; f < fileCount; f++)
