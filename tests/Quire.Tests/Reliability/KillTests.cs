@@ -72,7 +72,8 @@ public sealed class KillTests(ITestOutputHelper output)
                 }
 
                 ready.Set();
-            }) { IsBackground = true };
+            })
+            { IsBackground = true };
             reader.Start();
             child.ErrorDataReceived += (_, _) => { };
             child.BeginErrorReadLine();
