@@ -23,7 +23,7 @@ public sealed class ConcurrencyTests(ITestOutputHelper output)
     [Fact]
     public void ReadsReturnWholeWritesThatTheHistoryAllows()
     {
-        int operationsPerThread = ReliabilityReport.Scale(1500, 50_000);
+        int operationsPerThread = ReliabilityReport.Scale(1500, 10_000);
         ulong seed = ReliabilityReport.ReplaySeed ?? 7;
         output.WriteLine($"seed {seed}");
         var disk = new CrashSimulatingBackingStore("shared");
@@ -137,7 +137,7 @@ public sealed class ConcurrencyTests(ITestOutputHelper output)
         foreach (Thread thread in threads)
         {
             Assert.True(
-                thread.Join(TimeSpan.FromMinutes(2)),
+                thread.Join(TimeSpan.FromMinutes(ReliabilityReport.Scale(2, 60))),
                 $"A thread hangs (seed {seed}). Threads: {string.Join("; ", doing.Select((d, i) => $"{i}: {d}"))}. Cache: {cache.GetStatistics()}");
         }
 

@@ -8,7 +8,7 @@
 // (I3); the idle cache holds no frame (I7); and at random steps many simulated power cuts keep
 // every flushed byte (I10). At the end the device heals, the page writer alone makes everything
 // durable within bounded virtual time (I9), and the disks equal the models. A failure prints its
-// seed; QUIRE_SEED=n replays it, QUIRE_LONG_RUN=1 runs the long range.
+// seed; QUIRE_SEED=n replays it, QUIRE_LONG_RUN=1 runs the long range, QUIRE_SIM_SEEDS=n sets the count.
 
 using Quire.Internal;
 using Quire.Testing;
@@ -27,7 +27,9 @@ public sealed class SimulationTests(ITestOutputHelper output)
     [Fact]
     public void RandomWorkloadsWithRandomFaultsKeepEveryPromise()
     {
-        int seedCount = ReliabilityReport.Scale(50, 2000);
+        int seedCount = Environment.GetEnvironmentVariable("QUIRE_SIM_SEEDS") is { } seedText
+            ? int.Parse(seedText, System.Globalization.CultureInfo.InvariantCulture)
+            : ReliabilityReport.Scale(50, 2000);
         int steps = ReliabilityReport.Scale(1000, 5000);
         IEnumerable<ulong> seeds = ReliabilityReport.ReplaySeed is { } replay ? [replay] : Enumerable.Range(1, seedCount).Select(s => (ulong)s);
         var totals = new SimulationTotals();
