@@ -417,7 +417,12 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
         WritebackFailedException? epoch;
         lock (_file.Lock)
         {
+            bool reportedBefore = !_file.HasUnreportedErrorLocked;
             epoch = _file.ConsumeEpochLocked(ref _errorCursor);
+            if (reportedBefore && (_cache.Options.PlantedBugs & PlantedBugs.ClearErrorAfterFirstReport) != 0)
+            {
+                epoch = null; // the canary: only the first handle hears of the epoch
+            }
         }
 
         if (own is not null)

@@ -77,7 +77,7 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         Reads.SetPrefetchStarter(StartPrefetch);
         Writes = new WritePath(_pool, _allocator, Holds, Reads, _counters, clock, Options);
         Truncation = new Truncation(_pool, _allocator, Holds, _counters);
-        Eviction = new Eviction(_pool, _allocator, Holds);
+        Eviction = new Eviction(_pool, _allocator, Holds, _counters, Options.PlantedBugs);
         var clusterWriter = new ClusterWriter(_pool, Holds, pager, _counters, _verify, clock, Options);
         var progress = new ProgressSignal();
         var sync = new FileSync(_pool, _counters, clock, progress);

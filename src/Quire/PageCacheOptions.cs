@@ -306,6 +306,9 @@ public sealed class PageCacheOptions
     /// </summary>
     public bool StartPageWriter { get; init; } = true;
 
+    /// <summary>Known bugs to plant, for tests that prove the reliability suites catch them; none in production.</summary>
+    internal Internal.PlantedBugs PlantedBugs { get; init; }
+
     /// <summary>The background threshold in pages, with the default resolved: at least 1, below the limit even in the smallest pool.</summary>
     internal int BackgroundDirtyPages => Math.Clamp(ResolvePages(BackgroundDirtyBytes, BackgroundDirtyRatio), 1, DirtyLimitPages - 1);
 

@@ -65,8 +65,8 @@ internal sealed class FileObject
     public long Size => Volatile.Read(ref _size);
 
     /// <summary>
-    /// (F) The length the store must be cut to before anything else is written to it, after a
-    /// size change whose store truncation failed; -1 when none is pending. Bytes of the store at
+    /// (F) The length the store must be cut to (or, if shorter, brought up to) before anything else
+    /// is written to it, after a size change whose store truncation failed; -1 when none is pending. Bytes of the store at
     /// or past it are stale and read as zeros.
     /// </summary>
     public long PendingStoreTruncate

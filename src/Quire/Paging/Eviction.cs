@@ -10,6 +10,7 @@
 using Quire.Files;
 using Quire.Frames;
 using Quire.Internal;
+using Quire.Metrics;
 
 namespace Quire.Paging;
 
@@ -19,12 +20,16 @@ internal sealed class Eviction
     private readonly FramePool _pool; // (I)
     private readonly PageAllocator _allocator; // (I)
     private readonly PageHolds _holds; // (I)
+    private readonly CacheCounters? _counters; // (I) needed only by the EvictUnsyncedPage canary
+    private readonly PlantedBugs _plantedBugs; // (I) none outside the canary tests
 
-    public Eviction(FramePool pool, PageAllocator allocator, PageHolds holds)
+    public Eviction(FramePool pool, PageAllocator allocator, PageHolds holds, CacheCounters? counters = null, PlantedBugs plantedBugs = PlantedBugs.None)
     {
         _pool = pool;
         _allocator = allocator;
         _holds = holds;
+        _counters = counters;
+        _plantedBugs = plantedBugs;
     }
 
     /// <summary>Drops the clean unheld pages of [fromPage, toPage) and deactivates the others. Returns the number dropped.</summary>
@@ -39,12 +44,18 @@ internal sealed class Eviction
             {
                 cursor = page + 1;
                 ref int state = ref _pool.Metadata(frame).State;
-                const int notClean = PageState.Dirty | PageState.Unsynced | PageState.Writeback;
+                int notClean = PageState.Dirty | PageState.Unsynced | PageState.Writeback;
+                if ((_plantedBugs & PlantedBugs.EvictUnsyncedPage) != 0)
+                {
+                    notClean &= ~PageState.Unsynced; // the canary: written but not durable counts as clean
+                }
+
                 if ((Volatile.Read(ref state) & notClean) == 0 && PageState.TryAcquireExclusive(ref state))
                 {
                     // Holding the page Exclusive, nobody can dirty it; a writeback needs it dirty.
                     if ((Volatile.Read(ref state) & notClean) == 0)
                     {
+                        ForgetUnsyncedForCanary(file, frame);
                         file.Index.RemoveLocked(page);
                         toFree.Add(frame);
                         continue;
@@ -124,6 +135,22 @@ internal sealed class Eviction
                 return false;
             }
         }
+    }
+
+    /// <summary>The EvictUnsyncedPage canary: clears a held page's Unsynced bit and counts, so the frame can be freed.</summary>
+    private void ForgetUnsyncedForCanary(FileObject file, int frame)
+    {
+        ref FrameMetadata metadata = ref _pool.Metadata(frame);
+        if ((_plantedBugs & PlantedBugs.EvictUnsyncedPage) == 0 || (Volatile.Read(ref metadata.State) & PageState.Unsynced) == 0)
+        {
+            return;
+        }
+
+        PageState.EnterMetaLock(ref metadata.State);
+        PageState.ClearBits(ref metadata.State, PageState.Unsynced);
+        PageState.ExitMetaLock(ref metadata.State);
+        file.AddUnsyncedPages(-1);
+        _counters?.AddUnsyncedPages(-1);
     }
 
     private bool TryDoomCleanSharedLocked(FileObject file, long page, int frame)

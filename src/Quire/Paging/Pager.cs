@@ -105,6 +105,15 @@ internal sealed class Pager
         {
             _counters.WriteFailures.Increment();
             _counters.Log.WriteFailed(file.Name, fileOffset, byteCount, e);
+
+            // A failed write may have stored part of its bytes (a short pwrite, then an error) and
+            // so lengthened the store: count its end in the store's length, so a later truncate to
+            // below it still cuts the store (and leaves the cut pending if that fails).
+            lock (file.Lock)
+            {
+                file.StoreLength = Math.Max(file.StoreLength, fileOffset + byteCount);
+            }
+
             throw;
         }
 

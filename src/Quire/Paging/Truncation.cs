@@ -169,7 +169,7 @@ internal sealed class Truncation
         }
     }
 
-    /// <summary>Sets the store's length, first applying a truncation left pending; on failure leaves one pending.</summary>
+    /// <summary>Sets the store's length, first applying a truncation left pending; on failure leaves one pending (applied, and the store brought to the size, before the next write-back).</summary>
     private static void ApplyStoreLength(FileObject file, long length)
     {
         try
@@ -186,7 +186,10 @@ internal sealed class Truncation
         {
             lock (file.Lock)
             {
-                if (length < file.StoreLength)
+                // A shrink has already set the size: the store must follow it, whether it is now
+                // longer (cut it) or shorter (a hole at the new end: no dirty page will lengthen
+                // it). A failed extension changed nothing, and needs nothing pending.
+                if (length < file.StoreLength || file.Size == length)
                 {
                     long pending = file.PendingStoreTruncate;
                     file.PendingStoreTruncate = pending >= 0 ? Math.Min(pending, length) : length;

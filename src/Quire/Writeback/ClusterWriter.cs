@@ -38,6 +38,7 @@ internal sealed class ClusterWriter
     private readonly Verify _verify; // (I)
     private readonly int _maxClusterPages; // (I)
     private readonly CacheClock _clock; // (I)
+    private readonly PlantedBugs _plantedBugs; // (I) none outside the canary tests
 
     public ClusterWriter(FramePool pool, PageHolds holds, Pager pager, CacheCounters counters, Verify verify, CacheClock clock, PageCacheOptions options)
     {
@@ -48,6 +49,7 @@ internal sealed class ClusterWriter
         _counters = counters;
         _verify = verify;
         _maxClusterPages = Math.Max(1, options.MaxClusterBytes / options.PageSize);
+        _plantedBugs = options.PlantedBugs;
     }
 
     /// <summary>
@@ -107,9 +109,17 @@ internal sealed class ClusterWriter
             long target = file.PendingStoreTruncate;
             if (target >= 0)
             {
+                // The size may have grown past the cut since (a later extension, or a later
+                // truncate whose own store change failed, leaving a hole at the end): the store
+                // then goes back up to it, as the size change would have set it. Stable here.
+                long size = file.Size;
                 try
                 {
                     file.Store.SetLength(target);
+                    if (size > target)
+                    {
+                        file.Store.SetLength(size);
+                    }
                 }
                 catch (Exception e)
                 {
@@ -119,7 +129,7 @@ internal sealed class ClusterWriter
                 lock (file.Lock)
                 {
                     file.PendingStoreTruncate = -1;
-                    file.StoreLength = target;
+                    file.StoreLength = Math.Max(target, size);
                 }
             }
         }
@@ -274,7 +284,8 @@ internal sealed class ClusterWriter
         _counters.AddDirtyPages(-1);
         _counters.AddWritebackPages(1);
         _verify.That(pageStart < size, $"Dirty page {page} of '{file.Name}' lies within its size of {size} bytes; writing it would resurrect truncated data.");
-        run.Add(new ClaimedPage(frame, page, dirty, valid, (int)Math.Min(_pool.PageSize, size - pageStart)));
+        int clipped = (_plantedBugs & PlantedBugs.SkipEofClipping) != 0 ? _pool.PageSize : (int)Math.Min(_pool.PageSize, size - pageStart);
+        run.Add(new ClaimedPage(frame, page, dirty, valid, clipped));
         return true;
     }
 
@@ -373,7 +384,8 @@ internal sealed class ClusterWriter
                 PageState.EnterMetaLock(ref metadata.State);
                 int state = Volatile.Read(ref metadata.State);
                 bool doomed = (state & PageState.Doomed) != 0;
-                if (failed[i])
+                bool pageFailed = failed[i] && (_plantedBugs & PlantedBugs.DropPageAfterFailedWrite) == 0; // the canary treats it as written
+                if (pageFailed)
                 {
                     if (!doomed)
                     {
@@ -417,7 +429,7 @@ internal sealed class ClusterWriter
                 if (!doomed && file.Index.Lookup(page.PageNumber) == page.Frame)
                 {
                     file.Index.ClearTagLocked(page.PageNumber, PageTag.Writeback);
-                    file.Index.SetTagLocked(page.PageNumber, failed[i] ? PageTag.Dirty : PageTag.Unsynced);
+                    file.Index.SetTagLocked(page.PageNumber, pageFailed ? PageTag.Dirty : PageTag.Unsynced);
                 }
             }
 

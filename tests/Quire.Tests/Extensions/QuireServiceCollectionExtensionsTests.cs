@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Quire.Extensions;
+using Quire.Testing;
 using Quire.Tests.Infrastructure;
 
 namespace Quire.Tests.Extensions;

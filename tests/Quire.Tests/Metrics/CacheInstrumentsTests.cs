@@ -7,6 +7,7 @@
 using System.Diagnostics.Metrics;
 using System.Text.RegularExpressions;
 using Quire.Metrics;
+using Quire.Testing;
 using Quire.Tests.Infrastructure;
 
 namespace Quire.Tests.Metrics;

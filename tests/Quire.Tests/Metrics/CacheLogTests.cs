@@ -7,6 +7,7 @@
 using Microsoft.Extensions.Logging;
 using Quire.Internal;
 using Quire.Metrics;
+using Quire.Testing;
 using Quire.Tests.Infrastructure;
 
 namespace Quire.Tests.Metrics;

@@ -3,7 +3,7 @@
 // after a quiet time rather than on a fixed grid; driven by a manual clock.
 
 using Quire.Metrics;
-using Quire.Tests.Infrastructure;
+using Quire.Testing;
 
 namespace Quire.Tests.Metrics;
 

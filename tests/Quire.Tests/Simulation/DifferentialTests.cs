@@ -4,6 +4,7 @@
 // against an in-memory model of each file, and at the end the stores hold the model's bytes.
 // A failure names its seed and step; set QUIRE_SEED to replay one seed.
 
+using Quire.Testing;
 using Quire.Tests.Infrastructure;
 using Xunit.Abstractions;
 

@@ -4,6 +4,7 @@
 // file on its store equals the union of the models. Every wait is bounded, so a deadlock fails
 // the test through a timeout instead of hanging it. The seed is printed and replayable.
 
+using Quire.Testing;
 using Quire.Tests.Infrastructure;
 using Xunit.Abstractions;
 

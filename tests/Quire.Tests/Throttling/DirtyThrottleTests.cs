@@ -5,6 +5,7 @@
 
 using FsCheck;
 using FsCheck.Fluent;
+using Quire.Testing;
 using Quire.Tests.Infrastructure;
 using Quire.Throttling;
 

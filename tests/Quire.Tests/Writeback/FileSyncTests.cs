@@ -3,6 +3,7 @@
 // stop counting as unsynced, and the durable-flush counter counts them. The file's write
 // bandwidth is the rate its data is made durable while data is waiting, not idle time.
 
+using Quire.Testing;
 using Quire.Tests.Infrastructure;
 
 namespace Quire.Tests.Writeback;

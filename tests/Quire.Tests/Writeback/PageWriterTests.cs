@@ -3,6 +3,7 @@
 // one vectored write clipped at end of file, short runs held back in the background only while
 // they may still grow, and that a failing file does not stop a healthy one.
 
+using Quire.Testing;
 using Quire.Tests.Infrastructure;
 
 namespace Quire.Tests.Writeback;

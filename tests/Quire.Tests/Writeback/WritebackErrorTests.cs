@@ -3,7 +3,7 @@
 // own attempt fails always throws, a failed durable flush re-dirties what it covered, and the data
 // lands once the device heals. Uses a store that fails on command and the stepped page writer.
 
-using Quire.Tests.Infrastructure;
+using Quire.Testing;
 
 namespace Quire.Tests.Writeback;
 
@@ -11,6 +11,8 @@ namespace Quire.Tests.Writeback;
 public sealed class WritebackErrorTests
 {
     private const int PageSize = 4096;
+    private const int Eio = 5;
+    private const int Enospc = 28;
 
     private static PageCache NewCache(ManualTimeProvider clock) => new(new PageCacheOptions
     {
@@ -25,26 +27,30 @@ public sealed class WritebackErrorTests
     public void AnIOErrorOnceFailsTheFlushKeepsTheDataDirtyAndTheNextFlushWritesIt()
     {
         using var cache = NewCache(new ManualTimeProvider());
-        var store = new FaultyStore { FailWritesWith = FaultyStore.EIO, FailWritesRemaining = 1 };
+        var disk = new CrashSimulatingBackingStore();
+        var store = new FaultInjectingBackingStore(disk);
+        store.AddRule(FaultRule.FailNth(StoreOperations.Write, 1));
         using CachedFile file = cache.Open(store);
         byte[] data = Pattern(5 * PageSize, 1);
         file.Write(0, data);
 
         var error = Assert.Throws<WritebackFailedException>(file.Flush);
         Assert.Equal(IOErrorKind.IOError, error.ErrorKind);
-        Assert.Equal(FaultyStore.EIO, error.HResult);
+        Assert.Equal(Eio, error.HResult);
         Assert.Equal([new ByteRange(0, 5 * PageSize)], error.Ranges);
         Assert.Equal(5, cache.GetStatistics().DirtyPages);
 
         file.Flush();
-        Assert.Equal(data, store.Durable);
+        Assert.Equal(data, disk.DurableContent);
     }
 
     [Fact]
     public void APersistentIOErrorFailsEveryFlushOfEveryHandleUntilTheDeviceHeals()
     {
         using var cache = NewCache(new ManualTimeProvider());
-        var store = new FaultyStore { FailWritesWith = FaultyStore.EIO };
+        var disk = new CrashSimulatingBackingStore();
+        var store = new FaultInjectingBackingStore(disk);
+        store.AddRule(FaultRule.FailAll(StoreOperations.Write));
         using CachedFile first = cache.Open(store);
         using CachedFile second = cache.Open(store);
         byte[] data = Pattern(3 * PageSize, 2);
@@ -57,46 +63,50 @@ public sealed class WritebackErrorTests
         }
 
         Assert.Equal(3, cache.GetStatistics().DirtyPages);
-        store.FailWritesWith = 0;
+        store.Heal();
         first.Flush();
         second.Flush();
-        Assert.Equal(data, store.Durable);
+        Assert.Equal(data, disk.DurableContent);
     }
 
     [Fact]
     public void NoSpaceIsReportedAsNoSpaceAndTheDataLandsWhenSpaceReturns()
     {
         using var cache = NewCache(new ManualTimeProvider());
-        var store = new FaultyStore { FailWritesWith = FaultyStore.ENOSPC };
+        var disk = new CrashSimulatingBackingStore();
+        var store = new FaultInjectingBackingStore(disk);
+        store.AddRule(FaultRule.FailAll(StoreOperations.Write, IOErrorKind.NoSpace));
         using CachedFile file = cache.Open(store);
         byte[] data = Pattern(PageSize, 3);
         file.Write(0, data);
 
         var error = Assert.Throws<WritebackFailedException>(file.Flush);
         Assert.Equal(IOErrorKind.NoSpace, error.ErrorKind);
-        Assert.Equal(FaultyStore.ENOSPC, error.HResult);
+        Assert.Equal(Enospc, error.HResult);
 
-        store.FailWritesWith = 0;
+        store.Heal();
         file.Flush();
-        Assert.Equal(data, store.Durable);
+        Assert.Equal(data, disk.DurableContent);
     }
 
     [Fact]
     public void AFailedDurableFlushMakesTheWrittenPagesDirtyAgainAndTheyAreRewritten()
     {
         using var cache = NewCache(new ManualTimeProvider());
-        var store = new FaultyStore { FailFlushesWith = FaultyStore.EIO, DropOnFailedFlush = true };
+        var disk = new CrashSimulatingBackingStore() { FailedFlushBehavior = FailedFlushBehavior.DropWrites };
+        var store = new FaultInjectingBackingStore(disk);
+        store.AddRule(FaultRule.FailAll(StoreOperations.Flush));
         using CachedFile file = cache.Open(store);
         byte[] data = Pattern(4 * PageSize, 4);
         file.Write(0, data);
 
         Assert.Throws<WritebackFailedException>(file.Flush);
-        Assert.Empty(store.Content); // the OS dropped the written pages, as Linux does after a failed fsync
+        Assert.DoesNotContain(disk.Content, b => b != 0); // the OS dropped the written pages (the size stays), as Linux does after a failed fsync
         Assert.Equal(4, cache.GetStatistics().DirtyPages);
 
-        store.FailFlushesWith = 0;
+        store.Heal();
         file.Flush();
-        Assert.Equal(data, store.Durable);
+        Assert.Equal(data, disk.DurableContent);
     }
 
     [Fact]
@@ -104,7 +114,9 @@ public sealed class WritebackErrorTests
     {
         var clock = new ManualTimeProvider();
         using var cache = NewCache(clock);
-        var store = new FaultyStore { FailWritesWith = FaultyStore.EIO };
+        var disk = new CrashSimulatingBackingStore();
+        var store = new FaultInjectingBackingStore(disk);
+        store.AddRule(FaultRule.FailAll(StoreOperations.Write));
         CachedFile[] handles = [cache.Open(store), cache.Open(store), cache.Open(store)];
         byte[] data = Pattern(2 * PageSize, 5);
         handles[0].Write(0, data);
@@ -113,10 +125,10 @@ public sealed class WritebackErrorTests
         cache.PageWriter.RunOnePass(); // expiry: the write fails in the background, several times
         clock.Advance(TimeSpan.FromSeconds(31));
         cache.PageWriter.RunOnePass();
-        store.FailWritesWith = 0;
+        store.Heal();
         clock.Advance(TimeSpan.FromSeconds(31));
         cache.PageWriter.RunOnePass(); // healed: the data lands without any new write
-        Assert.Equal(data, store.Durable);
+        Assert.Equal(data, disk.DurableContent);
 
         foreach (CachedFile handle in handles)
         {
@@ -137,12 +149,14 @@ public sealed class WritebackErrorTests
     {
         var clock = new ManualTimeProvider();
         using var cache = NewCache(clock);
-        var store = new FaultyStore { FailWritesWith = FaultyStore.EIO };
+        var disk = new CrashSimulatingBackingStore();
+        var store = new FaultInjectingBackingStore(disk);
+        store.AddRule(FaultRule.FailAll(StoreOperations.Write));
         CachedFile handle = cache.Open(store);
         handle.Write(0, Pattern(PageSize, 6));
         clock.Advance(TimeSpan.FromSeconds(31));
         cache.PageWriter.RunOnePass();
-        store.FailWritesWith = 0;
+        store.Heal();
         handle.Dispose(); // its flush succeeds now, but nobody was told of the failure
 
         Assert.Equal(1, cache.GetStatistics().OpenFiles);
@@ -157,7 +171,9 @@ public sealed class WritebackErrorTests
     public void AFileKeptOpenAfterAFailedCloseIsClosedOnceItsDataLands()
     {
         using var cache = NewCache(new ManualTimeProvider());
-        var store = new FaultyStore { FailWritesWith = FaultyStore.EIO };
+        var disk = new CrashSimulatingBackingStore();
+        var store = new FaultInjectingBackingStore(disk);
+        store.AddRule(FaultRule.FailAll(StoreOperations.Write));
         CachedFile handle = cache.Open(store);
         byte[] data = Pattern(2 * PageSize, 9);
         handle.Write(0, data);
@@ -166,9 +182,9 @@ public sealed class WritebackErrorTests
         Assert.Equal(1, cache.GetStatistics().OpenFiles);
         Assert.Equal(2, cache.GetStatistics().DirtyPages);
 
-        store.FailWritesWith = 0;
+        store.Heal();
         Assert.Throws<WritebackFailedException>(cache.FlushAll); // the data lands; FlushAll's own cursor reports the epoch once
-        Assert.Equal(data, store.Durable);
+        Assert.Equal(data, disk.DurableContent);
         Assert.Equal(0, cache.GetStatistics().OpenFiles);
         cache.FlushAll();
     }
@@ -178,12 +194,14 @@ public sealed class WritebackErrorTests
     {
         var clock = new ManualTimeProvider();
         using var cache = NewCache(clock);
-        var store = new FaultyStore { FailWritesWith = FaultyStore.EIO };
+        var disk = new CrashSimulatingBackingStore();
+        var store = new FaultInjectingBackingStore(disk);
+        store.AddRule(FaultRule.FailAll(StoreOperations.Write));
         using CachedFile handle = cache.Open(store);
         handle.Write(0, Pattern(PageSize, 7));
         clock.Advance(TimeSpan.FromSeconds(31));
         cache.PageWriter.RunOnePass();
-        store.FailWritesWith = 0;
+        store.Heal();
         clock.Advance(TimeSpan.FromSeconds(31));
         cache.PageWriter.RunOnePass();
 
@@ -198,7 +216,9 @@ public sealed class WritebackErrorTests
     {
         var clock = new ManualTimeProvider();
         using var cache = NewCache(clock);
-        var store = new FaultyStore { FailWritesWith = FaultyStore.EIO };
+        var disk = new CrashSimulatingBackingStore();
+        var store = new FaultInjectingBackingStore(disk);
+        store.AddRule(FaultRule.FailAll(StoreOperations.Write));
         using CachedFile handle = cache.Open(store);
         handle.Write(0, Pattern(PageSize, 8));
         for (int i = 0; i < 5; i++)
@@ -207,8 +227,8 @@ public sealed class WritebackErrorTests
             cache.PageWriter.RunOnePass();
         }
 
-        Assert.True(store.FailedWrites >= 5);
-        store.FailWritesWith = 0;
+        Assert.True(store.FiredCount(StoreOperations.Write) >= 5);
+        store.Heal();
         Assert.Throws<WritebackFailedException>(handle.Flush); // one report for the epoch
         handle.Flush();
     }

@@ -1,0 +1,145 @@
+// Proves the process-crash promise (RELIABILITY P10, X1, X4, H5): a child process runs a seeded
+// workload over real files through Quire, printing each flush that returned; the test kills it
+// (SIGKILL) at a random moment, then reads the files without Quire and replays the same seeded
+// workload: every byte each reported flush covered holds its flushed value or a value written
+// after it, and the size is one the file had since. Unflushed data may be anything the workload
+// wrote. A few kills run by default; QUIRE_LONG_RUN=1 (or QUIRE_KILL_RUNS=n) runs more.
+
+using System.Diagnostics;
+using System.Globalization;
+using Quire.CrashChild;
+using Quire.Testing;
+using Quire.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Quire.Tests.Reliability;
+
+[Collection("Writeback")]
+public sealed class KillTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void EveryFlushReportedBeforeAKillIsOnDisk()
+    {
+        int runs = Environment.GetEnvironmentVariable("QUIRE_KILL_RUNS") is { } text
+            ? int.Parse(text, CultureInfo.InvariantCulture)
+            : ReliabilityReport.Scale(10, 300);
+        ulong firstSeed = ReliabilityReport.ReplaySeed ?? 1;
+        long flushesVerified = 0;
+        long bytesVerified = 0;
+        for (int run = 0; run < runs; run++)
+        {
+            ulong seed = firstSeed + (ulong)run;
+            (int flushes, long bytes) = KillAndVerify(seed);
+            flushesVerified += flushes;
+            bytesVerified += bytes;
+        }
+
+        ReliabilityReport.Record(output, "kill-9", $"kills={runs} seeds={firstSeed}..{firstSeed + (ulong)runs - 1} flushesReported={flushesVerified} bytesVerified={bytesVerified}");
+    }
+
+    private (int Flushes, long Bytes) KillAndVerify(ulong seed)
+    {
+        using var directory = new TempDirectory();
+        string childPath = typeof(CrashWorkload).Assembly.Location;
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(childPath);
+        start.ArgumentList.Add(directory.Path);
+        start.ArgumentList.Add(seed.ToString(CultureInfo.InvariantCulture));
+
+        int lastFlushed = -1;
+        int flushCount = 0;
+        using (Process child = Process.Start(start) ?? throw new InvalidOperationException("The crash child did not start."))
+        {
+            // A reader thread collects every line until the pipe closes, so a line the child wrote
+            // just before it died is still counted: each one is a promise.
+            var lines = new List<string>();
+            using var ready = new ManualResetEventSlim();
+            var reader = new Thread(() =>
+            {
+                while (child.StandardOutput.ReadLine() is { } line)
+                {
+                    lock (lines)
+                    {
+                        lines.Add(line);
+                    }
+
+                    ready.Set();
+                }
+
+                ready.Set();
+            })
+            { IsBackground = true };
+            reader.Start();
+            child.ErrorDataReceived += (_, _) => { };
+            child.BeginErrorReadLine();
+            Assert.True(ready.Wait(TimeSpan.FromSeconds(30)), $"The crash child (seed {seed}) never started.");
+
+            Thread.Sleep(TimeSpan.FromMilliseconds(50 + (seed * 104729 % 450))); // a seeded moment
+            child.Kill(entireProcessTree: true); // SIGKILL: no finalizers, no flush on the way out
+            Assert.True(child.WaitForExit(20_000), $"The crash child (seed {seed}) did not die.");
+            Assert.True(reader.Join(TimeSpan.FromSeconds(20)), "The child's output never closed.");
+            lock (lines)
+            {
+                Assert.True(lines.Count > 0 && lines[0] == "READY", $"The crash child (seed {seed}) did not start its workload.");
+                foreach (string line in lines.Skip(1))
+                {
+                    lastFlushed = int.Parse(line.AsSpan("FLUSHED ".Length), CultureInfo.InvariantCulture);
+                    flushCount++;
+                }
+            }
+        }
+
+        // Replay: the model of each file, marked durable at the last flush of it the child reported
+        // (a flush of one file says nothing of the other), then every later operation as possible.
+        var models = new FileModel[CrashWorkload.FileCount];
+        for (int f = 0; f < models.Length; f++)
+        {
+            models[f] = new FileModel();
+        }
+
+        // The child ran at most up to the first flush after the last one it reported: it prints as
+        // soon as a flush returns, so it cannot have gone past an unreported one.
+        foreach (CrashOperation operation in CrashWorkload.Generate(seed, int.MaxValue))
+        {
+            if (operation.Index > lastFlushed && operation.Kind == CrashOperationKind.Flush)
+            {
+                break;
+            }
+
+            FileModel model = models[operation.FileIndex];
+            switch (operation.Kind)
+            {
+                case CrashOperationKind.Write:
+                    model.Write(operation.FileOffset, CrashWorkload.DataOf(operation));
+                    break;
+                case CrashOperationKind.SetLength:
+                    model.SetLength(operation.FileOffset);
+                    break;
+                default:
+                    if (operation.Index <= lastFlushed)
+                    {
+                        model.MarkDurable();
+                    }
+
+                    break;
+            }
+        }
+
+        long bytes = 0;
+        for (int f = 0; f < models.Length; f++)
+        {
+            byte[] onDisk = File.ReadAllBytes(directory.File(CrashWorkload.FileName(f)));
+            string? violation = models[f].FindCrashViolation(onDisk);
+            Assert.True(violation is null, $"kill -9 of seed {seed} after {flushCount} reported flushes (last operation {lastFlushed}), file {f}: {violation} (replay: QUIRE_SEED={seed} QUIRE_KILL_RUNS=1)");
+            bytes += models[f].DurableContent.Length;
+        }
+
+        output.WriteLine($"seed {seed}: killed after {flushCount} reported flushes, last operation {lastFlushed}");
+        return (flushCount, bytes);
+    }
+}
