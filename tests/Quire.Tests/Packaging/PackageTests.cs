@@ -3,7 +3,7 @@
 // packed; the quire tool installs from the local package folder alone and runs its demo.
 //
 // These run in the default test run: the pack reuses the build that precedes the tests (see
-// PackedSolution), so the class takes about half a minute here, most of it in `dotnet pack`.
+// PackedSolution), so the class takes about 15 s here, most of it in `dotnet pack`.
 
 using System.IO.Compression;
 using System.Reflection.Metadata;
@@ -16,6 +16,9 @@ public sealed class PackageTests(PackedSolution packed) : IClassFixture<PackedSo
 {
     // The custom debug information a PDB carries for a source file embedded in it.
     private static readonly Guid s_embeddedSourceKind = new("0E8A571B-6926-466E-B4AD-8AB04611F5FE");
+
+    // The custom debug information holding a PDB's Source Link map (a JSON document).
+    private static readonly Guid s_sourceLinkKind = new("CC110556-A091-4D38-9FEC-25AB9A351A6A");
 
     // 2 minutes: the install only copies a local package; the limit stops a hung restore.
     private static readonly TimeSpan s_installTimeLimit = TimeSpan.FromMinutes(2);
@@ -96,6 +99,25 @@ public sealed class PackageTests(PackedSolution packed) : IClassFixture<PackedSo
                 .Where(info => reader.GetGuid(info.Kind) == s_embeddedSourceKind && info.Parent.Kind == HandleKind.Document)
                 .Select(info => reader.GetString(reader.GetDocument((DocumentHandle)info.Parent).Name))];
             Assert.Contains(embedded, name => name.EndsWith($"{id}.AssemblyInfo.cs", StringComparison.Ordinal));
+
+            // With a git remote the package names the repository, and the PDB's Source Link map
+            // sends every tracked file to that repository at the packed commit. Without one (a
+            // local clone) there is nothing to map to and the map is left out.
+            XElement repository = Nuspec(package, id).Descendants().Single(e => e.Name.LocalName == "repository");
+            string? sourceLink = reader.CustomDebugInformation
+                .Select(reader.GetCustomDebugInformation)
+                .Where(info => reader.GetGuid(info.Kind) == s_sourceLinkKind)
+                .Select(info => System.Text.Encoding.UTF8.GetString(reader.GetBlobBytes(info.Value)))
+                .SingleOrDefault();
+            if (string.IsNullOrEmpty((string?)repository.Attribute("url")))
+            {
+                Assert.Null(sourceLink);
+            }
+            else
+            {
+                Assert.NotNull(sourceLink);
+                Assert.Contains((string)repository.Attribute("commit")!, sourceLink, StringComparison.Ordinal);
+            }
         }
     }
 
