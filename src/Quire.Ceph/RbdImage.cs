@@ -77,6 +77,13 @@ public sealed unsafe class RbdImage : IDisposable
             fixed (byte* pointer = buffer)
             {
                 nint result = Librbd.Read(image, (ulong)fileOffset, (nuint)buffer.Length, pointer);
+                if (result == -CephErrors.EINVAL && Librbd.GetSize(image, out ulong size) == 0 && fileOffset + buffer.Length > (long)size)
+                {
+                    // librbd refuses a read that runs past the end; read what there is, as a file would.
+                    long available = Math.Max(0, (long)size - fileOffset);
+                    result = available == 0 ? 0 : Librbd.Read(image, (ulong)fileOffset, (nuint)available, pointer);
+                }
+
                 return (int)CephErrors.ThrowIfFailed(result, $"read {buffer.Length} bytes at offset {fileOffset} of", Name);
             }
         }
