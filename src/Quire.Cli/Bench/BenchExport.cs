@@ -28,7 +28,7 @@ internal static class BenchExport
         WriteNullable(json, "durationSeconds", settings.Duration?.TotalSeconds);
         WriteNullable(json, "operationLimit", settings.Operations);
         json.WriteNumber("seed", settings.Seed);
-        json.WriteString("coldStart", plan.ColdStart ? ColdCache.Describe(settings.ColdCache) : "none");
+        json.WriteString("coldStart", !plan.ColdStart ? "none" : settings.Rbd is null ? ColdCache.Describe(settings.ColdCache) : Storage.RbdBenchStorage.ColdStartDescription);
         json.WriteBoolean("interrupted", interrupted);
         if (settings.Rbd is { } rbd)
         {

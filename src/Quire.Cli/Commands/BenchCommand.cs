@@ -100,7 +100,7 @@ internal static class BenchCommand
         csv.Validators.Add(result => BenchOptions.RequireWritablePath(result, "--csv"));
         chart.Validators.Add(result => BenchOptions.RequireWritablePath(result, "--chart"));
 
-        var command = new Command("bench", "Runs a workload through Quire and through the OS page cache, mmap and O_DIRECT on the same files, and prints each engine's figures with its ratio to the OS page cache.")
+        var command = new Command("bench", "Runs a workload through Quire and through the OS page cache, mmap and O_DIRECT on the same files (with --store rbd:POOL/IMAGE: through librbd without and with its own cache on RBD images), and prints each engine's figures with its ratio to the baseline (os, or librbd).")
         {
             workload,
             engines,

@@ -28,7 +28,10 @@ internal sealed class RbdBenchStorage(RbdTarget target) : BenchStorage
     public override string Describe() =>
         $"Store: {target.Store} through {target.ConfigurationFile ?? "the default ceph.conf"} as client.{target.ClientId}; images {DataName} and {SecondName} of pool {target.PoolName}, made by the bench and removed afterwards.";
 
-    public override string DescribeColdStart(ColdCacheMethod method) => "each engine opens the images afresh with an empty cache (no OS page cache is involved)";
+    /// <summary>What a cold start means over RBD.</summary>
+    public const string ColdStartDescription = "each engine opens the images afresh with an empty cache (no OS page cache is involved)";
+
+    public override string DescribeColdStart(ColdCacheMethod method) => ColdStartDescription;
 
     public override void Prepare(long byteCount) => _cluster ??= target.Connect();
 
