@@ -63,9 +63,24 @@ public sealed class CephCluster : IDisposable
             SetOption(cluster, "rados_mon_op_timeout", operationSeconds);
             SetOption(cluster, "client_mount_timeout", Seconds(options.ConnectTimeout));
 
-            // No second cache under Quire's: librbd's own (write-around by default) would acknowledge
-            // writes before the cluster has them and hold memory the pool does not account for.
-            SetOption(cluster, "rbd_cache", "false");
+            // By default no second cache under Quire's: librbd's own (write-around by default) would
+            // acknowledge writes before the cluster has them and hold memory the pool does not
+            // account for. OpenImage refuses a connection that turned it on.
+            if (options.LibrbdCacheBytes > 0)
+            {
+                long bytes = options.LibrbdCacheBytes;
+                SetOption(cluster, "rbd_cache", "true");
+                SetOption(cluster, "rbd_cache_policy", "writeback");
+                SetOption(cluster, "rbd_cache_writethrough_until_flush", "false");
+                SetOption(cluster, "rbd_cache_size", Invariant(bytes));
+                SetOption(cluster, "rbd_cache_max_dirty", Invariant(bytes / 4 * 3));
+                SetOption(cluster, "rbd_cache_target_dirty", Invariant(bytes / 2));
+            }
+            else
+            {
+                SetOption(cluster, "rbd_cache", "false");
+            }
+
             CephErrors.ThrowIfFailed(Librados.Connect(cluster), "connect to the cluster of", target);
             return new CephCluster(handle, options);
         }
@@ -84,6 +99,7 @@ public sealed class CephCluster : IDisposable
     /// <exception cref="IOException">Another client holds the image's exclusive lock (HResult EBUSY), the image cannot be locked, or the cluster failed.</exception>
     /// <exception cref="ArgumentException">An empty name, or an access other than Read or ReadWrite.</exception>
     /// <exception cref="ObjectDisposedException">The connection was disposed.</exception>
+    /// <exception cref="InvalidOperationException">The connection has librbd's own cache on (<see cref="CephConnectionOptions.LibrbdCacheBytes"/>).</exception>
     public RbdBackingStore OpenImage(string poolName, string imageName, FileAccess access = FileAccess.ReadWrite, RbdImageOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(poolName);
@@ -93,7 +109,54 @@ public sealed class CephCluster : IDisposable
             throw new ArgumentException($"An image is opened with FileAccess.Read or FileAccess.ReadWrite, not {access}.", nameof(access));
         }
 
+        if (Options.LibrbdCacheBytes > 0)
+        {
+            throw new InvalidOperationException($"rbd:{poolName}/{imageName} cannot be opened as a backing store through a connection with librbd's own cache on (CephConnectionOptions.LibrbdCacheBytes); connect without it, or use OpenRawImage.");
+        }
+
         string name = $"rbd:{poolName}/{imageName}";
+        (IntPtr image, IntPtr ioContext) = OpenNative(poolName, imageName, access, name);
+        var handle = new RbdImageHandle(image, ioContext, _handle);
+        try
+        {
+            return new RbdBackingStore(handle, name, access == FileAccess.ReadWrite, options ?? new RbdImageOptions());
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Opens image <paramref name="imageName"/> of pool <paramref name="poolName"/> for plain
+    /// synchronous librbd reads and writes with no Quire cache in front: through librbd's own
+    /// cache when the connection has one (<see cref="CephConnectionOptions.LibrbdCacheBytes"/>),
+    /// straight to the cluster otherwise. It does not take the exclusive lock up front: librbd
+    /// takes it at the first write and hands it over cooperatively when another client asks, as
+    /// for any librbd client.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The pool or the image does not exist.</exception>
+    /// <exception cref="IOException">The cluster failed.</exception>
+    /// <exception cref="ArgumentException">An empty name, or an access other than Read or ReadWrite.</exception>
+    /// <exception cref="ObjectDisposedException">The connection was disposed.</exception>
+    public RbdImage OpenRawImage(string poolName, string imageName, FileAccess access = FileAccess.ReadWrite)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(poolName);
+        ArgumentException.ThrowIfNullOrEmpty(imageName);
+        if (access is not (FileAccess.Read or FileAccess.ReadWrite))
+        {
+            throw new ArgumentException($"An image is opened with FileAccess.Read or FileAccess.ReadWrite, not {access}.", nameof(access));
+        }
+
+        string name = $"rbd:{poolName}/{imageName}";
+        (IntPtr image, IntPtr ioContext) = OpenNative(poolName, imageName, access, name);
+        return new RbdImage(new RbdImageHandle(image, ioContext, _handle), name, access == FileAccess.ReadWrite);
+    }
+
+    /// <summary>rbd_open or rbd_open_read_only; the image holds a reference on the connection the handle releases.</summary>
+    private (IntPtr Image, IntPtr IoContext) OpenNative(string poolName, string imageName, FileAccess access, string name)
+    {
         IntPtr ioContext = CreateIoContext(poolName);
         IntPtr image;
         int result = access == FileAccess.Read
@@ -106,16 +169,7 @@ public sealed class CephCluster : IDisposable
             throw CephErrors.ToException(result, "open image", name);
         }
 
-        var handle = new RbdImageHandle(image, ioContext, _handle);
-        try
-        {
-            return new RbdBackingStore(handle, name, access == FileAccess.ReadWrite, options ?? new RbdImageOptions());
-        }
-        catch
-        {
-            handle.Dispose();
-            throw;
-        }
+        return (image, ioContext);
     }
 
     /// <summary>Creates image <paramref name="imageName"/> of <paramref name="byteCount"/> bytes in pool <paramref name="poolName"/>, with the default features (which include the exclusive lock).</summary>
@@ -163,6 +217,8 @@ public sealed class CephCluster : IDisposable
 
     private static void SetOption(IntPtr cluster, string option, string value) =>
         CephErrors.ThrowIfFailed(Librados.SetOption(cluster, option, value), "set option " + option + " of", "the client");
+
+    private static string Invariant(long value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static string Seconds(TimeSpan span) => ((long)Math.Ceiling(span.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
 

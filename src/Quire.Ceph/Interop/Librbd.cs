@@ -45,6 +45,15 @@ internal static unsafe partial class Librbd
     [LibraryImport(Library, EntryPoint = "rbd_lock_acquire")]
     public static partial int AcquireLock(IntPtr image, int lockMode);
 
+    [LibraryImport(Library, EntryPoint = "rbd_read")]
+    public static partial nint Read(IntPtr image, ulong fileOffset, nuint byteCount, byte* buffer);
+
+    [LibraryImport(Library, EntryPoint = "rbd_write")]
+    public static partial nint Write(IntPtr image, ulong fileOffset, nuint byteCount, byte* buffer);
+
+    [LibraryImport(Library, EntryPoint = "rbd_flush")]
+    public static partial int Flush(IntPtr image);
+
     [LibraryImport(Library, EntryPoint = "rbd_aio_create_completion")]
     public static partial int CreateCompletion(IntPtr callbackArgument, delegate* unmanaged<IntPtr, IntPtr, void> callback, out IntPtr completion);
 

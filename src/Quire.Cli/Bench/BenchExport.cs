@@ -1,4 +1,4 @@
-// BenchExport: a bench run as JSON (every figure, its source, the ratios to the os engine and the
+// BenchExport: a bench run as JSON (every figure, its source, the ratios to the baseline engine and the
 // sampled series) or CSV (one row per engine, the figures only), for scripts and spreadsheets.
 // Numbers are invariant-culture; figures an engine cannot give are JSON null and empty CSV cells.
 //
@@ -28,13 +28,21 @@ internal static class BenchExport
         WriteNullable(json, "durationSeconds", settings.Duration?.TotalSeconds);
         WriteNullable(json, "operationLimit", settings.Operations);
         json.WriteNumber("seed", settings.Seed);
-        json.WriteString("coldStart", plan.ColdStart ? ColdCache.Describe(settings.ColdCache) : "none");
+        json.WriteString("coldStart", !plan.ColdStart ? "none" : settings.Rbd is null ? ColdCache.Describe(settings.ColdCache) : Storage.RbdBenchStorage.ColdStartDescription);
         json.WriteBoolean("interrupted", interrupted);
-        EngineResult? baseline = results.FirstOrDefault(r => r.Engine == Engines.OsEngine.EngineName);
+        if (settings.Rbd is { } rbd)
+        {
+            json.WriteString("store", rbd.Store);
+            json.WriteNumber("rbdMaxWritesInFlight", rbd.MaxWritesInFlight);
+        }
+
+        json.WriteString("baseline", settings.BaselineEngine);
+        EngineResult? baseline = results.FirstOrDefault(r => r.Engine == settings.BaselineEngine);
+        string ratiosName = RatiosPropertyName(settings.BaselineEngine);
         json.WriteStartArray("engines");
         foreach (EngineResult result in results)
         {
-            WriteEngine(json, result, baseline);
+            WriteEngine(json, result, baseline, ratiosName);
         }
 
         json.WriteEndArray();
@@ -66,7 +74,11 @@ internal static class BenchExport
         File.WriteAllText(path, text.ToString());
     }
 
-    private static void WriteEngine(Utf8JsonWriter json, EngineResult result, EngineResult? baseline)
+    /// <summary>ratiosToOs, ratiosToLibrbd: the property holding an engine's ratios to the baseline.</summary>
+    public static string RatiosPropertyName(string baselineEngine) =>
+        "ratiosTo" + char.ToUpperInvariant(baselineEngine[0]) + baselineEngine[1..];
+
+    private static void WriteEngine(Utf8JsonWriter json, EngineResult result, EngineResult? baseline, string ratiosName)
     {
         json.WriteStartObject();
         json.WriteString("engine", result.Engine);
@@ -97,7 +109,7 @@ internal static class BenchExport
         json.WriteString("dirtySource", result.DirtySource);
         WriteNullable(json, "throttlePauses", result.ThrottlePauses);
         json.WriteNumber("backgroundBytes", result.BackgroundBytes);
-        json.WriteStartObject("ratiosToOs");
+        json.WriteStartObject(ratiosName);
         if (baseline is not null)
         {
             IReadOnlyList<(string Name, double? Value, bool? HigherIsBetter)> baseFigures = baseline.Figures();

@@ -1,5 +1,5 @@
 // BenchReport: how `quire bench` prints: the run's header, a table per engine with each figure,
-// its ratio to the OS page cache engine and where the figure comes from, and a summary of the
+// its ratio to the baseline engine (the OS page cache, or librbd over RBD) and where the figure comes from, and a summary of the
 // headline ratios. Cell text is never parsed as Spectre markup.
 //
 // Locking: none; the command's thread only.
@@ -12,11 +12,11 @@ using static System.FormattableString;
 
 namespace Quire.Cli.Bench;
 
-internal sealed class BenchReport(IAnsiConsole console)
+internal sealed class BenchReport(IAnsiConsole console, string baselineName = Engines.OsEngine.EngineName)
 {
     private const double MiB = 1 << 20;
 
-    public void WriteHeader(BenchSettings settings, WorkloadPlan plan, string directory, bool ownsDirectory)
+    public void WriteHeader(BenchSettings settings, WorkloadPlan plan, Storage.BenchStorage storage)
     {
         console.Write(new Rule($"[bold]quire bench {Markup.Escape(settings.Workload.Name())}[/]").LeftJustified());
         console.WriteLine($"Workload: {plan.Description}. Counted operations: {plan.OperationName}.");
@@ -32,15 +32,19 @@ internal sealed class BenchReport(IAnsiConsole console)
             $"Pool: {FormatBytes(settings.PoolBytes)} ({settings.PoolBytes / settings.PageSize} pages of {settings.PageSize} bytes). File: {FormatBytes(plan.DataFileBytes)} ({(double)plan.DataFileBytes / settings.PoolBytes:0.##}x the pool){second}. Threads: {settings.Threads}. Limit per engine: {limit}. Seed: {settings.Seed}."));
         console.WriteLine($"Engines: {string.Join(", ", settings.Engines)}, one after another on the same files.");
         console.WriteLine(plan.ColdStart
-            ? $"Cold start before each engine: {ColdCache.Describe(settings.ColdCache)}."
+            ? $"Cold start before each engine: {storage.DescribeColdStart(settings.ColdCache)}."
             : "No cold start: the workload writes its files anew for each engine.");
-        console.WriteLine(ownsDirectory ? $"Directory: {directory} (new, deleted afterwards)" : $"Directory: {directory} (the bench's files are deleted afterwards)");
+        console.WriteLine(storage.Describe());
+        if (settings.Rbd is { } rbd)
+        {
+            console.WriteLine(Invariant($"RBD: quire's store keeps up to {rbd.MaxWritesInFlight} writes in flight; librbd-cache caches in writeback mode with {FormatBytes(settings.PoolBytes)}, the pool's size; operation timeout {rbd.OperationTimeout.TotalSeconds:0.###} s."));
+        }
         if (typeof(PageCache).Assembly.GetCustomAttribute<DebuggableAttribute>() is { IsJITOptimizerDisabled: true })
         {
             console.WriteLine("Quire is a Debug build here: its invariant checks slow it down. Build with -c Release for representative figures.");
         }
 
-        console.WriteLine("Throughput: counted operations over the elapsed time, the final flush included. Latency: per counted operation, from a log-bucket histogram (at most 3.1 % above the true value). \"vs os\": the figure over the os engine's.");
+        console.WriteLine($"Throughput: counted operations over the elapsed time, the final flush included. Latency: per counted operation, from a log-bucket histogram (at most 3.1 % above the true value). \"vs {baselineName}\": the figure over the {baselineName} engine's.");
         console.WriteLine();
     }
 
@@ -52,7 +56,7 @@ internal sealed class BenchReport(IAnsiConsole console)
             title += Invariant($", final flush {flush.TotalMilliseconds:F1} ms");
         }
 
-        var table = new Table().Title(Markup.Escape(title)).AddColumn("Figure").AddColumn("Value", c => c.RightAligned()).AddColumn("vs os", c => c.RightAligned()).AddColumn("Source");
+        var table = new Table().Title(Markup.Escape(title)).AddColumn("Figure").AddColumn("Value", c => c.RightAligned()).AddColumn("vs " + baselineName, c => c.RightAligned()).AddColumn("Source");
         IReadOnlyList<(string Name, double? Value, bool? HigherIsBetter)> figures = result.Figures();
         IReadOnlyList<(string Name, double? Value, bool? HigherIsBetter)>? baseFigures = baseline?.Figures();
         for (int i = 0; i < figures.Count; i++)
@@ -83,7 +87,7 @@ internal sealed class BenchReport(IAnsiConsole console)
             return;
         }
 
-        var table = new Table().Title("Ratios to the os engine (throughput: above 1 is faster; latency: below 1 is faster)")
+        var table = new Table().Title($"Ratios to the {baselineName} engine (throughput: above 1 is faster; latency: below 1 is faster)")
             .AddColumn("Engine").AddColumn("ops/s", c => c.RightAligned()).AddColumn("p50", c => c.RightAligned())
             .AddColumn("p99", c => c.RightAligned()).AddColumn("p99.9", c => c.RightAligned()).AddColumn("device read", c => c.RightAligned()).AddColumn("device written", c => c.RightAligned());
         foreach (EngineResult result in results)

@@ -18,6 +18,7 @@
 
 using System.Diagnostics;
 using Quire.Cli.Bench.Engines;
+using Quire.Cli.Bench.Storage;
 
 namespace Quire.Cli.Bench;
 
@@ -32,31 +33,29 @@ internal sealed class BenchRunner
     // enough that sampling (GetStatistics scans the frames) costs nothing measurable.
     public static readonly TimeSpan SampleInterval = TimeSpan.FromMilliseconds(100);
 
-    // 1 MiB: the prefill's write size; the prefill is not timed, only its speed matters.
-    private const int PrefillChunkBytes = 1 << 20;
-
     private readonly BenchSettings _settings; // (I)
     private readonly WorkloadPlan _plan; // (I)
     private readonly ZipfianGenerator? _zipf; // (I)
+    private readonly BenchStorage _storage; // (I) the object; its methods run on the calling thread only
 
     private BenchRunState _run = new(null, 1); // (R) the current run's shared state, new for each run
 
-    public BenchRunner(BenchSettings settings, WorkloadPlan plan, string directory)
+    public BenchRunner(BenchSettings settings, WorkloadPlan plan, BenchStorage storage)
     {
         _settings = settings;
         _plan = plan;
-        Directory = directory;
+        _storage = storage;
         if (plan.Workload is BenchWorkload.RandReadZipf or BenchWorkload.Mixed)
         {
             _zipf = new ZipfianGenerator(Math.Max(2, plan.DataFileBytes / plan.PageSize));
         }
     }
 
-    public string Directory { get; }
+    public BenchStorage Storage => _storage;
 
-    public string DataPath => Path.Combine(Directory, "quire-bench-data.dat");
+    public string DataPath => _storage.DataName;
 
-    public string SecondPath => Path.Combine(Directory, "quire-bench-second.dat");
+    public string SecondPath => _storage.SecondName;
 
     public IEnumerable<string> Paths => _plan.SecondFileBytes > 0 ? [DataPath, SecondPath] : [DataPath];
 
@@ -67,12 +66,12 @@ internal sealed class BenchRunner
     {
         if (_plan.PrefillData)
         {
-            Prefill(DataPath, _plan.DataFileBytes, cancellationToken);
+            _storage.Prefill(DataPath, _plan.DataFileBytes, _settings.Seed, cancellationToken);
         }
 
         if (_plan.Workload == BenchWorkload.ScanResistance)
         {
-            Prefill(SecondPath, _plan.SecondFileBytes, cancellationToken);
+            _storage.Prefill(SecondPath, _plan.SecondFileBytes, _settings.Seed, cancellationToken);
         }
     }
 
@@ -81,7 +80,7 @@ internal sealed class BenchRunner
     {
         foreach (string path in (string[])[DataPath, SecondPath])
         {
-            File.Delete(path);
+            _storage.Delete(path);
         }
     }
 
@@ -251,42 +250,20 @@ internal sealed class BenchRunner
     {
         if (!_plan.PrefillData)
         {
-            CreateSparse(DataPath, _plan.DataFileBytes);
+            _storage.CreateBlank(DataPath, _plan.DataFileBytes);
         }
 
         if (_plan.Workload == BenchWorkload.FsyncLatency)
         {
-            CreateSparse(SecondPath, _plan.SecondFileBytes);
+            _storage.CreateBlank(SecondPath, _plan.SecondFileBytes);
         }
 
         if (_plan.ColdStart)
         {
-            ColdCache.Drop(Paths, _settings.ColdCache);
+            _storage.DropCaches(Paths, _settings.ColdCache);
         }
     }
 
-    private static void CreateSparse(string path, long length)
-    {
-        File.Delete(path);
-        using var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite);
-        RandomAccess.SetLength(handle, length);
-    }
-
-    private void Prefill(string path, long length, CancellationToken cancellationToken)
-    {
-        byte[] chunk = new byte[PrefillChunkBytes];
-        new Random(_settings.Seed).NextBytes(chunk);
-        File.Delete(path);
-        using var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite);
-        for (long fileOffset = 0; fileOffset < length; fileOffset += chunk.Length)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            BitConverter.TryWriteBytes(chunk, fileOffset);
-            RandomAccess.Write(handle, chunk.AsSpan(0, (int)Math.Min(chunk.Length, length - fileOffset)), fileOffset);
-        }
-
-        RandomAccess.FlushToDisk(handle);
-    }
 
     private void WarmUp(BenchFile file, long length, CancellationToken cancellationToken)
     {

@@ -1,4 +1,4 @@
-// BenchSession: one `quire bench` run: makes the directory and the shared files, runs each engine
+// BenchSession: one `quire bench` run: makes the storage (a directory, or RBD images) and the shared files, runs each engine
 // in turn with a progress display, prints the tables, writes the JSON, CSV and chart, and deletes
 // what it created. An engine that fails is reported and skipped; an interrupt stops the current
 // engine, and the figures so far are printed and written.
@@ -7,7 +7,9 @@
 // (live rendering writes cursor codes that would garble redirected output).
 // Single-threaded; not thread-safe.
 
+using Quire.Ceph;
 using Quire.Cli.Bench.Engines;
+using Quire.Cli.Bench.Storage;
 using Spectre.Console;
 using static System.FormattableString;
 
@@ -17,29 +19,23 @@ internal sealed class BenchSession(IAnsiConsole console, TextWriter error, Bench
 {
     /// <summary>Runs every engine; returns the exit code.</summary>
     /// <exception cref="OperationCanceledException">Interrupted before the first engine ran.</exception>
-    /// <exception cref="IOException">The directory or the shared files could not be made.</exception>
+    /// <exception cref="IOException">The directory, the cluster connection or the shared files could not be made.</exception>
     public int Run(CancellationToken cancellationToken)
     {
-        bool ownsDirectory = settings.Directory is null;
-        string directory = settings.Directory ?? Path.Combine(Path.GetTempPath(), "quire-bench-" + Guid.NewGuid().ToString("N"));
+        using BenchStorage storage = CreateStorage(settings, "quire-bench");
         WorkloadPlan plan = WorkloadPlan.For(settings);
-        var runner = new BenchRunner(settings, plan, directory);
+        var runner = new BenchRunner(settings, plan, storage);
         try
         {
-            if (ownsDirectory)
-            {
-                Directory.CreateDirectory(directory);
-            }
-
-            RequireFreeSpace(directory, plan);
-            var report = new BenchReport(console);
-            report.WriteHeader(settings, plan, directory, ownsDirectory);
+            storage.Prepare(plan.DataFileBytes + plan.SecondFileBytes);
+            var report = new BenchReport(console, storage.BaselineEngine);
+            report.WriteHeader(settings, plan, storage);
             console.WriteLine(plan.PrefillData ? "Writing the files the engines share (untimed)..." : "Each engine writes its file anew (created sparse at full length, untimed).");
             runner.PrepareSharedFiles(cancellationToken);
 
             (List<EngineResult> results, bool failed) = RunEngines(runner, cancellationToken);
             bool interrupted = results.Exists(r => r.Interrupted) || cancellationToken.IsCancellationRequested;
-            EngineResult? baseline = results.Find(r => r.Engine == OsEngine.EngineName);
+            EngineResult? baseline = results.Find(r => r.Engine == storage.BaselineEngine);
             foreach (EngineResult result in results)
             {
                 report.WriteEngine(result, baseline);
@@ -57,14 +53,23 @@ internal sealed class BenchSession(IAnsiConsole console, TextWriter error, Bench
         }
         finally
         {
-            DeleteFiles(runner, directory, ownsDirectory);
+            DeleteFiles(runner, storage);
         }
     }
 
-    /// <summary>Creates the engine named <paramref name="name"/> for one run.</summary>
-    public static BenchEngine CreateEngine(string name, BenchSettings settings) => name switch
+    /// <summary>The storage <paramref name="settings"/> ask for: RBD images, or local files in a directory named after <paramref name="stem"/>.</summary>
+    public static BenchStorage CreateStorage(BenchSettings settings, string stem) =>
+        settings.Rbd is { } target ? new RbdBenchStorage(target) : new LocalBenchStorage(settings.Directory, stem);
+
+    /// <summary>Creates the engine named <paramref name="name"/> for one run over <paramref name="storage"/>.</summary>
+    public static BenchEngine CreateEngine(string name, BenchSettings settings, BenchStorage storage) => name switch
     {
+        QuireEngine.EngineName when storage is RbdBenchStorage rbd => new QuireEngine(
+            new PageCacheOptions { MemoryLimitBytes = settings.PoolBytes, PageSize = settings.PageSize },
+            (cache, image) => cache.Open(rbd.Cluster.OpenImage(rbd.Target.PoolName, image, FileAccess.ReadWrite, new RbdImageOptions { MaxWritesInFlight = rbd.Target.MaxWritesInFlight }))),
         QuireEngine.EngineName => new QuireEngine(new PageCacheOptions { MemoryLimitBytes = settings.PoolBytes, PageSize = settings.PageSize }),
+        RbdEngine.EngineName when storage is RbdBenchStorage rbd => new RbdEngine(rbd.Target, librbdCacheBytes: 0),
+        RbdEngine.CachedEngineName when storage is RbdBenchStorage rbd => new RbdEngine(rbd.Target, librbdCacheBytes: settings.PoolBytes),
         OsEngine.EngineName => new OsEngine(),
         MmapEngine.EngineName => new MmapEngine(),
         DirectEngine.EngineName => new DirectEngine(),
@@ -87,7 +92,7 @@ internal sealed class BenchSession(IAnsiConsole console, TextWriter error, Bench
                 Action<double> progress = progressFor(name);
                 try
                 {
-                    using BenchEngine engine = CreateEngine(name, settings);
+                    using BenchEngine engine = CreateEngine(name, settings, runner.Storage);
                     EngineResult result = runner.Run(engine, report => progress(report.Fraction), cancellationToken);
                     results.Add(result);
                     progress(1);
@@ -148,35 +153,21 @@ internal sealed class BenchSession(IAnsiConsole console, TextWriter error, Bench
 
         if (outputs.ChartPath is { } chart)
         {
-            SvgChart.Write(chart, Invariant($"quire bench {settings.Workload.Name()}: pool {BenchReport.FormatBytes(settings.PoolBytes)}, file {BenchReport.FormatBytes(plan.DataFileBytes)}"), results);
+            SvgChart.Write(chart, Invariant($"quire bench {settings.Workload.Name()}: pool {BenchReport.FormatBytes(settings.PoolBytes)}, file {BenchReport.FormatBytes(plan.DataFileBytes)}"), results, settings.BaselineEngine);
             console.WriteLine($"Chart written to {chart}.");
         }
     }
 
-    private static void RequireFreeSpace(string directory, WorkloadPlan plan)
-    {
-        long neededBytes = plan.DataFileBytes + plan.SecondFileBytes;
-        long freeBytes = new DriveInfo(directory).AvailableFreeSpace;
-        if (freeBytes < neededBytes)
-        {
-            throw new IOException(Invariant(
-                $"The directory '{directory}' has {freeBytes >> 20} MiB free, but the bench needs {neededBytes >> 20} MiB; use --directory or a smaller --file-size."));
-        }
-    }
-
-    private void DeleteFiles(BenchRunner runner, string directory, bool ownsDirectory)
+    private void DeleteFiles(BenchRunner runner, BenchStorage storage)
     {
         try
         {
             runner.DeleteFiles();
-            if (ownsDirectory && Directory.Exists(directory))
-            {
-                Directory.Delete(directory, recursive: true);
-            }
+            storage.Cleanup();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            error.WriteLine($"quire bench: could not delete the bench's files in '{directory}': {e.Message}");
+            error.WriteLine($"quire bench: could not delete the bench's files: {e.Message}");
         }
     }
 }

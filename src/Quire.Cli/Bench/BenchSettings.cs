@@ -36,4 +36,10 @@ internal sealed record BenchSettings
     public string? Directory { get; init; }
 
     public ColdCacheMethod ColdCache { get; init; } = ColdCacheMethod.Auto;
+
+    /// <summary>The RBD images to run over instead of local files (--store rbd:POOL/IMAGE), or null.</summary>
+    public Storage.RbdTarget? Rbd { get; init; }
+
+    /// <summary>The engine every ratio is taken over: librbd over RBD, the OS page cache over local files.</summary>
+    public string BaselineEngine => Rbd is null ? Quire.Cli.Bench.Engines.OsEngine.EngineName : Quire.Cli.Bench.Engines.RbdEngine.EngineName;
 }

@@ -2,7 +2,7 @@
 //   top: the quire engine's not-durable bytes, the background threshold and the dirty limit
 //        (MiB, left axis) and its throughput (operations/s, right axis) over time, one point per
 //        100 ms sample;
-//   bottom: a bar per engine of its throughput and p99 latency over the os engine's.
+//   bottom: a bar per engine of its throughput and p99 latency over the baseline engine's (os, or librbd over RBD).
 // Only the bench's own numbers and names go into the text; names are escaped.
 //
 // Locking: stateless.
@@ -25,7 +25,7 @@ internal static class SvgChart
     private const int BarBottom = 590;
     private const double MiB = 1 << 20;
 
-    public static void Write(string path, string title, IReadOnlyList<EngineResult> results)
+    public static void Write(string path, string title, IReadOnlyList<EngineResult> results, string baselineName = Engines.OsEngine.EngineName)
     {
         var svg = new StringBuilder();
         svg.Append(Invariant($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{Height}\" viewBox=\"0 0 {Width} {Height}\" font-family=\"sans-serif\" font-size=\"12\">\n"));
@@ -41,7 +41,7 @@ internal static class SvgChart
             WriteTimeSeries(svg, quire);
         }
 
-        WriteRatioBars(svg, results);
+        WriteRatioBars(svg, results, baselineName);
         svg.Append("</svg>\n");
         File.WriteAllText(path, svg.ToString());
     }
@@ -77,13 +77,13 @@ internal static class SvgChart
         Legend(svg, PlotBottom + 36, [("not-durable MiB", "#1f77b4"), ("background threshold", "#ff7f0e"), ("dirty limit", "#d62728"), ("quire ops/s", "#2ca02c")]);
     }
 
-    private static void WriteRatioBars(StringBuilder svg, IReadOnlyList<EngineResult> results)
+    private static void WriteRatioBars(StringBuilder svg, IReadOnlyList<EngineResult> results, string baselineName)
     {
-        EngineResult? baseline = results.FirstOrDefault(r => r.Engine == Engines.OsEngine.EngineName);
-        Text(svg, Width / 2, BarTop - 14, "Ratio to the os engine: throughput (above 1 is faster) and p99 latency (below 1 is faster)", "middle", 12);
+        EngineResult? baseline = results.FirstOrDefault(r => r.Engine == baselineName);
+        Text(svg, Width / 2, BarTop - 14, $"Ratio to the {baselineName} engine: throughput (above 1 is faster) and p99 latency (below 1 is faster)", "middle", 12);
         if (baseline is null)
         {
-            Text(svg, Width / 2, (BarTop + BarBottom) / 2, "No os engine in this run: no ratios.", "middle", 12);
+            Text(svg, Width / 2, (BarTop + BarBottom) / 2, $"No {baselineName} engine in this run: no ratios.", "middle", 12);
             return;
         }
 

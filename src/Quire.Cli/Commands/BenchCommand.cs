@@ -1,6 +1,8 @@
 // BenchCommand: the `quire bench WORKLOAD` command: runs one workload through Quire and, on the
 // same files in the same run, through the baselines (the OS page cache, mmap, O_DIRECT), and
-// prints a table per engine with the ratios to the OS page cache.
+// prints a table per engine with the ratios to the OS page cache. With --store rbd:POOL/IMAGE the
+// files are RBD images of a Ceph cluster and the baselines are plain librbd calls, without a
+// cache (librbd, the ratios' baseline) and with librbd's own cache (librbd-cache).
 //
 // Exit codes: 2 for a bad command line (the message names the option), 1 when an engine failed
 // (the others' figures are still printed), 130 when interrupted (the figures so far are printed
@@ -8,8 +10,10 @@
 // in every case.
 
 using System.CommandLine;
+using Quire.Ceph;
 using Quire.Cli.Bench;
 using Quire.Cli.Bench.Engines;
+using Quire.Cli.Bench.Storage;
 using Spectre.Console;
 
 namespace Quire.Cli.Commands;
@@ -17,6 +21,10 @@ namespace Quire.Cli.Commands;
 internal static class BenchCommand
 {
     private static readonly string[] s_engineNames = [QuireEngine.EngineName, OsEngine.EngineName, MmapEngine.EngineName, DirectEngine.EngineName];
+    private static readonly string[] s_rbdEngineNames = [QuireEngine.EngineName, RbdEngine.EngineName, RbdEngine.CachedEngineName];
+
+    // 30 s: CephConnectionOptions' default operation timeout.
+    private static readonly TimeSpan s_defaultCephTimeout = new CephConnectionOptions().OperationTimeout;
 
     public static Command Create(IAnsiConsole console)
     {
@@ -26,17 +34,63 @@ internal static class BenchCommand
             Description = "The workload: " + string.Join(", ", BenchWorkloads.Names) + ".",
         };
         workload.Validators.Add(result => BenchWorkloads.RequireName(result, "WORKLOAD"));
-        var engines = new Option<string>("--engines")
+        var engines = new Option<string?>("--engines")
         {
-            Description = "The engines to run, comma-separated, in order: " + string.Join(", ", s_engineNames) + " (default: all).",
-            DefaultValueFactory = _ => string.Join(',', s_engineNames),
+            Description = "The engines to run, comma-separated, in order: " + string.Join(", ", s_engineNames) + "; with --store rbd: "
+                + string.Join(", ", s_rbdEngineNames) + " (default: all).",
         };
-        engines.Validators.Add(result =>
+        var store = new Option<string?>("--store")
         {
-            string? value = result.Tokens.Count == 1 ? result.Tokens[0].Value : null;
-            if (!result.Implicit && ParseEngines(value) is null)
+            Description = "Run over RBD images instead of local files: rbd:POOL/IMAGE. The bench creates images IMAGE-data and IMAGE-second in POOL and removes them afterwards.",
+        };
+        store.Validators.Add(result =>
+        {
+            string? value = result.GetValueOrDefault<string?>();
+            if (value is not null && !RbdTarget.TryParse(value, out _, out _, out string reason))
             {
-                result.AddError($"--engines must be a comma-separated list of distinct engines from {string.Join(", ", s_engineNames)}, but it is '{value}'.");
+                result.AddError($"--store must be rbd:POOL/IMAGE, but it is '{value}': {reason}.");
+            }
+        });
+        var cephConf = new Option<string?>("--ceph-conf") { Description = "With --store rbd: the cluster's ceph.conf (default: CEPH_CONF, then /etc/ceph/ceph.conf)." };
+        cephConf.Validators.Add(result =>
+        {
+            string? value = result.GetValueOrDefault<string?>();
+            if (value is not null && !File.Exists(value))
+            {
+                result.AddError($"--ceph-conf must name an existing file, but '{value}' is not one.");
+            }
+        });
+        var cephClient = new Option<string?>("--ceph-client") { Description = "With --store rbd: the client to authenticate as, without \"client.\" (default: admin)." };
+        cephClient.Validators.Add(result =>
+        {
+            string? value = result.GetValueOrDefault<string?>();
+            if (value is not null && (string.IsNullOrWhiteSpace(value) || value.Any(char.IsWhiteSpace)))
+            {
+                result.AddError($"--ceph-client must be a client id such as admin, but it is '{value}'.");
+            }
+        });
+        var cephTimeout = new Option<string?>("--ceph-timeout")
+        {
+            Description = "With --store rbd: how long a cluster request may go unanswered before it fails (e.g. 30s; at least 1s; default 30s).",
+        };
+        cephTimeout.Validators.Add(result =>
+        {
+            string? value = result.GetValueOrDefault<string?>();
+            if (value is not null && (!BenchOptions.TryParseDuration(value, out TimeSpan timeout) || timeout < TimeSpan.FromSeconds(1)))
+            {
+                result.AddError($"--ceph-timeout must be a time of at least 1s such as 30s, but it is '{value}'.");
+            }
+        });
+        var writesInFlight = new Option<int?>("--rbd-writes-in-flight")
+        {
+            Description = $"With --store rbd: the quire engine's RbdImageOptions.MaxWritesInFlight, 1 (each write waits) to 64 (default {new RbdImageOptions().MaxWritesInFlight}).",
+        };
+        writesInFlight.Validators.Add(result =>
+        {
+            int? value = result.GetValueOrDefault<int?>();
+            if (value is < 1 or > 64)
+            {
+                result.AddError($"--rbd-writes-in-flight must be from 1 to 64, but it is {value}.");
             }
         });
         var json = new Option<string?>("--json") { Description = "Also write every figure, ratio and sample as JSON to this file." };
@@ -46,19 +100,72 @@ internal static class BenchCommand
         csv.Validators.Add(result => BenchOptions.RequireWritablePath(result, "--csv"));
         chart.Validators.Add(result => BenchOptions.RequireWritablePath(result, "--chart"));
 
-        var command = new Command("bench", "Runs a workload through Quire and through the OS page cache, mmap and O_DIRECT on the same files, and prints each engine's figures with its ratio to the OS page cache.")
+        var command = new Command("bench", "Runs a workload through Quire and through the OS page cache, mmap and O_DIRECT on the same files (with --store rbd:POOL/IMAGE: through librbd without and with its own cache on RBD images), and prints each engine's figures with its ratio to the baseline (os, or librbd).")
         {
             workload,
             engines,
             json,
             csv,
             chart,
+            store,
+            cephConf,
+            cephClient,
+            cephTimeout,
+            writesInFlight,
         };
         options.AddTo(command);
+        command.Validators.Add(result =>
+        {
+            bool rbd = result.GetResult(store) is { Implicit: false };
+            foreach (Option option in (Option[])[cephConf, cephClient, cephTimeout, writesInFlight])
+            {
+                if (!rbd && result.GetResult(option) is { Implicit: false })
+                {
+                    result.AddError($"{option.Name} needs --store rbd:POOL/IMAGE.");
+                }
+            }
+
+            if (rbd && result.GetResult(options.Directory) is { Implicit: false })
+            {
+                result.AddError("--directory names a local directory; it cannot be given with --store.");
+            }
+
+            if (result.GetResult(engines) is { Implicit: false, Tokens.Count: 1 } enginesResult)
+            {
+                string[] allowed = rbd ? s_rbdEngineNames : s_engineNames;
+                string value = enginesResult.Tokens[0].Value;
+                if (ParseEngines(value, allowed) is null)
+                {
+                    result.AddError($"--engines must be a comma-separated list of distinct engines from {string.Join(", ", allowed)}{(rbd ? " (with --store rbd)" : string.Empty)}, but it is '{value}'.");
+                }
+            }
+        });
         command.SetAction((parseResult, cancellationToken) =>
         {
             BenchWorkload chosen = BenchWorkloads.Parse(parseResult.GetValue(workload));
-            BenchSettings settings = options.Settings(parseResult, chosen, ParseEngines(parseResult.GetValue(engines))!);
+            RbdTarget? rbd = null;
+            if (parseResult.GetValue(store) is { } storeValue)
+            {
+                if (!RbdTarget.TryParse(storeValue, out string poolName, out string imageStem, out string reason))
+                {
+                    throw new ArgumentException($"--store '{storeValue}': {reason}; the validator should have refused it.");
+                }
+
+                string? timeout = parseResult.GetValue(cephTimeout);
+                rbd = new RbdTarget
+                {
+                    PoolName = poolName,
+                    ImageStem = imageStem,
+                    ConfigurationFile = parseResult.GetValue(cephConf),
+                    ClientId = parseResult.GetValue(cephClient) ?? "admin",
+                    OperationTimeout = timeout is not null && BenchOptions.TryParseDuration(timeout, out TimeSpan parsed) ? parsed : s_defaultCephTimeout,
+                    MaxWritesInFlight = parseResult.GetValue(writesInFlight) ?? new RbdImageOptions().MaxWritesInFlight,
+                };
+            }
+
+            string[] allowed = rbd is null ? s_engineNames : s_rbdEngineNames;
+            List<string> engineNames = ParseEngines(parseResult.GetValue(engines) ?? string.Join(',', allowed), allowed)!;
+            BenchSettings settings = options.Settings(parseResult, chosen, engineNames) with { Rbd = rbd };
             var outputs = new BenchOutputs(parseResult.GetValue(json), parseResult.GetValue(csv), parseResult.GetValue(chart));
             return Task.FromResult(Run(console, parseResult.InvocationConfiguration.Error, settings, outputs, cancellationToken));
         });
@@ -78,7 +185,7 @@ internal static class BenchCommand
             error.WriteLine("quire bench: interrupted before any engine ran; the bench's files were deleted.");
             return ExitCodes.Interrupted;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or OutOfMemoryException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or OutOfMemoryException or DllNotFoundException)
         {
             error.WriteLine($"quire bench: {e.Message}");
             return ExitCodes.Failure;
@@ -86,7 +193,7 @@ internal static class BenchCommand
     }
 
     /// <summary>The engine names of a comma-separated list, or null when one is unknown or repeated.</summary>
-    private static List<string>? ParseEngines(string? value)
+    private static List<string>? ParseEngines(string? value, string[] allowed)
     {
         if (string.IsNullOrWhiteSpace(value))
         {
@@ -94,7 +201,7 @@ internal static class BenchCommand
         }
 
         List<string> names = [.. value.Split(',', StringSplitOptions.TrimEntries)];
-        return names.TrueForAll(name => s_engineNames.Contains(name, StringComparer.Ordinal)) && names.Distinct(StringComparer.Ordinal).Count() == names.Count
+        return names.TrueForAll(name => allowed.Contains(name, StringComparer.Ordinal)) && names.Distinct(StringComparer.Ordinal).Count() == names.Count
             ? names
             : null;
     }

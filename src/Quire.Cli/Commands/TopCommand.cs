@@ -9,6 +9,7 @@
 using System.CommandLine;
 using Quire.Cli.Bench;
 using Quire.Cli.Bench.Engines;
+using Quire.Cli.Bench.Storage;
 using Spectre.Console;
 using static System.FormattableString;
 
@@ -47,7 +48,7 @@ internal static class TopCommand
         bool ownsDirectory = settings.Directory is null;
         string directory = settings.Directory ?? Path.Combine(Path.GetTempPath(), "quire-top-" + Guid.NewGuid().ToString("N"));
         WorkloadPlan plan = WorkloadPlan.For(settings);
-        var runner = new BenchRunner(settings, plan, directory);
+        var runner = new BenchRunner(settings, plan, new LocalBenchStorage(directory, "quire-top"));
         try
         {
             if (ownsDirectory)
@@ -58,7 +59,7 @@ internal static class TopCommand
             string title = Invariant($"quire top: {settings.Workload.Name()}, pool {BenchReport.FormatBytes(settings.PoolBytes)}, file {BenchReport.FormatBytes(plan.DataFileBytes)}, {settings.Threads} thread(s)");
             console.WriteLine(title);
             runner.PrepareSharedFiles(cancellationToken);
-            using var engine = (QuireEngine)BenchSession.CreateEngine(QuireEngine.EngineName, settings);
+            using var engine = (QuireEngine)BenchSession.CreateEngine(QuireEngine.EngineName, settings, runner.Storage);
             EngineResult result = RunWithView(console, runner, engine, title, cancellationToken);
             console.WriteLine(Invariant(
                 $"Done: {result.Operations} operations in {result.Elapsed.TotalSeconds:F1} s ({result.OperationsPerSecond:F0} ops/s), stopped by {result.StoppedBy}; {result.ThrottlePauses ?? 0} throttle pauses; peak not durable {(result.PeakDirtyBytes ?? 0) / (double)(1 << 20):F1} MiB."));

@@ -18,6 +18,8 @@ public sealed class CephOptionsTests
         Assert.Throws<ArgumentException>(() => new CephConnectionOptions { ClientId = " " });
         Assert.Throws<ArgumentOutOfRangeException>(() => new RbdImageOptions { MaxWritesInFlight = 0 });
         Assert.Throws<ArgumentOutOfRangeException>(() => new RbdImageOptions { MaxWritesInFlight = 65 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new CephConnectionOptions { LibrbdCacheBytes = -1 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new CephConnectionOptions { LibrbdCacheBytes = (64L << 30) + 1 });
     }
 
     [Fact]

@@ -1,11 +1,12 @@
 // QuireEngine: the bench's engine for Quire: one PageCache with the pool and page size of the run,
-// files opened through it, figures from PageCache.GetStatistics().
+// files opened through it (local files, or RBD images through an RbdBackingStore), figures from
+// PageCache.GetStatistics().
 //
 // Locking: the PageCache's own; immutable otherwise.
 
 namespace Quire.Cli.Bench.Engines;
 
-internal sealed class QuireEngine(PageCacheOptions options) : BenchEngine
+internal sealed class QuireEngine(PageCacheOptions options, Func<PageCache, string, CachedFile>? open = null) : BenchEngine
 {
     public const string EngineName = "quire";
 
@@ -21,7 +22,7 @@ internal sealed class QuireEngine(PageCacheOptions options) : BenchEngine
 
     public PageCache Cache => _cache;
 
-    public override BenchFile Open(string path, long length) => new QuireFile(_cache.Open(path, FileMode.Open));
+    public override BenchFile Open(string path, long length) => new QuireFile(open is null ? _cache.Open(path, FileMode.Open) : open(_cache, path));
 
     public override EngineSnapshot Snapshot()
     {
