@@ -58,6 +58,15 @@ internal sealed class FileObject
 
     public Lock Lock { get; } = new();
 
+    /// <summary>
+    /// Held across the store's durable flush and the page transitions after it (FileSync), so the
+    /// durable flushes of a file run one at a time: a flush that succeeds after another failed
+    /// must not call durable what the failure may have dropped (the OS drops pages after a failed
+    /// fsync, and the next fsync on the descriptor succeeds). Taken inside the writeback gate,
+    /// before Lock.
+    /// </summary>
+    public Lock SyncLock { get; } = new();
+
     /// <summary>(F) The resident pages.</summary>
     public PageIndex Index { get; } = new();
 

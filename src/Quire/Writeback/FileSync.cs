@@ -3,8 +3,10 @@
 // as not written and made dirty again (P5: after a failed fsync the OS may have dropped them,
 // as PostgreSQL learned in 2018).
 //
-// Locking: the file lock around the generation bump and the page transitions, never across the
-// store's flush. Callers hold the file's writeback gate, so no size change runs meanwhile.
+// Locking: the file's SyncLock across the whole of a sync, store flush included, so a file's
+// durable flushes never overlap; the file lock around the generation bump and the page
+// transitions, never across the store's flush. Callers hold the file's writeback gate, so no
+// size change runs meanwhile.
 // Invariants: a page is clean (not Unsynced) only after a store flush that began after its write
 // completed succeeded; SyncGeneration orders the two.
 // Bandwidth: the pages each successful flush makes durable, over the time since the file's
@@ -37,6 +39,17 @@ internal sealed class FileSync
 
     /// <summary>Makes the file's written pages and its size durable. Returns the store's failure, or null.</summary>
     public Exception? Sync(FileObject file)
+    {
+        // One durable flush of a file at a time (FileObject.SyncLock): a failure re-dirties and
+        // records its epoch before any later flush can mark the same pages durable or report
+        // success without it.
+        lock (file.SyncLock)
+        {
+            return SyncLocked(file);
+        }
+    }
+
+    private Exception? SyncLocked(FileObject file)
     {
         int generation;
         lock (file.Lock)

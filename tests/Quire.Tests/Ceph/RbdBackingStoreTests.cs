@@ -135,13 +135,13 @@ public sealed class RbdBackingStoreTests(CephClusterFixture cluster, ITestOutput
 
         cluster.SetOsdRunning(false);
         WritebackFailedException failed;
-        int dirtyAfterFailure;
+        int notDurableAfterFailure;
         var elapsed = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             file.Write(0, during);
             failed = Assert.Throws<WritebackFailedException>(file.Flush);
-            dirtyAfterFailure = cache.GetStatistics().DirtyPages; // before the OSD is back and the page writer can retry
+            notDurableAfterFailure = cache.GetStatistics().NotDurablePages; // before the OSD is back: nothing can have become durable
         }
         finally
         {
@@ -152,7 +152,7 @@ public sealed class RbdBackingStoreTests(CephClusterFixture cluster, ITestOutput
         // bounded by the store, well under a minute.
         Assert.True(elapsed.Elapsed < TimeSpan.FromSeconds(50), $"the failed flush took {elapsed.Elapsed}");
         Assert.Equal(110, failed.InnerException?.HResult); // ETIMEDOUT
-        Assert.True(dirtyAfterFailure > 0, "the data that could not be written stays dirty");
+        Assert.True(notDurableAfterFailure > 0, "the data that could not be written is kept, dirty or written again but not durable");
 
         file.Flush(); // the OSD answers again: the data lands
         file.Dispose();

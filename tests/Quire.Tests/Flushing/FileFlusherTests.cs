@@ -1,7 +1,8 @@
 // Proves the data-integrity flush of a range: FlushRange writes the dirty pages its byte range
 // touches and leaves the others dirty, then makes the file durable; an empty range does
 // nothing; FlushAsync flushes without blocking its caller, reports a failure through its task,
-// or does nothing when its token is already cancelled.
+// or does nothing when its token is already cancelled; a flush that overlaps another's failing
+// durable flush never reports success for data that failure may have dropped.
 
 using Quire.Tests.Infrastructure;
 
@@ -107,6 +108,40 @@ public sealed class FileFlusherTests
         store.FailFlushesWith = 0;
         await file.FlushAsync();
         Assert.Equal(BytePatterns.Create(3000, 9), store.Durable[..3000]);
+    }
+
+    [Fact]
+    public void AFlushOverlappingAFailingDurableFlushDoesNotReportSuccess()
+    {
+        // The OS drops pages after a failed fsync and the next fsync succeeds (PostgreSQL's 2018
+        // lesson): a flush whose store flush runs after another's failed one must not call the
+        // dropped data durable.
+        var store = new FaultyStore { FailFlushesWith = FaultyStore.EIO, FailFlushesRemaining = 1, DropOnFailedFlush = true };
+        using var gate = new ManualResetEventSlim(false);
+        using var cache = QuietCaches.Create();
+        using CachedFile first = cache.Open(store);
+        using CachedFile second = cache.Open(store);
+        first.Write(0, BytePatterns.Create(3000, 10));
+        store.FlushGate = gate;
+
+        Exception? failingError = null;
+        Exception? overlappingError = null;
+        var failing = new Thread(() => failingError = Record.Exception(first.Flush));
+        failing.Start();
+        Assert.True(store.FlushStarted.Wait(TimeSpan.FromSeconds(30)), "the first flush never reached the store");
+        var overlapping = new Thread(() => overlappingError = Record.Exception(second.Flush));
+        overlapping.Start();
+
+        // Give the second flush time to reach the store and succeed there, as it can when nothing
+        // orders it after the failing one; with that order it waits, and this wait just expires.
+        SpinWait.SpinUntil(() => store.FlushCount > 0, TimeSpan.FromMilliseconds(500));
+        gate.Set();
+
+        Assert.True(failing.Join(TimeSpan.FromSeconds(30)) && overlapping.Join(TimeSpan.FromSeconds(30)), "a flush hung");
+        Assert.IsType<WritebackFailedException>(failingError);
+        Assert.True(overlappingError is WritebackFailedException, $"the overlapping flush gave {overlappingError?.ToString() ?? "success"}");
+        first.Flush(); // the dropped data is written again
+        Assert.Equal(BytePatterns.Create(3000, 10), store.Durable[..3000]);
     }
 
     [Fact]

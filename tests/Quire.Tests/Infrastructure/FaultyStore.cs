@@ -36,6 +36,14 @@ public sealed class FaultyStore : IBackingStore
     /// <summary>When set, writes wait on it (a test opens it to let them finish).</summary>
     public ManualResetEventSlim? WriteGate { get; set; }
 
+    /// <summary>When set, the next flush waits on it (and sets <see cref="FlushStarted"/>) before it fails or succeeds.</summary>
+    public ManualResetEventSlim? FlushGate { get; set; }
+
+    public ManualResetEventSlim FlushStarted { get; } = new();
+
+    /// <summary>How many flushes fail with <see cref="FailFlushesWith"/>; by default all of them.</summary>
+    public int FailFlushesRemaining { get; set; } = int.MaxValue;
+
     /// <summary>How long each write takes (a slow device).</summary>
     public TimeSpan WriteDelay { get; set; }
 
@@ -114,18 +122,35 @@ public sealed class FaultyStore : IBackingStore
 
     public void Flush()
     {
+        bool fail;
+        ManualResetEventSlim? gate;
         lock (_lock)
         {
-            if (FailFlushesWith != 0)
+            // A failure is decided, and the data dropped, on arrival (the OS drops the pages when
+            // their writeback fails, before the failing fsync returns).
+            fail = FailFlushesWith != 0 && FailFlushesRemaining-- > 0;
+            if (fail && DropOnFailedFlush)
+            {
+                byte[] durable = _durable;
+                _inner.SetLength(0);
+                _inner.Write([durable], 0);
+            }
+
+            gate = FlushGate;
+            FlushGate = null; // only the first flush waits
+        }
+
+        if (gate is not null)
+        {
+            FlushStarted.Set();
+            Assert.True(gate.Wait(TimeSpan.FromSeconds(30)), "A test left a flush blocked on its gate.");
+        }
+
+        lock (_lock)
+        {
+            if (fail)
             {
                 FailedFlushes++;
-                if (DropOnFailedFlush)
-                {
-                    byte[] durable = _durable;
-                    _inner.SetLength(0);
-                    _inner.Write([durable], 0);
-                }
-
                 throw new IOException("Injected flush failure.", FailFlushesWith);
             }
 
