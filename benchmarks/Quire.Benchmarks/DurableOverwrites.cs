@@ -55,7 +55,7 @@ internal sealed class DurableOverwrites : IDisposable
     {
         var baselineLatencies = new LatencyLog();
         var quireLatencies = new LatencyLog();
-        var counters = new QuireRoundCounters(_quire.Cache, "DurableOverwrites.QuireWriteThenFlush", "", WarmupRounds + MeasuredRounds);
+        var counters = new QuireRoundCounters(_quire.Cache, "DurableOverwrites.QuireOverwriteThenFlush", "", WarmupRounds + MeasuredRounds);
         var contenders = new List<DiskContender>
         {
             new()
@@ -68,7 +68,7 @@ internal sealed class DurableOverwrites : IDisposable
             },
             new()
             {
-                Name = "QuireWriteThenFlush",
+                Name = "QuireOverwriteThenFlush",
                 BaselineName = "PwriteThenFdatasync",
                 BeforeRound = counters.BeginRound,
                 Round = () => QuireWriteThenFlush(quireLatencies),

@@ -50,7 +50,7 @@ internal sealed class RandomWrites : IDisposable
         new Random(RandomOffsets.Seed).NextBytes(_buffer);
         var baselineLatencies = new LatencyLog();
         var quireLatencies = new LatencyLog();
-        var counters = new QuireRoundCounters(_cache, "RandomWrites.QuireWriteThenFlush", "", WarmupRounds + MeasuredRounds);
+        var counters = new QuireRoundCounters(_cache, "RandomWrites.QuireRandomWriteThenFlush", "", WarmupRounds + MeasuredRounds);
         var contenders = new List<DiskContender>
         {
             new()
@@ -69,7 +69,7 @@ internal sealed class RandomWrites : IDisposable
             },
             new()
             {
-                Name = "QuireWriteThenFlush",
+                Name = "QuireRandomWriteThenFlush",
                 BaselineName = "RandomAccessWriteThenFlushToDisk",
                 BeforeRound = () =>
                 {
