@@ -6,6 +6,8 @@
 // several workers at once (each engine's file type is safe for concurrent positional I/O);
 // Snapshot may be called at any time from the sampling thread.
 
+using Microsoft.Win32.SafeHandles;
+
 namespace Quire.Cli.Bench.Engines;
 
 internal abstract class BenchEngine : IDisposable
@@ -57,6 +59,43 @@ internal abstract class BenchEngine : IDisposable
         {
             Interlocked.Add(ref _writeBytes, byteCount);
             Interlocked.Increment(ref _writeCalls);
+        }
+    }
+
+    /// <summary>A file behind a handle (buffered or O_DIRECT), read and written with RandomAccess, flushed with fsync.</summary>
+    protected sealed class HandleFile(SafeFileHandle handle, IssuedCounter issued) : BenchFile
+    {
+        public override void Read(long fileOffset, Span<byte> buffer)
+        {
+            int done = 0;
+            while (done < buffer.Length)
+            {
+                int read = RandomAccess.Read(handle, buffer[done..], fileOffset + done);
+                if (read == 0)
+                {
+                    throw new EndOfStreamException($"The file ended at {fileOffset + done} bytes, inside the range the bench reads.");
+                }
+
+                done += read;
+            }
+
+            issued.AddRead(done);
+        }
+
+        public override void Write(long fileOffset, ReadOnlySpan<byte> buffer)
+        {
+            RandomAccess.Write(handle, buffer, fileOffset);
+            issued.AddWrite(buffer.Length);
+        }
+
+        public override void Flush() => RandomAccess.FlushToDisk(handle);
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                handle.Dispose();
+            }
         }
     }
 }

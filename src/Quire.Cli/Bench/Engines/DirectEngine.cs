@@ -4,8 +4,6 @@
 //
 // Locking: stateless but for atomic counters.
 
-using Microsoft.Win32.SafeHandles;
-
 namespace Quire.Cli.Bench.Engines;
 
 internal sealed class DirectEngine : BenchEngine
@@ -22,7 +20,7 @@ internal sealed class DirectEngine : BenchEngine
 
     public override string DirtySource => "none: no cache";
 
-    public override BenchFile Open(string path, long length) => new DirectFile(NativeMethods.OpenDirect(path), _issued);
+    public override BenchFile Open(string path, long length) => new HandleFile(NativeMethods.OpenDirect(path), _issued);
 
     public override EngineSnapshot Snapshot() => new()
     {
@@ -31,40 +29,4 @@ internal sealed class DirectEngine : BenchEngine
         WriteIos = _issued.WriteCalls,
         DirtyBytes = 0,
     };
-
-    private sealed class DirectFile(SafeFileHandle handle, IssuedCounter issued) : BenchFile
-    {
-        public override void Read(long fileOffset, Span<byte> buffer)
-        {
-            int done = 0;
-            while (done < buffer.Length)
-            {
-                int read = RandomAccess.Read(handle, buffer[done..], fileOffset + done);
-                if (read == 0)
-                {
-                    throw new EndOfStreamException($"The file ended at {fileOffset + done} bytes, inside the range the bench reads.");
-                }
-
-                done += read;
-            }
-
-            issued.AddRead(done);
-        }
-
-        public override void Write(long fileOffset, ReadOnlySpan<byte> buffer)
-        {
-            RandomAccess.Write(handle, buffer, fileOffset);
-            issued.AddWrite(buffer.Length);
-        }
-
-        public override void Flush() => RandomAccess.FlushToDisk(handle);
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                handle.Dispose();
-            }
-        }
-    }
 }

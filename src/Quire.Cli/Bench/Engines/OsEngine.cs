@@ -3,8 +3,6 @@
 //
 // Locking: stateless but for atomic counters.
 
-using Microsoft.Win32.SafeHandles;
-
 namespace Quire.Cli.Bench.Engines;
 
 internal sealed class OsEngine : BenchEngine
@@ -22,7 +20,7 @@ internal sealed class OsEngine : BenchEngine
     public override string DirtySource => "/proc/meminfo Dirty + Writeback (system-wide)";
 
     public override BenchFile Open(string path, long length) =>
-        new OsFile(File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite), _issued);
+        new HandleFile(File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite), _issued);
 
     public override EngineSnapshot Snapshot()
     {
@@ -34,41 +32,5 @@ internal sealed class OsEngine : BenchEngine
             WriteIos = _issued.WriteCalls,
             DirtyBytes = ProcStats.HasMemInfo ? ProcStats.ReadSystemDirtyBytes() : null,
         };
-    }
-
-    private sealed class OsFile(SafeFileHandle handle, IssuedCounter issued) : BenchFile
-    {
-        public override void Read(long fileOffset, Span<byte> buffer)
-        {
-            int done = 0;
-            while (done < buffer.Length)
-            {
-                int read = RandomAccess.Read(handle, buffer[done..], fileOffset + done);
-                if (read == 0)
-                {
-                    throw new EndOfStreamException($"The file ended at {fileOffset + done} bytes, inside the range the bench reads.");
-                }
-
-                done += read;
-            }
-
-            issued.AddRead(done);
-        }
-
-        public override void Write(long fileOffset, ReadOnlySpan<byte> buffer)
-        {
-            RandomAccess.Write(handle, buffer, fileOffset);
-            issued.AddWrite(buffer.Length);
-        }
-
-        public override void Flush() => RandomAccess.FlushToDisk(handle);
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                handle.Dispose();
-            }
-        }
     }
 }
