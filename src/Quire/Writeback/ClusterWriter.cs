@@ -65,10 +65,14 @@ internal sealed class ClusterWriter
             return outcome;
         }
 
+        // Taken from the thread for the call and given back after, so a writeback nested in this
+        // one on the same thread (a store that writes through another cache) gets lists of its own.
+        List<ClaimedPage> run = s_threadRun ?? new List<ClaimedPage>(16);
+        List<ReadOnlyMemory<byte>> segments = s_threadSegments ?? new List<ReadOnlyMemory<byte>>(16);
+        (s_threadRun, s_threadSegments) = (null, null);
         try
         {
             long cursor = fromPage;
-            List<ClaimedPage> run = s_threadRun ??= new List<ClaimedPage>(16); // per thread: grows to a cluster once, then reused
             while (cursor < toPage && (limits.MaxPages <= 0 || outcome.PagesClaimed < limits.MaxPages))
             {
                 run.Clear();
@@ -79,13 +83,16 @@ internal sealed class ClusterWriter
                 }
 
                 outcome.PagesClaimed += run.Count;
-                Issue(file, run, outcome);
+                Issue(file, run, segments, outcome);
             }
 
             outcome.NextPage = cursor;
         }
         finally
         {
+            run.Clear();
+            segments.Clear();
+            (s_threadRun, s_threadSegments) = (run, segments);
             file.EndWriteback();
         }
 
@@ -292,11 +299,10 @@ internal sealed class ClusterWriter
     private bool IsWholePage(ClaimedPage page) => page.ValidSnapshot == SectorMask.Full(_pool.PageSize);
 
     /// <summary>Writes a claimed run, one vectored write per contiguous stretch, then completes every page.</summary>
-    private void Issue(FileObject file, List<ClaimedPage> run, WritebackOutcome outcome)
+    private void Issue(FileObject file, List<ClaimedPage> run, List<ReadOnlyMemory<byte>> segments, WritebackOutcome outcome)
     {
         long bytesBefore = outcome.BytesWritten;
         var failed = new bool[run.Count];
-        List<ReadOnlyMemory<byte>> segments = s_threadSegments ??= new List<ReadOnlyMemory<byte>>(16);
         segments.Clear();
         long stretchStart = -1;
         long stretchEnd = -1;
@@ -454,8 +460,8 @@ internal sealed class ClusterWriter
         }
     }
 
-    // Per-thread scratch lists for a writeback in progress (WriteBack is not re-entrant on a
-    // thread), so writing back a cluster does not allocate its page and segment lists each time.
+    // Per-thread scratch lists, taken by a writeback for its duration and given back after, so
+    // writing back a cluster does not allocate its page and segment lists each time.
     [ThreadStatic]
     private static List<ClaimedPage>? s_threadRun;
 
