@@ -7,7 +7,6 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using Quire.Cli;
 using Quire.Tests.Infrastructure;
-using Spectre.Console;
 
 namespace Quire.Tests.Cli;
 
@@ -20,7 +19,7 @@ public sealed class DemoCommandTests
     {
         using var directory = new TempDirectory();
 
-        Run run = await RunAsync(["demo", "--memory-mb", "1", "--file-mb", "4", "--directory", directory.Path]);
+        ToolRun run = await ToolRun.RunAsync(["demo", "--memory-mb", "1", "--file-mb", "4", "--directory", directory.Path]);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal(string.Empty, run.Error);
@@ -44,7 +43,7 @@ public sealed class DemoCommandTests
     {
         using var directory = new TempDirectory();
 
-        Run run = await RunAsync(["demo", "--memory-mb", "1", "--file-mb", "4", "--directory", directory.Path]);
+        ToolRun run = await ToolRun.RunAsync(["demo", "--memory-mb", "1", "--file-mb", "4", "--directory", directory.Path]);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         foreach (string name in (string[])["WriteIos", "AverageWriteBytes", "Evictions", "DurableFlushes", "ReadIos", "ReadAheadPages"])
@@ -67,7 +66,7 @@ public sealed class DemoCommandTests
         string unrelated = directory.File("unrelated.txt");
         await File.WriteAllTextAsync(unrelated, "not the demo's");
 
-        Run run = await RunAsync(["demo", "--memory-mb", "1", "--file-mb", "2", "--directory", directory.Path]);
+        ToolRun run = await ToolRun.RunAsync(["demo", "--memory-mb", "1", "--file-mb", "2", "--directory", directory.Path]);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal([unrelated], Directory.GetFileSystemEntries(directory.Path));
@@ -76,7 +75,7 @@ public sealed class DemoCommandTests
     [Fact]
     public async Task DemoDeletesTheTemporaryDirectoryItCreates()
     {
-        Run run = await RunAsync(["demo", "--memory-mb", "1", "--file-mb", "2"]);
+        ToolRun run = await ToolRun.RunAsync(["demo", "--memory-mb", "1", "--file-mb", "2"]);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Match match = Regex.Match(run.Output, @"Directory: (\S+) \(new, deleted afterwards\)");
@@ -92,7 +91,7 @@ public sealed class DemoCommandTests
         string existing = directory.File("quire-demo-cached.dat");
         await File.WriteAllTextAsync(existing, "someone else's");
 
-        Run run = await RunAsync(["demo", "--memory-mb", "1", "--file-mb", "2", "--directory", directory.Path]);
+        ToolRun run = await ToolRun.RunAsync(["demo", "--memory-mb", "1", "--file-mb", "2", "--directory", directory.Path]);
 
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("quire-demo-cached.dat", run.Error, StringComparison.Ordinal);
@@ -107,7 +106,7 @@ public sealed class DemoCommandTests
         using var interrupt = new CancellationTokenSource();
 
         // Interrupt as soon as the first step's heading is printed, so the write loop sees it.
-        Run run = await RunAsync(
+        ToolRun run = await ToolRun.RunAsync(
             ["demo", "--memory-mb", "1", "--file-mb", "4", "--directory", directory.Path],
             onOutput: text =>
             {
@@ -139,7 +138,7 @@ public sealed class DemoCommandTests
     [InlineData("--directory", "/nonexistent/quire-demo-directory")]
     public async Task BadOptionValueIsAUsageErrorThatNamesTheOption(string option, string value)
     {
-        Run run = await RunAsync(["demo", option, value]);
+        ToolRun run = await ToolRun.RunAsync(["demo", option, value]);
 
         Assert.Equal(ExitCodes.Usage, run.ExitCode);
         Assert.Contains(option, run.Error, StringComparison.Ordinal);
@@ -149,7 +148,7 @@ public sealed class DemoCommandTests
     [Fact]
     public async Task FileNoLargerThanThePoolIsAUsageErrorThatNamesBothOptions()
     {
-        Run run = await RunAsync(["demo", "--memory-mb", "4", "--file-mb", "4"]);
+        ToolRun run = await ToolRun.RunAsync(["demo", "--memory-mb", "4", "--file-mb", "4"]);
 
         Assert.Equal(ExitCodes.Usage, run.ExitCode);
         Assert.Contains("--file-mb", run.Error, StringComparison.Ordinal);
@@ -160,7 +159,7 @@ public sealed class DemoCommandTests
     public async Task DefaultFileSizeIsChecked()
     {
         // The default pool (64 MiB) with an explicit smaller file: the check uses the default.
-        Run run = await RunAsync(["demo", "--file-mb", "64"]);
+        ToolRun run = await ToolRun.RunAsync(["demo", "--file-mb", "64"]);
 
         Assert.Equal(ExitCodes.Usage, run.ExitCode);
         Assert.Contains("--memory-mb (64)", run.Error, StringComparison.Ordinal);
@@ -172,7 +171,7 @@ public sealed class DemoCommandTests
     [InlineData]
     public async Task UnknownOrMissingCommandIsAUsageError(params string[] args)
     {
-        Run run = await RunAsync(args);
+        ToolRun run = await ToolRun.RunAsync(args);
 
         Assert.Equal(ExitCodes.Usage, run.ExitCode);
         Assert.NotEqual(string.Empty, run.Error);
@@ -181,55 +180,12 @@ public sealed class DemoCommandTests
     [Fact]
     public async Task HelpListsEveryDemoOption()
     {
-        Run run = await RunAsync(["demo", "--help"]);
+        ToolRun run = await ToolRun.RunAsync(["demo", "--help"]);
 
         Assert.Equal(ExitCodes.Success, run.ExitCode);
         foreach (string option in (string[])["--memory-mb", "--file-mb", "--page-size", "--seed", "--directory"])
         {
             Assert.Contains(option, run.Output, StringComparison.Ordinal);
-        }
-    }
-
-    private static async Task<Run> RunAsync(string[] args, Action<string>? onOutput = null, CancellationToken cancellationToken = default)
-    {
-        var consoleWriter = new ObservedWriter(onOutput);
-        var output = new StringWriter();
-        var error = new StringWriter();
-        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(consoleWriter),
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-        });
-
-        // Wide enough that no line the tests look for is wrapped.
-        console.Profile.Width = 200;
-        int exitCode = await Program.RunAsync(args, console, output, error, cancellationToken);
-        return new Run(exitCode, consoleWriter.ToString() + output, error.ToString());
-    }
-
-    private sealed record Run(int ExitCode, string Output, string Error)
-    {
-        public override string ToString() => $"Exit code {ExitCode}.\nOutput:\n{Output}\nError:\n{Error}";
-    }
-
-    /// <summary>A string writer that shows each write to an observer, to act at a point in the output.</summary>
-    private sealed class ObservedWriter(Action<string>? onWrite) : StringWriter
-    {
-        public override void Write(string? value)
-        {
-            base.Write(value);
-            if (value is not null)
-            {
-                onWrite?.Invoke(value);
-            }
-        }
-
-        public override void Write(char[] buffer, int index, int count)
-        {
-            base.Write(buffer, index, count);
-            onWrite?.Invoke(new string(buffer, index, count));
         }
     }
 }
