@@ -120,7 +120,6 @@ public sealed class RbdBackingStore : IBackingStore
             return 0;
         }
 
-        RbdOperation operation = RbdOperation.ForRead(buffers, byteCount);
         var range = new RbdOperationRange(fileOffset, byteCount, IsWrite: false);
         lock (_lock)
         {
@@ -131,6 +130,7 @@ public sealed class RbdBackingStore : IBackingStore
         long result;
         try
         {
+            RbdOperation operation = RbdOperation.ForRead(buffers, byteCount); // pins the buffers until librbd completes it
             operation.Submit(_image, fileOffset, RbdOperationKind.Read);
             result = await operation.Task.WaitAsync(_waitTimeout, CancellationToken.None).ConfigureAwait(false);
         }
@@ -166,7 +166,6 @@ public sealed class RbdBackingStore : IBackingStore
 
         var range = new RbdOperationRange(fileOffset, byteCount, IsWrite: true);
         bool waitForIt = _maxWritesInFlight == 1;
-        RbdOperation operation = RbdOperation.ForWrite(buffers, byteCount, waitForIt ? null : result => OnWriteCompleted(range, result));
         lock (_lock)
         {
             WaitLocked(() => _inFlight.Count(r => r.IsWrite) < _maxWritesInFlight && !OverlapsLocked(range), "write");
@@ -180,6 +179,8 @@ public sealed class RbdBackingStore : IBackingStore
             _inFlight.Add(range);
         }
 
+        // Made only once the write is sure to be submitted: it owns native memory until librbd completes it.
+        RbdOperation operation = RbdOperation.ForWrite(buffers, byteCount, waitForIt ? null : result => OnWriteCompleted(range, result));
         operation.Submit(_image, fileOffset, RbdOperationKind.Write);
         if (!waitForIt)
         {
