@@ -46,6 +46,16 @@ internal sealed class PageWaitTable
                     || Volatile.Read(ref metadata.FileId) != fileId
                     || Volatile.Read(ref metadata.PageNumber) != pageNumber)
                 {
+                    // No wait after all. If the bit was ours alone, take it back: no waiter of the
+                    // frame relies on it (one in the monitor would have set it before waiting, and
+                    // a wake that cleared it also woke that waiter, which re-sets it only after
+                    // this bucket's monitor is released), and left set on an idle frame it would
+                    // only cost its next release a needless wake.
+                    if ((state & PageState.Waiters) == 0)
+                    {
+                        PageState.ClearBits(ref metadata.State, PageState.Waiters);
+                    }
+
                     return true;
                 }
 
