@@ -48,19 +48,13 @@ public class ThrottleCheckBenchmarks
         _handle.PagesSinceThrottleCheck = 0; // keep the carried-over pause short: measure the check, not a sleep
     }
 
-    /// <summary>A throttle over one file with <paramref name="notDurablePages"/> pages not durable (-1: just above freerun).</summary>
-    private void SetUp(int notDurablePages)
+    /// <summary>A throttle over one file with <paramref name="pagesToWrite"/> pages to write (-1: just above freerun).</summary>
+    private void SetUp(int pagesToWrite)
     {
         var options = new PageCacheOptions { MemoryLimitBytes = 64L << 20 };
-        var files = new FileTable();
         _file = new FileObject(1, "throttle-check", new MemoryBackingStore(), isWritable: true, size: 0);
-        lock (files.Lock)
-        {
-            files.AddLocked(_file);
-        }
-
-        _throttle = new DirtyThrottle(_counters, new CacheClock(TimeProvider.System), new WakeSignal(), new ProgressSignal(), files, options);
-        int pages = notDurablePages < 0 ? _throttle.FreerunPages + 1 : notDurablePages;
+        _throttle = new DirtyThrottle(_counters, new CacheClock(TimeProvider.System), new WakeSignal(), new ProgressSignal(), options);
+        int pages = pagesToWrite < 0 ? _throttle.FreerunPages + 1 : pagesToWrite;
         _counters.AddDirtyPages(pages - _counters.DirtyPages);
         _handle.PagesSinceThrottleCheck = 0;
     }

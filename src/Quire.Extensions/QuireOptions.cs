@@ -68,6 +68,9 @@ public sealed class QuireOptions
     /// <inheritdoc cref="PageCacheOptions.MaxWritebackStall"/>
     public TimeSpan MaxWritebackStall { get; set; } = s_defaults.MaxWritebackStall;
 
+    /// <inheritdoc cref="PageCacheOptions.StrictFileDirtyLimit"/>
+    public bool StrictFileDirtyLimit { get; set; } = s_defaults.StrictFileDirtyLimit;
+
     /// <inheritdoc cref="PageCacheOptions.StartPageWriter"/>
     public bool StartPageWriter { get; set; } = s_defaults.StartPageWriter;
 
@@ -95,6 +98,7 @@ public sealed class QuireOptions
         LaptopMode = LaptopMode,
         MaxWritesInFlight = MaxWritesInFlight,
         MaxWritebackStall = MaxWritebackStall,
+        StrictFileDirtyLimit = StrictFileDirtyLimit,
         StartPageWriter = StartPageWriter,
         TimeProvider = timeProvider,
         Logger = logger,

@@ -242,7 +242,7 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
             WritebackPages = _file.WritebackPageCount,
             UnsyncedPages = _file.UnsyncedPageCount,
             OldestDirtyAge = _cache.OldestDirtyAge(_file),
-            WriteBandwidthBytesPerSecond = _file.WriteBandwidth,
+            WriteBandwidthBytesPerSecond = _file.Device.BandwidthBytesPerSecond,
             BytesDirtied = _accounting.BytesDirtied,
             BytesWrittenByFlush = _accounting.BytesWrittenByFlush,
             ThrottlePauses = _accounting.ThrottlePauses,

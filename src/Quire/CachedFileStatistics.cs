@@ -25,8 +25,9 @@ public sealed record CachedFileStatistics
     public required TimeSpan OldestDirtyAge { get; init; }
 
     /// <summary>
-    /// The file's measured write bandwidth (bytes per second): the rate its data is made durable
-    /// while it has data waiting. It sets the file's share of the dirty limit and the throttle's pauses.
+    /// The measured write bandwidth (bytes per second) of the device the file writes to, shared by
+    /// every file on that device: the rate its writes complete while it has data to write. It
+    /// paces throttled writers.
     /// </summary>
     public required double WriteBandwidthBytesPerSecond { get; init; }
 

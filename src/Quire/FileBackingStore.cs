@@ -26,6 +26,7 @@ public sealed class FileBackingStore : IBackingStore
     private readonly SafeFileHandle _handle; // (I) buffered; carries the sharing lock
     private readonly SafeFileHandle? _directHandle; // (I) O_DIRECT, or null
     private long _durableLength = -1; // (A) the length the last successful flush made durable; -1 before the first
+    private readonly Lazy<long?> _deviceNumber; // (I)
 
     private FileBackingStore(string path, SafeFileHandle handle, SafeFileHandle? directHandle, bool canWrite)
     {
@@ -33,6 +34,7 @@ public sealed class FileBackingStore : IBackingStore
         _handle = handle;
         _directHandle = directHandle;
         CanWrite = canWrite;
+        _deviceNumber = new Lazy<long?>(() => LinuxFileIO.TryGetDeviceNumber(handle));
     }
 
     /// <inheritdoc/>
@@ -184,6 +186,21 @@ public sealed class FileBackingStore : IBackingStore
         }
 
         Volatile.Write(ref _durableLength, length);
+    }
+
+    /// <summary>The device number of the file system holding the file, or null where it cannot be had: files on one device share a write bandwidth estimate.</summary>
+    internal long? DeviceNumber => _deviceNumber.Value;
+
+    /// <summary>
+    /// Starts writing what the OS holds dirty of this file to the device, without waiting, so the
+    /// durable flush that follows finds less to do. Nothing to do in direct mode: the data is there.
+    /// </summary>
+    internal void StartWriteout()
+    {
+        if (_directHandle is null)
+        {
+            LinuxFileIO.TryStartWriteout(_handle);
+        }
     }
 
     /// <summary>Passes advice about a range on to the OS page cache (posix_fadvise); advice is best effort.</summary>

@@ -78,18 +78,18 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         Writes = new WritePath(_pool, _allocator, Holds, Reads, _counters, clock, Options);
         Truncation = new Truncation(_pool, _allocator, Holds, _counters);
         Eviction = new Eviction(_pool, _allocator, Holds, _counters, Options.PlantedBugs);
-        var clusterWriter = new ClusterWriter(_pool, Holds, pager, _counters, _verify, clock, Options);
         var progress = new ProgressSignal();
+        var clusterWriter = new ClusterWriter(_pool, Holds, pager, _counters, _verify, clock, progress, Options);
         var sync = new FileSync(_pool, _counters, clock, progress);
         Flusher = new FileFlusher(clusterWriter, sync, Holds);
-        PageWriter = new PageWriter(_files, clusterWriter, sync, _counters, clock, Options);
+        PageWriter = new PageWriter(_files, clusterWriter, sync, _counters, clock, progress, Options);
         _instruments.Observe(_counters, () => _pool.FrameCount - _queues.CountRacy(PageQueue.Free), () => _allocator.CountHeldAndDirtyFrames().Held);
         _allocator.SetLaunderer(new PageLaunderer(_pool, _files, clusterWriter, sync, PageWriter, progress, Options.TimeProvider, Options.MaxPageWait));
         if (Options.StartPageWriter)
         {
             // Throttling needs someone to clean: without the page writer's thread, dirty data is
             // bounded by the pool alone and reclaim launders it.
-            Writes.SetThrottle(new DirtyThrottle(_counters, clock, PageWriter.Wake, progress, _files, Options));
+            Writes.SetThrottle(new DirtyThrottle(_counters, clock, PageWriter.Wake, progress, Options));
             PageWriter.Start();
         }
     }
@@ -550,7 +550,9 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         FileObject file;
         try
         {
-            file = new FileObject(id, key, store, writable, store.GetLength());
+            long length = store.GetLength();
+            object deviceKey = store is FileBackingStore { DeviceNumber: long device } ? device : store;
+            file = new FileObject(id, key, store, writable, length, _files.GetDeviceLocked(deviceKey, PageSize));
         }
         catch
         {

@@ -167,9 +167,9 @@ public sealed class PageCacheOptions
     }
 
     /// <summary>
-    /// The share of the pool that may hold dirty or not yet durable data before the page writer
-    /// starts writing it back in the background. Default 0.10, Linux's dirty_background_ratio.
-    /// Ignored when <see cref="BackgroundDirtyBytes"/> is set.
+    /// The share of the pool that may hold data to write (dirty, or with its write in flight) before
+    /// the page writer starts writing it back in the background. Default 0.10, Linux's
+    /// dirty_background_ratio. Ignored when <see cref="BackgroundDirtyBytes"/> is set.
     /// </summary>
     public double BackgroundDirtyRatio
     {
@@ -182,10 +182,13 @@ public sealed class PageCacheOptions
     }
 
     /// <summary>
-    /// The share of the pool that may hold dirty or not yet durable data before writers are
-    /// throttled to the speed of the device. Default 0.20, Linux's dirty_ratio. Writers are slowed
-    /// smoothly from halfway between the two thresholds; dirty data exceeds this limit by at most
-    /// one write (at most 4 MiB) per concurrently writing thread. Ignored when <see cref="DirtyBytes"/> is set.
+    /// The share of the pool that may hold data to write (dirty, or with its write in flight) before
+    /// writers are throttled to the speed of the device. Default 0.20, Linux's dirty_ratio. Writers
+    /// are never paused below halfway between the two thresholds and are slowed smoothly above it;
+    /// the data to write exceeds this limit by at most one write (at most 4 MiB) per concurrently
+    /// writing thread. Data written but not yet durable is not counted here: it keeps its frames
+    /// until a durable flush and has a bound of the same size, at which the page writer waits for
+    /// durable flushes before it writes more. Ignored when <see cref="DirtyBytes"/> is set.
     /// </summary>
     public double DirtyRatio
     {
@@ -284,6 +287,17 @@ public sealed class PageCacheOptions
             _maxWritebackStall = value;
         }
     }
+
+    /// <summary>
+    /// Whether each file's data to write is held under the file's own share of the dirty limit
+    /// (Linux's strictlimit). A file's share follows its recent share of its device's writeout, and
+    /// is at least a fair share among the files with data to write. Default false: the limit is
+    /// cache-wide, writers are paused only above the freerun point, and a file's share only
+    /// speeds up or slows down its writers relative to the others. Turn it on to keep one file's
+    /// writer from filling the limit that other files' writers need, at the cost of pausing a
+    /// writer while the cache as a whole is below the limit.
+    /// </summary>
+    public bool StrictFileDirtyLimit { get; init; }
 
     /// <summary>
     /// Where the cache logs write and flush failures, writeback retries, the onset of dirty

@@ -25,13 +25,13 @@ public sealed record PageCacheStatistics
     /// <summary>Frames held right now: pinned by a lease, being read or written, or under writeback.</summary>
     public required int PinnedFrames { get; init; }
 
-    /// <summary>Pages with data written since they were last written back.</summary>
+    /// <summary>Pages with data written since they were last written back (whether or not a write of an earlier version is in flight or not yet durable).</summary>
     public required int DirtyPages { get; init; }
 
-    /// <summary>Pages whose write to the store is in flight.</summary>
+    /// <summary>Pages whose write to the store is in flight and that were not written again since.</summary>
     public required int WritebackPages { get; init; }
 
-    /// <summary>Pages written to the store that the store has not yet made durable; they are not evictable.</summary>
+    /// <summary>Pages written to the store that the store has not yet made durable, and not written again since; they are not evictable.</summary>
     public required int UnsyncedPages { get; init; }
 
     /// <summary>Files (file objects) the cache has open.</summary>
@@ -100,9 +100,12 @@ public sealed record PageCacheStatistics
     /// <summary>The background threshold in pages: above it the page writer writes in the background.</summary>
     public required int BackgroundThresholdPages { get; init; }
 
-    /// <summary>The dirty limit in pages: writers are slowed as not-durable data approaches it.</summary>
+    /// <summary>The dirty limit in pages: writers are slowed as the pages to write approach it.</summary>
     public required int DirtyLimitPages { get; init; }
 
-    /// <summary>Pages counted against the dirty limit: dirty, under writeback or unsynced.</summary>
+    /// <summary>Pages counted against the dirty limit: dirty or under writeback (written but not yet durable pages are not).</summary>
+    public int PagesToWrite => DirtyPages + WritebackPages;
+
+    /// <summary>Pages holding data that is not yet durable: dirty, under writeback or unsynced, each page counted once.</summary>
     public int NotDurablePages => DirtyPages + WritebackPages + UnsyncedPages;
 }

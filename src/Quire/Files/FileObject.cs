@@ -26,6 +26,7 @@ internal sealed class FileObject
     private long _pendingStoreTruncate = -1; // (F) writes; lock-free reads
     private int _writebackPageCount; // (A)
     private int _unsyncedPageCount; // (A)
+    private int _pagesToWrite; // (A) dirty + writeback, kept apart so its transitions through 0 are exact
     private int _errorEpoch; // (F) error epochs so far (P3); 0 while the file never failed
     private bool _epochReported; // (F) whether any cursor has reported the current epoch
     private int _failedPageCount; // (F) pages with PageState.WriteFailed; the epoch lasts while > 0
@@ -33,9 +34,10 @@ internal sealed class FileObject
     private readonly List<ByteRange> _epochRanges = []; // (F) ranges that failed in the current epoch, bounded
     private int _consecutiveFailures; // (F) for the page writer's back-off
 
-    public FileObject(int id, object key, IBackingStore store, bool isWritable, long size)
+    public FileObject(int id, object key, IBackingStore store, bool isWritable, long size, WriteDevice? device = null)
     {
         Id = id;
+        Device = device ?? new WriteDevice(store, PageCacheOptions.MinPageSize);
         Key = key;
         Store = store;
         Name = store.Name;
@@ -113,8 +115,11 @@ internal sealed class FileObject
     /// <summary>The number of pages written but not yet durable.</summary>
     public int UnsyncedPageCount => Volatile.Read(ref _unsyncedPageCount);
 
-    /// <summary>Pages that count against the dirty limit: dirty, under writeback or unsynced.</summary>
+    /// <summary>Pages not yet durable: dirty, under writeback or unsynced, each counted once (PageAccounting).</summary>
     public int NotDurablePageCount => DirtyPageCount + WritebackPageCount + UnsyncedPageCount;
+
+    /// <summary>Pages the throttle counts: dirty or under writeback.</summary>
+    public int PagesToWrite => Volatile.Read(ref _pagesToWrite);
 
     /// <summary>(F) The page writer's cyclic position in the file (Linux's writeback_index).</summary>
     public long WritebackCursor { get; set; }
@@ -122,26 +127,14 @@ internal sealed class FileObject
     /// <summary>(F) The page writer leaves the file alone until this clock tick after a failed write (back-off).</summary>
     public int RetryAfterTick { get; set; }
 
-    /// <summary>
-    /// (F) The file's measured write bandwidth in bytes per second: the rate its data is made
-    /// durable (written and flushed) while it has data waiting, an exponentially weighted average.
-    /// </summary>
-    public double WriteBandwidth { get; set; } = InitialWriteBandwidth;
+    /// <summary>(I) The device the file writes to: its bandwidth and dirty rate limit are shared by every file on it.</summary>
+    public WriteDevice Device { get; }
 
-    /// <summary>(F) When the file's last durable flush succeeded (a TimeProvider timestamp), or long.MinValue before the first.</summary>
-    public long LastDurableTimestamp { get; set; } = long.MinValue;
+    /// <summary>(F) The file's recent writeout in pages, aged to <see cref="WriteoutPeriod"/> (WriteDevice step 3).</summary>
+    public long WriteoutPages { get; set; }
 
-    /// <summary>(F) Whether data was still waiting when the last durable flush succeeded, so the time until the next one is busy time.</summary>
-    public bool BusyAfterLastDurable { get; set; }
-
-    /// <summary>The file's share of the dirty limit as the throttle last computed it (a racy heuristic).</summary>
-    public double ThrottleShare { get; set; } = 1;
-
-    /// <summary>The clock tick of <see cref="ThrottleShare"/>; recomputed on a later tick.</summary>
-    public int ThrottleShareTick { get; set; } = int.MinValue;
-
-    /// <summary>100 MB/s: the first estimate of a device's write bandwidth, as Linux starts.</summary>
-    public const double InitialWriteBandwidth = 100e6;
+    /// <summary>(F) The writeout period <see cref="WriteoutPages"/> was last aged to.</summary>
+    public int WriteoutPeriod { get; set; }
 
     /// <summary>(F) The current error epoch: a cursor that differs has an error to report.</summary>
     public int ErrorEpoch => _errorEpoch;
@@ -155,6 +148,21 @@ internal sealed class FileObject
     public void AddWritebackPages(int delta) => Check(Interlocked.Add(ref _writebackPageCount, delta));
 
     public void AddUnsyncedPages(int delta) => Check(Interlocked.Add(ref _unsyncedPageCount, delta));
+
+    /// <summary>Counts pages that started (+) or stopped (-) needing a write; tells the device when the file starts or stops writing.</summary>
+    public void AddPagesToWrite(int delta)
+    {
+        int after = Interlocked.Add(ref _pagesToWrite, delta);
+        Check(after);
+        if (after == delta && delta > 0)
+        {
+            Device.AddFileWriting(1);
+        }
+        else if (after == 0 && delta < 0)
+        {
+            Device.AddFileWriting(-1);
+        }
+    }
 
     /// <summary>
     /// Records that <paramref name="newlyFailedPages"/> pages' write or durable flush failed. The first

@@ -1,7 +1,10 @@
 // FileTable: the open file objects, by key (full path or store instance) and by id, so that
 // opening a file twice shares one file object and the reclaim scan can find a frame's file.
 //
-// Locking: Lock (T) guards the maps, the free ids and every file object's HandleCount. The
+// It also keeps the write devices (WriteDevice) the file objects share, by device key, each
+// while a file object in the table writes to it.
+//
+// Locking: Lock (T) guards the maps, the free ids, the devices and every file object's HandleCount. The
 // by-id array is replaced on growth and read without the lock. Lock order: T before any file
 // object's lock. The lock is held across opening a store (a system call, not data I/O) so that
 // two concurrent opens of one path create one file object.
@@ -18,6 +21,7 @@ internal sealed class FileTable
     private readonly Stack<int> _freeIds = new(); // (T)
     private FileObject?[] _byId = new FileObject?[16]; // (T) writes; lock-free reads
     private int _nextId; // (T)
+    private readonly Dictionary<object, WriteDevice> _devices = new(KeyComparer.Instance); // (T)
 
     public Lock Lock { get; } = new();
 
@@ -48,10 +52,24 @@ internal sealed class FileTable
         _freeIds.Push(id);
     }
 
+    /// <summary>The device with <paramref name="key"/>, created if no file uses it yet; the file object added next with it holds it.</summary>
+    public WriteDevice GetDeviceLocked(object key, int pageSize)
+    {
+        Debug.Assert(Lock.IsHeldByCurrentThread, "The file table lock is held.");
+        if (!_devices.TryGetValue(key, out WriteDevice? device))
+        {
+            device = new WriteDevice(key, pageSize);
+            _devices.Add(key, device);
+        }
+
+        return device;
+    }
+
     public void AddLocked(FileObject file)
     {
         Debug.Assert(Lock.IsHeldByCurrentThread, "The file table lock is held.");
         _byKey.Add(file.Key, file);
+        file.Device.FileCount++;
         if (file.Id >= _byId.Length)
         {
             var grown = new FileObject?[Math.Max(_byId.Length * 2, file.Id + 1)];
@@ -70,6 +88,10 @@ internal sealed class FileTable
         Debug.Assert(removed, $"'{file.Name}' was in the table.");
         Volatile.Write(ref _byId[file.Id], null);
         _freeIds.Push(file.Id);
+        if (--file.Device.FileCount == 0 && _devices.TryGetValue(file.Device.Key, out WriteDevice? device) && device == file.Device)
+        {
+            _devices.Remove(file.Device.Key);
+        }
     }
 
     /// <summary>A snapshot of the open file objects.</summary>
@@ -81,15 +103,23 @@ internal sealed class FileTable
         }
     }
 
-    /// <summary>Paths compare by ordinal value, stores by reference.</summary>
+    /// <summary>Paths compare by ordinal value, device numbers by value, stores by reference.</summary>
     private sealed class KeyComparer : IEqualityComparer<object>
     {
         public static readonly KeyComparer Instance = new();
 
-        public new bool Equals(object? x, object? y) =>
-            x is string a && y is string b ? string.Equals(a, b, StringComparison.Ordinal) : ReferenceEquals(x, y);
+        public new bool Equals(object? x, object? y) => (x, y) switch
+        {
+            (string a, string b) => string.Equals(a, b, StringComparison.Ordinal),
+            (long a, long b) => a == b,
+            _ => ReferenceEquals(x, y),
+        };
 
-        public int GetHashCode(object obj) =>
-            obj is string s ? StringComparer.Ordinal.GetHashCode(s) : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj);
+        public int GetHashCode(object obj) => obj switch
+        {
+            string s => StringComparer.Ordinal.GetHashCode(s),
+            long n => n.GetHashCode(),
+            _ => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj),
+        };
     }
 }

@@ -10,10 +10,16 @@ internal sealed class ProgressSignal
 {
     private readonly Lock _lock = new();
     private List<ManualResetEventSlim> _waiters = []; // (_lock)
+    private int _waiterCount; // (_lock) writes; lock-free reads, so a pulse nobody waits for costs a read
 
     /// <summary>Wakes every current waiter.</summary>
     public void Pulse()
     {
+        if (Volatile.Read(ref _waiterCount) == 0)
+        {
+            return;
+        }
+
         List<ManualResetEventSlim> waiters;
         lock (_lock)
         {
@@ -24,6 +30,7 @@ internal sealed class ProgressSignal
 
             waiters = _waiters;
             _waiters = [];
+            Volatile.Write(ref _waiterCount, 0);
         }
 
         foreach (ManualResetEventSlim waiter in waiters)
@@ -39,6 +46,7 @@ internal sealed class ProgressSignal
         lock (_lock)
         {
             _waiters.Add(woken);
+            Volatile.Write(ref _waiterCount, _waiters.Count);
         }
 
         try
@@ -53,6 +61,7 @@ internal sealed class ProgressSignal
             lock (_lock)
             {
                 _waiters.Remove(woken);
+                Volatile.Write(ref _waiterCount, _waiters.Count);
             }
         }
     }

@@ -15,6 +15,7 @@ internal sealed class CacheCounters
     private int _dirtyPages; // (A)
     private int _writebackPages; // (A)
     private int _unsyncedPages; // (A)
+    private int _throttledWriters; // (A)
 
     public CacheCounters()
         : this(null, null)
@@ -78,6 +79,11 @@ internal sealed class CacheCounters
     public int WritebackPages => Volatile.Read(ref _writebackPages);
 
     public int UnsyncedPages => Volatile.Read(ref _unsyncedPages);
+
+    /// <summary>Writers paused by the throttle right now: while any is, the page writer works for them.</summary>
+    public int ThrottledWriters => Volatile.Read(ref _throttledWriters);
+
+    public void AddThrottledWriters(int delta) => Check(Interlocked.Add(ref _throttledWriters, delta));
 
     public void AddDirtyPages(int delta) => Check(Interlocked.Add(ref _dirtyPages, delta));
 

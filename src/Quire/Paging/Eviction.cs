@@ -147,10 +147,13 @@ internal sealed class Eviction
         }
 
         PageState.EnterMetaLock(ref metadata.State);
-        PageState.ClearBits(ref metadata.State, PageState.Unsynced);
+        int before = PageState.ClearBits(ref metadata.State, PageState.Unsynced);
+        if (_counters is not null)
+        {
+            PageAccounting.Recount(file, _counters, before, before & ~PageState.Unsynced);
+        }
+
         PageState.ExitMetaLock(ref metadata.State);
-        file.AddUnsyncedPages(-1);
-        _counters?.AddUnsyncedPages(-1);
     }
 
     private bool TryDoomCleanSharedLocked(FileObject file, long page, int frame)

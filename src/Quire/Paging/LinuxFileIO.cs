@@ -1,5 +1,5 @@
 // LinuxFileIO: the few system calls .NET does not expose: O_DIRECT on an open descriptor,
-// fdatasync and posix_fadvise. All platform-specific code of the cache lives in Paging/.
+// fdatasync, sync_file_range, posix_fadvise and the device number of an open file (statx). All platform-specific code of the cache lives in Paging/.
 //
 // Locking: stateless.
 
@@ -128,6 +128,75 @@ internal static partial class LinuxFileIO
 
     [LibraryImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
     private static partial int Fdatasync(int fd);
+
+    /// <summary>
+    /// Starts writing the file's dirty OS pages to the device without waiting for them
+    /// (sync_file_range with SYNC_FILE_RANGE_WRITE over the whole file), so a durable flush that
+    /// follows finds less to do. Best effort: a failure is left for that flush to report.
+    /// </summary>
+    public static void TryStartWriteout(SafeFileHandle handle)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        bool added = false;
+        handle.DangerousAddRef(ref added);
+        try
+        {
+            _ = SyncFileRange((int)handle.DangerousGetHandle(), 0, 0, SyncFileRangeWrite);
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    private const uint SyncFileRangeWrite = 2;
+
+    [LibraryImport("libc", EntryPoint = "sync_file_range", SetLastError = true)]
+    private static partial int SyncFileRange(int fd, long offset, long byteCount, uint flags);
+
+    /// <summary>The device number (major &lt;&lt; 32 | minor) of the file system holding an open file, or null where statx is unavailable.</summary>
+    public static long? TryGetDeviceNumber(SafeFileHandle handle)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        const int AtEmptyPath = 0x1000;
+        const int StatxBufferBytes = 256; // struct statx
+        const int DeviceMajorOffset = 136; // stx_dev_major, then stx_dev_minor
+        Span<byte> buffer = stackalloc byte[StatxBufferBytes];
+        bool added = false;
+        handle.DangerousAddRef(ref added);
+        try
+        {
+            if (Statx((int)handle.DangerousGetHandle(), string.Empty, AtEmptyPath, 0, ref MemoryMarshal.GetReference(buffer)) != 0)
+            {
+                return null;
+            }
+
+            uint major = MemoryMarshal.Read<uint>(buffer[DeviceMajorOffset..]);
+            uint minor = MemoryMarshal.Read<uint>(buffer[(DeviceMajorOffset + 4)..]);
+            return ((long)major << 32) | minor;
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Statx(int dirfd, string path, int flags, uint mask, ref byte buffer);
 
     /// <summary>
     /// Asks the OS to back a range of memory with transparent huge pages (madvise MADV_HUGEPAGE):

@@ -8,6 +8,7 @@
 using Quire.Files;
 using Quire.Frames;
 using Quire.Internal;
+using Quire.Metrics;
 
 namespace Quire.Paging;
 
@@ -95,11 +96,17 @@ internal sealed class PageHolds
     }
 
     /// <summary>Ends a writeback hold; frees the frame if it was doomed meanwhile.</summary>
-    public void ReleaseWriteback(int frame)
+    public void ReleaseWriteback(int frame, FileObject file, CacheCounters counters)
     {
+        // Under the meta lock, so the page leaves the writeback gauge (for dirty, unsynced or none)
+        // in the same step as its bit, ordered with every other transition (PageAccounting).
         ref int state = ref _pool.Metadata(frame).State;
+        PageState.EnterMetaLock(ref state);
         int before = PageState.ClearBits(ref state, PageState.Writeback);
         int after = before & ~PageState.Writeback;
+        PageAccounting.Recount(file, counters, before, after);
+        PageState.ExitMetaLock(ref state);
+        after &= ~PageState.MetaLock;
         _waits.WakeIfWaiting(frame, after);
         if ((after & PageState.Doomed) != 0 && (after & PageState.HoldMask) == 0)
         {

@@ -149,9 +149,8 @@ internal sealed class Truncation
             bool becameClean = metadata.DirtySectors == UInt128.Zero && (Volatile.Read(ref metadata.State) & PageState.Dirty) != 0;
             if (becameClean)
             {
-                PageState.ClearBits(ref metadata.State, PageState.Dirty);
-                file.AddDirtyPages(-1);
-                _counters.AddDirtyPages(-1);
+                int before = PageState.ClearBits(ref metadata.State, PageState.Dirty);
+                PageAccounting.Recount(file, _counters, before, before & ~PageState.Dirty);
             }
 
             PageState.ExitMetaLock(ref metadata.State);
@@ -219,18 +218,8 @@ internal sealed class Truncation
 
         metadata.DirtySectors = UInt128.Zero;
         int before = PageState.ClearBits(ref metadata.State, PageState.Dirty | PageState.Unsynced | PageState.WriteFailed);
+        PageAccounting.Recount(file, _counters, before, before & ~(PageState.Dirty | PageState.Unsynced));
         PageState.ExitMetaLock(ref metadata.State);
-        if ((before & PageState.Dirty) != 0)
-        {
-            file.AddDirtyPages(-1);
-            _counters.AddDirtyPages(-1);
-        }
-
-        if ((before & PageState.Unsynced) != 0)
-        {
-            file.AddUnsyncedPages(-1);
-            _counters.AddUnsyncedPages(-1);
-        }
 
         if ((before & PageState.WriteFailed) != 0)
         {

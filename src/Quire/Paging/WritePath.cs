@@ -374,9 +374,8 @@ internal sealed class WritePath
                 if ((state & PageState.Dirty) == 0)
                 {
                     PageState.SetBits(ref metadata.State, PageState.Dirty);
+                    PageAccounting.Recount(file, _counters, state, state | PageState.Dirty);
                     metadata.DirtiedAtTick = now;
-                    file.AddDirtyPages(1);
-                    _counters.AddDirtyPages(1);
                     becameDirty[becameDirtyCount++] = i;
                 }
             }

@@ -1,34 +1,41 @@
-// DirtyThrottle: slows writers that dirty pages faster than the device cleans them, the way
-// Linux has since 3.2 (I/O-less balance_dirty_pages): a writer never writes back itself; it
-// sleeps for a pause computed from how far the not-durable data (dirty + under writeback +
-// unsynced) is above the setpoint between the background threshold and the dirty limit, and from
-// the file's measured write bandwidth, at most 200 ms per pause.
+// DirtyThrottle: slows writers that dirty pages faster than the device writes them, the way Linux
+// has since 3.2 (I/O-less balance_dirty_pages): a writer never writes back itself; it sleeps for
+// a pause that paces it at the rate the device writes, the closer to the limit the slower.
 //
-// The control curve, with B the background threshold and L the limit, in pages:
-//   freerun  = (B + L) / 2      below it writers run free and are checked only every 32 pages
+// What is counted: pages to write, dirty + under writeback, each page once (PageAccounting), as
+// Linux counts NR_FILE_DIRTY + NR_WRITEBACK. Pages written but not yet durable (unsynced) are not
+// counted: they leave only through a durable flush, so counting them paced writers by the
+// latency of fsync instead of the bandwidth of the device. They keep their frames until durable
+// and have a bound of their own, which the page writer keeps (PageWriter).
+//
+// The control curve, with B the background threshold and L the dirty limit, in pages:
+//   freerun  = (B + L) / 2      at or below it a writer is never paused (and is looked at only
+//                                every RateLimitPages newly dirtied pages)
 //   setpoint = (freerun + L) / 2
 //   position = 1 + ((setpoint - dirty) / (L - setpoint))^3, clamped to [0, 2]: 2 at freerun,
-//              1 at the setpoint, 0 at the limit
-//   a file's share of L follows its share of the measured bandwidth of the files with dirty data
-//   (at least 1/16), and its own position is computed the same way against its share, so a slow
-//   file's writer is slowed before it can take the whole budget from a fast file's writer
-//   rate     = file bandwidth x global position x file position
-//   pause    = pages dirtied since the last pause / rate, at most 200 ms
+//              1 at the setpoint, 0 at the limit (Linux's pos_ratio)
+//   file     = a file's share of its device's recent writeout (WriteDevice, flex proportions,
+//              at least a fair share) sets its own setpoint, setpoint x share; a file dirtying
+//              far past it is slowed and one far below it sped up, by a factor from 1/4 to 2
+//              (Linux's per-writeback position), so a file cannot take the whole budget from the
+//              others. With StrictFileDirtyLimit (Linux's strictlimit) the file's data is held
+//              under its share of the limit on the same cubic curve, paused even below freerun.
+//   rate     = the device's dirty rate limit x position x file factor, where the dirty rate
+//              limit is the device's bandwidth shared among the writers dirtying it (WriteDevice)
+//   pause    = pages dirtied since the last pause / rate, at most 200 ms (Linux's MAX_PAUSE)
 // Pauses are at least 10 ms, as Linux keeps its pauses above a minimum: a pause shorter than
 // that is not taken, and the writer's pages are carried over until they add up to one, so a
-// writer above the freerun point sleeps rarely and for 10-20 ms rather than for microseconds on
-// every write (each sleep costs a timer and a context switch, and short sleeps overshoot). A
-// pause below the limit is slept in full, unless writeback brings the data back under freerun.
-// At or over the limit a writer pauses up to 200 ms at a time, woken early whenever writeback
-// makes data durable (ProgressSignal), until the data drops below the limit;
-// if the device writes nothing for MaxWritebackStall, it fails with WritebackStalledException.
-// A file's share of the limit is recomputed at most once per clock tick (10 ms): it walks the
-// file table under its lock.
-// Margin: the limit is checked after each write batch, so not-durable data exceeds it by at most
-// the pages of one write (at most 4 MiB) per concurrently writing thread.
+// writer above freerun sleeps rarely and for 10-20 ms rather than for microseconds on every
+// write. While a writer is paused the page writer works for it (CacheCounters.ThrottledWriters),
+// and writes completing wake it (ProgressSignal): below the limit a pause ends early once the
+// data is back at freerun; at or over the limit a writer waits, up to 200 ms at a time, until a
+// write completes, until the data drops below the limit; if the device writes nothing for
+// MaxWritebackStall, it fails with WritebackStalledException.
+// Margin: the limit is checked after each write batch, so the data to write exceeds it by at
+// most the pages of one write (at most 4 MiB) per concurrently writing thread.
 //
-// Locking: none; reads atomic gauges and the file's bandwidth (a racy double read, which a
-// heuristic tolerates). Sleeps with no lock or hold.
+// Locking: none of its own; reads atomic gauges and the device's estimates (racy doubles, which
+// a heuristic tolerates). Sleeps with no lock or hold.
 
 using Quire.Files;
 using Quire.Internal;
@@ -48,44 +55,49 @@ internal sealed class DirtyThrottle : IDirtyThrottle
     /// <summary>The shortest pause taken below the limit; shorter ones are carried over (see the file header).</summary>
     public static readonly TimeSpan MinPause = TimeSpan.FromMilliseconds(10);
 
+    private const double MinFileFactor = 0.25; // a file far over its share still writes at a quarter of the rate
+    private const double MaxFileFactor = 2; // and one far under it at most twice
+
     private readonly CacheCounters _counters; // (I)
     private readonly CacheClock _clock; // (I)
     private readonly WakeSignal _writerWake; // (I)
     private readonly ProgressSignal _progress; // (I)
-    private readonly FileTable _files; // (I)
     private readonly int _backgroundPages; // (I)
     private readonly int _limitPages; // (I)
-    private readonly int _pageSize; // (I)
     private readonly TimeSpan _maxStall; // (I)
+    private readonly bool _strict; // (I)
 
-    public DirtyThrottle(CacheCounters counters, CacheClock clock, WakeSignal writerWake, ProgressSignal progress, FileTable files, PageCacheOptions options)
+    public DirtyThrottle(CacheCounters counters, CacheClock clock, WakeSignal writerWake, ProgressSignal progress, PageCacheOptions options)
     {
         _counters = counters;
         _clock = clock;
         _writerWake = writerWake;
         _progress = progress;
-        _files = files;
         _backgroundPages = options.BackgroundDirtyPages;
         _limitPages = options.DirtyLimitPages;
-        _pageSize = options.PageSize;
         _maxStall = options.MaxWritebackStall;
+        _strict = options.StrictFileDirtyLimit;
     }
 
-    /// <summary>The not-durable pages at which writers start to be slowed.</summary>
+    /// <summary>The pages to write at or below which writers are never paused (without a strict file limit).</summary>
     public int FreerunPages => (_backgroundPages + _limitPages) / 2;
+
+    private int PagesToWrite => _counters.DirtyPages + _counters.WritebackPages;
 
     public void OnPagesDirtied(FileObject file, HandleAccounting handle, int pagesDirtied)
     {
-        int notDurable = NotDurablePages;
-        if (notDurable > _backgroundPages)
+        file.Device.AddPagesDirtied(pagesDirtied);
+        int toWrite = PagesToWrite;
+        if (toWrite > _backgroundPages)
         {
             _writerWake.Set();
         }
 
+        // At or below freerun nobody is paused; a strict file limit is looked at every RateLimitPages.
         int pages = handle.PagesSinceThrottleCheck + pagesDirtied;
-        if (notDurable <= FreerunPages && pages < RateLimitPages)
+        if (toWrite <= FreerunPages && (!_strict || pages < RateLimitPages))
         {
-            handle.PagesSinceThrottleCheck = pages;
+            handle.PagesSinceThrottleCheck = Math.Min(pages, RateLimitPages);
             return;
         }
 
@@ -94,28 +106,50 @@ internal sealed class DirtyThrottle : IDirtyThrottle
     }
 
     /// <summary>
-    /// The pause for a writer that dirtied <paramref name="pagesDirtied"/> pages, from the global and
-    /// the file's position on the control curve (see the file header). A pure function.
+    /// The position ratio for <paramref name="pagesToWrite"/> cache-wide and
+    /// <paramref name="filePagesToWrite"/> of a file with <paramref name="fileShare"/> of its
+    /// device's writeout (see the file header); 0 at or over a limit. A pure function.
     /// </summary>
-    public static TimeSpan ComputePause(
-        int notDurablePages,
-        int backgroundPages,
-        int limitPages,
-        int fileNotDurablePages,
-        double fileShare,
-        double fileBandwidthPagesPerSecond,
-        int pagesDirtied)
+    public static double PositionRatio(int pagesToWrite, int backgroundPages, int limitPages, int filePagesToWrite, double fileShare, bool strict)
     {
         int freerun = (backgroundPages + limitPages) / 2;
-        if (notDurablePages <= freerun && fileNotDurablePages <= freerun * fileShare)
+        double position = Position(pagesToWrite, freerun, limitPages);
+        double share = Math.Clamp(fileShare, 0, 1);
+        if (strict)
+        {
+            double fileLimit = Math.Max(1, limitPages * share);
+            return position * Position(filePagesToWrite, fileLimit * freerun / limitPages, fileLimit);
+        }
+
+        double setpoint = (freerun + limitPages) / 2.0;
+        double fileSetpoint = setpoint * share;
+        double span = Math.Max(RateLimitPages, limitPages * share);
+        double factor = Math.Clamp(1 - ((filePagesToWrite - fileSetpoint) / span), MinFileFactor, MaxFileFactor);
+        return position * factor;
+    }
+
+    /// <summary>
+    /// The pause for a writer that dirtied <paramref name="pagesDirtied"/> pages, paced at
+    /// <paramref name="dirtyRateLimitPagesPerSecond"/> times the position ratio (see the file header).
+    /// A pure function.
+    /// </summary>
+    public static TimeSpan ComputePause(
+        int pagesToWrite,
+        int backgroundPages,
+        int limitPages,
+        int filePagesToWrite,
+        double fileShare,
+        double dirtyRateLimitPagesPerSecond,
+        int pagesDirtied,
+        bool strict = false)
+    {
+        int freerun = (backgroundPages + limitPages) / 2;
+        if (pagesToWrite <= freerun && (!strict || filePagesToWrite <= freerun * Math.Clamp(fileShare, 0, 1)))
         {
             return TimeSpan.Zero;
         }
 
-        double position = Position(notDurablePages, freerun, limitPages);
-        double fileLimit = Math.Max(1, limitPages * fileShare);
-        double filePosition = Position(fileNotDurablePages, fileLimit / 2, fileLimit);
-        double rate = Math.Max(1, fileBandwidthPagesPerSecond) * position * filePosition;
+        double rate = Math.Max(1, dirtyRateLimitPagesPerSecond) * PositionRatio(pagesToWrite, backgroundPages, limitPages, filePagesToWrite, fileShare, strict);
         if (rate <= 0)
         {
             return MaxPause;
@@ -124,8 +158,6 @@ internal sealed class DirtyThrottle : IDirtyThrottle
         TimeSpan pause = TimeSpan.FromSeconds(pagesDirtied / rate);
         return pause > MaxPause ? MaxPause : pause;
     }
-
-    private int NotDurablePages => _counters.DirtyPages + _counters.WritebackPages + _counters.UnsyncedPages;
 
     private static double Position(double dirty, double freerun, double limit)
     {
@@ -143,44 +175,61 @@ internal sealed class DirtyThrottle : IDirtyThrottle
     /// <summary>Pauses the writer as the control curve says; returns the pages it carries over to its next check (a pause too short to take).</summary>
     private int Balance(FileObject file, HandleAccounting handle, int pagesDirtied)
     {
+        TimeProvider time = _clock.TimeProvider;
+        WriteDevice device = file.Device;
         long progress = _counters.PagesWritten.Value;
-        long stallStart = _clock.TimeProvider.GetTimestamp();
+        long stallStart = time.GetTimestamp();
         while (true)
         {
-            int notDurable = NotDurablePages;
-            TimeSpan pause = ComputePause(notDurable, _backgroundPages, _limitPages, file.NotDurablePageCount, FileShare(file), file.WriteBandwidth / _pageSize, pagesDirtied);
+            int toWrite = PagesToWrite;
+            double share = device.WriteoutShare(file, _clock.NowTick);
+            int fileToWrite = file.PagesToWrite;
+
+            // A writer here means a backlog: the device's bandwidth and rate limit are sampled
+            // now (Linux updates both from balance_dirty_pages).
+            device.SampleBandwidth(time, busy: true);
+            device.UpdateDirtyRateLimit(time, PositionRatio(toWrite, _backgroundPages, _limitPages, fileToWrite, share, _strict));
+            TimeSpan pause = ComputePause(toWrite, _backgroundPages, _limitPages, fileToWrite, share, device.DirtyRateLimitPagesPerSecond, pagesDirtied, _strict);
             if (pause <= TimeSpan.Zero)
             {
                 return 0;
             }
 
-            bool overLimit = notDurable >= _limitPages;
+            bool overLimit = toWrite >= _limitPages;
             if (!overLimit && pause < MinPause)
             {
                 return pagesDirtied;
             }
 
             _writerWake.Set();
-            long pauseStart = _clock.TimeProvider.GetTimestamp();
+            long pauseStart = time.GetTimestamp();
             TimeSpan paused;
-            while (true)
+            _counters.AddThrottledWriters(1);
+            try
             {
-                _progress.Wait(_clock.TimeProvider, pause - _clock.TimeProvider.GetElapsedTime(pauseStart));
-                paused = _clock.TimeProvider.GetElapsedTime(pauseStart);
-
-                // Over the limit any progress ends the pause (the loop below looks again); below
-                // it, only the device catching up with the writers does (data back under freerun).
-                if (overLimit || paused >= pause || NotDurablePages <= FreerunPages)
+                while (true)
                 {
-                    break;
+                    _progress.Wait(time, pause - time.GetElapsedTime(pauseStart));
+                    paused = time.GetElapsedTime(pauseStart);
+
+                    // Over the limit any completed write ends the pause (the loop below looks
+                    // again); below it, only the device catching up with the writers does.
+                    if (overLimit || paused >= pause || PagesToWrite <= FreerunPages)
+                    {
+                        break;
+                    }
                 }
+            }
+            finally
+            {
+                _counters.AddThrottledWriters(-1);
             }
 
             _counters.ThrottlePauses.Increment();
             _counters.ThrottleTicks.Add(paused.Ticks);
-            _counters.RecordThrottlePause(paused, NotDurablePages, _limitPages);
+            _counters.RecordThrottlePause(paused, PagesToWrite, _limitPages);
             handle.AddPause(paused);
-            if (NotDurablePages < _limitPages)
+            if (PagesToWrite < _limitPages)
             {
                 return 0;
             }
@@ -190,9 +239,9 @@ internal sealed class DirtyThrottle : IDirtyThrottle
             if (written != progress)
             {
                 progress = written;
-                stallStart = _clock.TimeProvider.GetTimestamp();
+                stallStart = time.GetTimestamp();
             }
-            else if (_clock.TimeProvider.GetElapsedTime(stallStart) >= _maxStall)
+            else if (time.GetElapsedTime(stallStart) >= _maxStall)
             {
                 Exception? error;
                 lock (file.Lock)
@@ -200,37 +249,8 @@ internal sealed class DirtyThrottle : IDirtyThrottle
                     error = file.IsFailing ? file.LastError : null;
                 }
 
-                throw new WritebackStalledException(file.Name, NotDurablePages, _maxStall, error);
+                throw new WritebackStalledException(file.Name, PagesToWrite, _maxStall, error);
             }
         }
-    }
-
-    /// <summary>The file's share of the dirty limit: its share of the bandwidth of the files with data to write, at least 1/16.</summary>
-    private double FileShare(FileObject file)
-    {
-        int now = _clock.NowTick;
-        if (now == file.ThrottleShareTick)
-        {
-            return file.ThrottleShare;
-        }
-
-        double share = ComputeFileShare(file);
-        file.ThrottleShare = share;
-        file.ThrottleShareTick = now;
-        return share;
-    }
-
-    private double ComputeFileShare(FileObject file)
-    {
-        double total = 0;
-        foreach (FileObject other in _files.Snapshot())
-        {
-            if (other.NotDurablePageCount > 0 || other == file)
-            {
-                total += other.WriteBandwidth;
-            }
-        }
-
-        return total <= 0 ? 1 : Math.Clamp(file.WriteBandwidth / total, 1.0 / 16, 1);
     }
 }

@@ -39,9 +39,11 @@ internal sealed class ClusterWriter
     private readonly int _maxClusterPages; // (I)
     private readonly CacheClock _clock; // (I)
     private readonly PlantedBugs _plantedBugs; // (I) none outside the canary tests
+    private readonly ProgressSignal _progress; // (I)
 
-    public ClusterWriter(FramePool pool, PageHolds holds, Pager pager, CacheCounters counters, Verify verify, CacheClock clock, PageCacheOptions options)
+    public ClusterWriter(FramePool pool, PageHolds holds, Pager pager, CacheCounters counters, Verify verify, CacheClock clock, ProgressSignal progress, PageCacheOptions options)
     {
+        _progress = progress;
         _pool = pool;
         _clock = clock;
         _holds = holds;
@@ -280,16 +282,13 @@ internal sealed class ClusterWriter
         }
 
         metadata.DirtySectors = UInt128.Zero;
-        PageState.ClearBits(ref metadata.State, PageState.Dirty);
+        int before = PageState.ClearBits(ref metadata.State, PageState.Dirty);
         PageState.SetBits(ref metadata.State, PageState.Writeback);
+        PageAccounting.Recount(file, _counters, before, Volatile.Read(ref metadata.State));
         PageState.ExitMetaLock(ref metadata.State);
 
         file.Index.ClearTagLocked(page, PageTag.Dirty);
         file.Index.SetTagLocked(page, PageTag.Writeback);
-        file.AddDirtyPages(-1);
-        file.AddWritebackPages(1);
-        _counters.AddDirtyPages(-1);
-        _counters.AddWritebackPages(1);
         _verify.That(pageStart < size, $"Dirty page {page} of '{file.Name}' lies within its size of {size} bytes; writing it would resurrect truncated data.");
         int clipped = (_plantedBugs & PlantedBugs.SkipEofClipping) != 0 ? _pool.PageSize : (int)Math.Min(_pool.PageSize, size - pageStart);
         run.Add(new ClaimedPage(frame, page, dirty, valid, clipped));
@@ -376,6 +375,7 @@ internal sealed class ClusterWriter
     {
         int newlyFailed = 0;
         int recovered = 0;
+        int written = outcome.PagesWritten;
         lock (file.Lock)
         {
             for (int i = 0; i < run.Count; i++)
@@ -383,10 +383,8 @@ internal sealed class ClusterWriter
                 ClaimedPage page = run[i];
                 ref FrameMetadata metadata = ref _pool.Metadata(page.Frame);
 
-                // Out of writeback before into dirty or unsynced, page by page: the not-durable
-                // count readers add up from the three gauges never counts a run twice.
-                file.AddWritebackPages(-1);
-                _counters.AddWritebackPages(-1);
+                // A failed page counts as dirty again at once; a written one stays counted under
+                // writeback until ReleaseWriteback clears its bit, after the file lock (PageAccounting).
                 PageState.EnterMetaLock(ref metadata.State);
                 int state = Volatile.Read(ref metadata.State);
                 bool doomed = (state & PageState.Doomed) != 0;
@@ -396,13 +394,7 @@ internal sealed class ClusterWriter
                     if (!doomed)
                     {
                         metadata.DirtySectors |= page.DirtySnapshot;
-                        if ((state & PageState.Dirty) == 0)
-                        {
-                            PageState.SetBits(ref metadata.State, PageState.Dirty);
-                            file.AddDirtyPages(1);
-                            _counters.AddDirtyPages(1);
-                        }
-
+                        PageState.SetBits(ref metadata.State, PageState.Dirty);
                         if ((state & PageState.WriteFailed) == 0)
                         {
                             PageState.SetBits(ref metadata.State, PageState.WriteFailed);
@@ -412,11 +404,9 @@ internal sealed class ClusterWriter
                 }
                 else
                 {
-                    if (!doomed && (state & PageState.Unsynced) == 0)
+                    if (!doomed)
                     {
                         PageState.SetBits(ref metadata.State, PageState.Unsynced);
-                        file.AddUnsyncedPages(1);
-                        _counters.AddUnsyncedPages(1);
                     }
 
                     if ((state & PageState.WriteFailed) != 0)
@@ -431,6 +421,7 @@ internal sealed class ClusterWriter
                     file.StoreLength = Math.Max(file.StoreLength, (page.PageNumber << _pool.PageShift) + page.ClippedLength);
                 }
 
+                PageAccounting.Recount(file, _counters, state, Volatile.Read(ref metadata.State));
                 PageState.ExitMetaLock(ref metadata.State);
                 if (!doomed && file.Index.Lookup(page.PageNumber) == page.Frame)
                 {
@@ -442,6 +433,11 @@ internal sealed class ClusterWriter
             if (recovered > 0)
             {
                 file.RecordRecoveryLocked(recovered);
+            }
+
+            if (outcome.PagesWritten > written)
+            {
+                file.Device.AddPagesWrittenLocked(file, outcome.PagesWritten - written, _clock.NowTick);
             }
 
             if (outcome.Error is not null && Array.IndexOf(failed, true) >= 0)
@@ -456,8 +452,11 @@ internal sealed class ClusterWriter
 
         foreach (ClaimedPage page in run)
         {
-            _holds.ReleaseWriteback(page.Frame);
+            _holds.ReleaseWriteback(page.Frame, file, _counters);
         }
+
+        // Throttled writers wake as writes complete, not only when data becomes durable.
+        _progress.Pulse();
     }
 
     // Per-thread scratch lists, taken by a writeback for its duration and given back after, so

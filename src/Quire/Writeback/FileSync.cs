@@ -9,11 +9,6 @@
 // size change runs meanwhile.
 // Invariants: a page is clean (not Unsynced) only after a store flush that began after its write
 // completed succeeded; SyncGeneration orders the two.
-// Bandwidth: the pages each successful flush makes durable, over the time since the file's
-// previous one, measure the file's write bandwidth (FileObject.WriteBandwidth) when the file had
-// data waiting all that time: the rate the dirty limit drains at, which the throttle needs. The
-// time a write call takes would not do: a buffered write only copies into the OS page cache.
-// Intervals over a second are not samples: the writer was waiting for expiry, not busy.
 
 using Quire.Files;
 using Quire.Frames;
@@ -80,13 +75,10 @@ internal sealed class FileSync
         return null;
     }
 
-    private static readonly TimeSpan s_longestBandwidthSample = TimeSpan.FromSeconds(1);
-
     private void MarkDurable(FileObject file, int generation)
     {
         lock (file.Lock)
         {
-            int madeDurable = 0;
             long page = 0;
             while (file.Index.FindNextLocked(page, long.MaxValue, PageTag.Unsynced, out page, out int frame))
             {
@@ -94,37 +86,15 @@ internal sealed class FileSync
                 if (metadata.SyncGeneration - generation <= 0)
                 {
                     PageState.EnterMetaLock(ref metadata.State);
-                    PageState.ClearBits(ref metadata.State, PageState.Unsynced);
+                    int before = PageState.ClearBits(ref metadata.State, PageState.Unsynced);
+                    PageAccounting.Recount(file, _counters, before, before & ~PageState.Unsynced);
                     PageState.ExitMetaLock(ref metadata.State);
                     file.Index.ClearTagLocked(page, PageTag.Unsynced);
-                    file.AddUnsyncedPages(-1);
-                    _counters.AddUnsyncedPages(-1);
-                    madeDurable++;
                 }
 
                 page++;
             }
-
-            SampleBandwidthLocked(file, madeDurable);
         }
-    }
-
-    private void SampleBandwidthLocked(FileObject file, int pagesMadeDurable)
-    {
-        long now = _clock.TimeProvider.GetTimestamp();
-        if (file.LastDurableTimestamp != long.MinValue && file.BusyAfterLastDurable && pagesMadeDurable > 0)
-        {
-            TimeSpan interval = _clock.TimeProvider.GetElapsedTime(file.LastDurableTimestamp, now);
-            if (interval > TimeSpan.Zero && interval <= s_longestBandwidthSample)
-            {
-                // An exponentially weighted average, as Linux smooths its bandwidth estimate.
-                double sample = ((long)pagesMadeDurable << _pool.PageShift) / interval.TotalSeconds;
-                file.WriteBandwidth = (0.8 * file.WriteBandwidth) + (0.2 * sample);
-            }
-        }
-
-        file.LastDurableTimestamp = now;
-        file.BusyAfterLastDurable = file.NotDurablePageCount > 0;
     }
 
     private void RedirtyUnsynced(FileObject file, int generation, Exception error)
@@ -140,8 +110,6 @@ internal sealed class FileSync
                 ref FrameMetadata metadata = ref _pool.Metadata(frame);
                 if (metadata.SyncGeneration - generation <= 0)
                 {
-                    file.AddUnsyncedPages(-1); // out of unsynced before into dirty: never counted twice
-                    _counters.AddUnsyncedPages(-1);
                     PageState.EnterMetaLock(ref metadata.State);
                     metadata.DirtySectors |= metadata.ValidSectors;
                     int before = PageState.ClearBits(ref metadata.State, PageState.Unsynced);
@@ -151,13 +119,8 @@ internal sealed class FileSync
                         newlyFailed++;
                     }
 
-                    if ((before & PageState.Dirty) == 0)
-                    {
-                        PageState.SetBits(ref metadata.State, PageState.Dirty);
-                        file.AddDirtyPages(1);
-                        _counters.AddDirtyPages(1);
-                    }
-
+                    PageState.SetBits(ref metadata.State, PageState.Dirty);
+                    PageAccounting.Recount(file, _counters, before, Volatile.Read(ref metadata.State));
                     PageState.ExitMetaLock(ref metadata.State);
                     file.Index.ClearTagLocked(page, PageTag.Unsynced);
                     file.Index.SetTagLocked(page, PageTag.Dirty);

@@ -67,7 +67,7 @@ internal sealed class PageLaunderer : IPageLaunderer
             {
                 if (_files.GetById(fileId) is { } file)
                 {
-                    _pageWriter.Request(file, first, last + 1);
+                    _pageWriter.Request(file, first, last + 1, makeDurable: true);
                     lock (file.Lock)
                     {
                         lastError ??= file.IsFailing ? file.LastError : null;

@@ -1,18 +1,30 @@
 // PageWriter: the background writer of dirty pages (Haiku's page writer, Linux's flusher
 // threads). One pass (RunOnePass, the step function tests drive with a manual clock) goes round
 // the files with data to write, in order from where the last pass stopped, and for each writes
-// runs of adjacent dirty pages from the file's cyclic cursor (ClusterWriter), then makes them
-// durable (FileSync) so their frames become reclaimable. Production runs passes on a thread,
-// and a second thread makes written files durable while the first writes the next chunk.
+// runs of adjacent dirty pages from the file's cyclic cursor (ClusterWriter). Written pages are
+// unsynced (written, not yet durable): they keep their frames until a durable flush (FileSync),
+// but they are not dirty, for the throttle or for this writer. Production runs passes on a
+// thread, and a second thread makes files durable while the first writes.
 //
 // When it writes, in order of precedence:
-//  1. Requests: StartWriteback ranges, written first.
-//  2. Background: while not-durable data is above the background threshold (or a throttled
-//     writer asked), everything, until it is below again.
+//  1. Requests: StartWriteback and reclaim ranges, written first and whole, short runs included.
+//  2. Background: while data to write (dirty + under writeback) is above the background
+//     threshold, or while any writer is paused by the throttle, everything, until it is below.
 //  3. Expiry: every WritebackInterval, runs that start at pages dirty for longer than DirtyExpire
 //     (Linux's kupdate).
 //  Laptop mode holds 2 and 3 back until the dirty limit is near or the store was just read (the
 //  device is awake), and then writes everything.
+// When it makes files durable (the sync thread, or the pass itself without one), batched over
+// many writes, never a durable flush per run:
+//  a. when unsynced data reaches half the dirty limit (the unsynced bound is the dirty limit: at
+//     it the writer waits for the syncs before writing more, so frames held for durability stay
+//     bounded); each file's OS write-out is started early, after each of its turns, with
+//     sync_file_range(WRITE), so the durable flush finds little left to do;
+//  b. on expiry, laptop mode's "everything", or few reclaimable frames: every file with unsynced data;
+//  c. on a reclaim request for the file's pages (they are reclaimable only once durable).
+// Short runs: between the background threshold and the freerun point short runs wait to grow
+// into full clusters (sequential writers' tails); above freerun, when writers may be paused,
+// under memory pressure, on expiry and for requests, runs are written as they are.
 // Urgency follows the backlog, as Haiku raises its I/O priority with the number of modified
 // pages: with little to write, one file at a time at idle I/O priority; with a backlog over three
 // quarters of the limit or few free frames, MaxWritesInFlight files at once at normal priority.
@@ -21,9 +33,9 @@
 // the thread back off instead of spinning.
 //
 // Locking: passes are serialized by _passLock (held across a pass, which does I/O: it is the
-// writer's own mutex, taken by no other path); requests by _requestsLock. Everything else goes
-// through ClusterWriter and FileSync. Nothing is thrown on the writer's thread: a failure is kept
-// and reported by the next flush.
+// writer's own mutex, taken by no other path); requests by _requestsLock; the files waiting for
+// the sync thread by _syncLock. Everything else goes through ClusterWriter and FileSync. Nothing
+// is thrown on the writer's threads: a failure is kept and reported by the next flush.
 
 using Quire.Files;
 using Quire.Internal;
@@ -49,23 +61,27 @@ internal sealed class PageWriter : IDisposable
     private readonly int _pagesPerFileTurn; // (I)
     private readonly Lock _passLock = new();
     private readonly Lock _requestsLock = new();
-    private readonly Queue<(FileObject File, long FromPage, long ToPage)> _requests = new(); // (_requestsLock)
+    private readonly Queue<WritebackRequest> _requests = new(); // (_requestsLock)
     private int _nextFileId; // (_passLock) round-robin position
     private int _lastExpiryTick; // (_passLock)
     private long _readIosSeen; // (_passLock) for laptop mode
     private readonly Lock _syncLock = new();
     private readonly HashSet<FileObject> _syncPending = []; // (_syncLock) files written and waiting for their durable flush
     private readonly WakeSignal _syncWake = new();
-    private readonly int _pagesPerSyncChunk; // (I)
+    private readonly int _pagesPerSoloTurn; // (I)
     private readonly int _minBackgroundRunPages; // (I)
+    private readonly int _freerunPages; // (I)
+    private readonly int _syncStartPages; // (I)
+    private readonly ProgressSignal _progress; // (I)
     private Thread? _syncThread; // (I after Start)
     private Thread? _thread; // (I after Start)
     private WritebackWorkers? _workers; // (I after Start)
     private volatile bool _stopping;
     private Exception? _failure; // (A) a bug caught on the writer thread, reported by the next flush
 
-    public PageWriter(FileTable files, ClusterWriter writer, FileSync sync, CacheCounters counters, CacheClock clock, PageCacheOptions options)
+    public PageWriter(FileTable files, ClusterWriter writer, FileSync sync, CacheCounters counters, CacheClock clock, ProgressSignal progress, PageCacheOptions options)
     {
+        _progress = progress;
         _files = files;
         _writer = writer;
         _sync = sync;
@@ -78,11 +94,15 @@ internal sealed class PageWriter : IDisposable
         _frameCount = options.FrameCount;
         _pagesPerFileTurn = Math.Max(1, options.MaxClusterBytes / options.PageSize) * 4; // fairness: four clusters per file per turn
 
-        // A file alone is written in chunks of a quarter of the dirty limit, each made durable by
-        // the sync thread while the next is written: the device is kept busy with durable
-        // flushes, and the limit, which counts data written but not yet durable, frees up in
-        // steps instead of all at once at the end of one long flush.
-        _pagesPerSyncChunk = Math.Max(Math.Max(1, options.MaxClusterBytes / options.PageSize), _limitPages / 4);
+        // A file alone is written in turns of a quarter of the dirty limit, its OS write-out
+        // started after each, so the device is kept busy and the durable flush that comes finds
+        // the data on its way.
+        _pagesPerSoloTurn = Math.Max(Math.Max(1, options.MaxClusterBytes / options.PageSize), _limitPages / 4);
+        _freerunPages = (_backgroundPages + _limitPages) / 2;
+
+        // Durable flushes start at half the unsynced bound (the dirty limit), so one flush covers
+        // many writes and the bound is rarely reached.
+        _syncStartPages = Math.Max(1, _limitPages / 2);
 
         // Half a cluster (512 KiB by default), and never more than an eighth of the limit so a
         // small pool still writes in the background.
@@ -107,8 +127,11 @@ internal sealed class PageWriter : IDisposable
         _thread.Start();
     }
 
-    /// <summary>Asks for a range to be written back soon, without waiting (sync_file_range WRITE).</summary>
-    public void Request(FileObject file, long fromPage, long toPage)
+    /// <summary>
+    /// Asks for a range to be written back soon, without waiting (sync_file_range WRITE); with
+    /// <paramref name="makeDurable"/> (reclaim), the file is then made durable so its frames can go.
+    /// </summary>
+    public void Request(FileObject file, long fromPage, long toPage, bool makeDurable = false)
     {
         lock (_requestsLock)
         {
@@ -119,7 +142,7 @@ internal sealed class PageWriter : IDisposable
                 _requests.Dequeue();
             }
 
-            _requests.Enqueue((file, fromPage, toPage));
+            _requests.Enqueue(new WritebackRequest(file, fromPage, toPage, makeDurable));
         }
 
         Wake.Set();
@@ -132,10 +155,10 @@ internal sealed class PageWriter : IDisposable
         {
             var pass = new PageWriterPass();
             int now = _clock.NowTick;
-            RunRequests(pass, lowOnFrames: _frameCount - NotDurablePages < _lowFreeFrames);
+            List<FileObject>? durableRequested = RunRequests(pass);
 
-            int notDurable = NotDurablePages;
-            bool background = notDurable > _backgroundPages;
+            int toWrite = PagesToWrite;
+            bool background = toWrite > _backgroundPages || _counters.ThrottledWriters > 0;
             bool expiryDue = now - _lastExpiryTick >= TicksOf(_options.WritebackInterval);
             bool everything = false;
             if (_options.LaptopMode)
@@ -143,8 +166,8 @@ internal sealed class PageWriter : IDisposable
                 long readIos = _counters.ReadIos.Value;
                 bool deviceAwake = readIos != _readIosSeen;
                 _readIosSeen = readIos;
-                bool nearLimit = notDurable >= _limitPages * 3 / 4;
-                everything = (deviceAwake || nearLimit) && notDurable > 0;
+                bool nearLimit = toWrite >= _limitPages * 3 / 4;
+                everything = (deviceAwake || nearLimit) && NotDurablePages > 0;
                 background &= everything;
                 expiryDue &= everything;
             }
@@ -154,23 +177,22 @@ internal sealed class PageWriter : IDisposable
                 _lastExpiryTick = now;
             }
 
-            if (!background && !expiryDue && !everything)
-            {
-                return pass;
-            }
-
-            pass.Mode = everything ? "everything" : background ? "background" : "expiry";
-            int? expiredAt = background || everything ? null : now - TicksOf(_options.DirtyExpire);
             // Memory pressure: frames that are free or clean (reclaimable at once) run short. Free
             // frames alone say nothing: a full cache of clean pages has none, and needs none.
-            bool lowOnFrames = _frameCount - notDurable < _lowFreeFrames;
-            bool urgent = notDurable > _limitPages * 3 / 4 || lowOnFrames;
-            // At the limit, short runs are taken only when dirty data (not data waiting for the sync
-            // thread's durable flush) is the backlog: writing more while the flush is the
-            // bottleneck adds small writes and no progress.
-            bool takeShortRuns = lowOnFrames || everything || (notDurable >= _limitPages && _counters.DirtyPages >= _limitPages / 2);
-            pass.Urgent = urgent;
-            WriteFiles(pass, expiredAt, stopBelowBackground: background && !everything, urgent, takeShortRuns, now);
+            bool lowOnFrames = _frameCount - NotDurablePages < _lowFreeFrames;
+            if (background || expiryDue || everything)
+            {
+                pass.Mode = everything ? "everything" : background ? "background" : "expiry";
+                int? expiredAt = background || everything ? null : now - TicksOf(_options.DirtyExpire);
+                bool urgent = toWrite > _limitPages * 3 / 4 || lowOnFrames;
+
+                // Above freerun writers may be paced: nothing waits to grow then.
+                bool takeShortRuns = lowOnFrames || everything || toWrite >= _freerunPages || _counters.ThrottledWriters > 0;
+                pass.Urgent = urgent;
+                WriteFiles(pass, expiredAt, stopBelowBackground: background && !everything, urgent, takeShortRuns, now);
+            }
+
+            MakeDurable(pass, all: everything || expiryDue || lowOnFrames || _counters.UnsyncedPages >= _syncStartPages, durableRequested);
             return pass;
         }
     }
@@ -187,25 +209,32 @@ internal sealed class PageWriter : IDisposable
 
     private int NotDurablePages => _counters.DirtyPages + _counters.WritebackPages + _counters.UnsyncedPages;
 
+    private int PagesToWrite => _counters.DirtyPages + _counters.WritebackPages;
+
     private static int TicksOf(TimeSpan span) => (int)Math.Min(int.MaxValue / 2, span.TotalMilliseconds / CacheClock.TickMilliseconds);
 
-    private void RunRequests(PageWriterPass pass, bool lowOnFrames)
+    /// <summary>Writes the requested ranges whole; returns the files whose requests asked for durability, or null.</summary>
+    private List<FileObject>? RunRequests(PageWriterPass pass)
     {
-        // Requests from reclaim and StartWriteback also wait for short runs to grow, unless frames
-        // are running out.
-        var limits = new WritebackLimits(0, null, SkipBusy: true, MinRunPages: lowOnFrames ? 0 : _minBackgroundRunPages);
+        // A request is written as asked (sync_file_range WRITE): short runs too.
+        var limits = new WritebackLimits(0, null, SkipBusy: true);
+        List<FileObject>? durable = null;
         while (true)
         {
-            (FileObject File, long FromPage, long ToPage) request;
+            WritebackRequest request;
             lock (_requestsLock)
             {
                 if (!_requests.TryDequeue(out request))
                 {
-                    return;
+                    return durable;
                 }
             }
 
             WriteFile(request.File, request.FromPage, request.ToPage, limits, pass);
+            if (request.MakeDurable && !(durable ??= []).Contains(request.File))
+            {
+                durable.Add(request.File);
+            }
         }
     }
 
@@ -225,7 +254,7 @@ internal sealed class PageWriter : IDisposable
                 backingOff = now - file.RetryAfterTick < 0;
             }
 
-            if (!file.IsWritable || file.NotDurablePageCount == 0)
+            if (!file.IsWritable || file.DirtyPageCount == 0)
             {
                 continue;
             }
@@ -251,27 +280,32 @@ internal sealed class PageWriter : IDisposable
         // In the background, short runs wait to grow into full clusters; expiry, a backlog at the
         // limit and memory pressure take whatever is there.
         int minRun = !takeShortRuns && expiredAt is null ? _minBackgroundRunPages : 0;
-        var limits = new WritebackLimits(turn.Count > 1 ? _pagesPerFileTurn : _pagesPerSyncChunk, expiredAt, SkipBusy: true, MinRunPages: minRun);
+        var limits = new WritebackLimits(turn.Count > 1 ? _pagesPerFileTurn : _pagesPerSoloTurn, expiredAt, SkipBusy: true, MinRunPages: minRun);
         if (urgent && _workers is { } workers && turn.Count > 1)
         {
-            workers.RunAll(turn, file => WriteFileAtCursor(file, limits, pass, idlePriority: false));
+            int parallel = Math.Min(turn.Count, _options.MaxWritesInFlight);
+            workers.RunAll(turn, file => WriteFileAtCursor(file, limits, pass, idlePriority: false, parallel));
             return;
         }
 
         LinuxFileIO.TrySetThreadIOPriority(idle: !urgent);
         foreach (FileObject file in turn)
         {
-            if (stopBelowBackground && NotDurablePages <= _backgroundPages)
+            if (stopBelowBackground && PagesToWrite <= _backgroundPages && _counters.ThrottledWriters == 0)
             {
                 break;
             }
 
-            WriteFileAtCursor(file, limits, pass, idlePriority: !urgent);
+            WriteFileAtCursor(file, limits, pass, idlePriority: !urgent, writersInParallel: 1);
         }
     }
 
-    private void WriteFileAtCursor(FileObject file, WritebackLimits limits, PageWriterPass pass, bool idlePriority)
+    private void WriteFileAtCursor(FileObject file, WritebackLimits limits, PageWriterPass pass, bool idlePriority, int writersInParallel)
     {
+        // A turn writes no more than its part of the room left under the unsynced bound.
+        WaitWhileUnsyncedAtBound();
+        int room = Math.Max(1, (_limitPages - _counters.UnsyncedPages) / writersInParallel);
+        limits = limits with { MaxPages = limits.MaxPages <= 0 ? room : Math.Min(limits.MaxPages, room) };
         LinuxFileIO.TrySetThreadIOPriority(idlePriority);
         long cursor;
         lock (file.Lock)
@@ -292,7 +326,7 @@ internal sealed class PageWriter : IDisposable
         }
     }
 
-    /// <summary>Writes back a range of a file and makes it durable; returns where it stopped.</summary>
+    /// <summary>Writes back a range of a file and starts its OS write-out; returns where it stopped.</summary>
     private long WriteFile(FileObject file, long fromPage, long toPage, WritebackLimits limits, PageWriterPass pass)
     {
         WritebackOutcome outcome = _writer.WriteBack(file, fromPage, toPage, waitForGate: false, Deadline.After(_options.MaxPageWait), limits);
@@ -303,21 +337,67 @@ internal sealed class PageWriter : IDisposable
             _counters.Log.WritebackRetrying(file.Name, outcome.Error);
         }
 
-        if (_syncThread is not null)
+        if (outcome.PagesWritten > 0 && file.Store is FileBackingStore store)
         {
-            lock (_syncLock)
+            store.StartWriteout();
+        }
+
+        file.Device.SampleBandwidth(_clock.TimeProvider, busy: file.Device.FilesWriting > 0 && PagesToWrite > 0);
+        return outcome.Skipped ? fromPage : outcome.NextPage;
+    }
+
+    /// <summary>
+    /// Makes files durable: every file with unsynced data when <paramref name="all"/>, else the
+    /// files a reclaim request named. On the sync thread when there is one.
+    /// </summary>
+    private void MakeDurable(PageWriterPass pass, bool all, List<FileObject>? requested)
+    {
+        List<FileObject> files = requested ?? [];
+        if (all)
+        {
+            foreach (FileObject file in _files.Snapshot())
             {
-                _syncPending.Add(file);
+                if (file.IsWritable && file.UnsyncedPageCount > 0 && !files.Contains(file))
+                {
+                    files.Add(file);
+                }
+            }
+        }
+
+        if (files.Count == 0)
+        {
+            return;
+        }
+
+        if (_syncThread is null)
+        {
+            foreach (FileObject file in files)
+            {
+                pass.RecordSync(SyncFile(file));
             }
 
-            _syncWake.Set();
-        }
-        else
-        {
-            pass.RecordSync(SyncFile(file));
+            return;
         }
 
-        return outcome.Skipped ? fromPage : outcome.NextPage;
+        lock (_syncLock)
+        {
+            _syncPending.UnionWith(files);
+        }
+
+        _syncWake.Set();
+    }
+
+    /// <summary>
+    /// At the unsynced bound (the dirty limit) writing more would only hold more frames: waits,
+    /// at most MaxPause at a time and a few times, for the sync thread to make data durable.
+    /// </summary>
+    private void WaitWhileUnsyncedAtBound()
+    {
+        for (int i = 0; i < 10 && _syncThread is not null && _counters.UnsyncedPages >= _limitPages && !_stopping; i++)
+        {
+            MakeDurable(new PageWriterPass(), all: true, requested: null);
+            _progress.Wait(_clock.TimeProvider, TimeSpan.FromMilliseconds(20));
+        }
     }
 
     /// <summary>Makes a file's written pages durable unless its size is changing (then a later pass does).</summary>
@@ -353,6 +433,13 @@ internal sealed class PageWriter : IDisposable
 
             try
             {
+                // Every file's OS write-out first, so the devices work on all of them while the
+                // durable flushes below go one at a time.
+                foreach (FileObject file in files)
+                {
+                    (file.Store as FileBackingStore)?.StartWriteout();
+                }
+
                 foreach (FileObject file in files)
                 {
                     // A failure re-dirties the pages and opens an error epoch (FileSync); the
@@ -392,9 +479,9 @@ internal sealed class PageWriter : IDisposable
             {
                 wait = s_failureBackoff;
             }
-            else if (pass.Mode is not null && _counters.DirtyPages > 0 && NotDurablePages > _backgroundPages && pass.PagesWritten > 0)
+            else if (pass.Mode is not null && _counters.DirtyPages > 0 && (PagesToWrite > _backgroundPages || _counters.ThrottledWriters > 0) && pass.PagesWritten > 0)
             {
-                wait = TimeSpan.Zero; // still above the background threshold and making progress
+                wait = TimeSpan.Zero; // still above the background threshold, or a writer waits, and making progress
             }
             else
             {
@@ -408,3 +495,6 @@ internal sealed class PageWriter : IDisposable
         }
     }
 }
+
+/// <summary>A range a caller asked to be written (StartWriteback), or reclaim asked to be written and made durable.</summary>
+internal readonly record struct WritebackRequest(FileObject File, long FromPage, long ToPage, bool MakeDurable);

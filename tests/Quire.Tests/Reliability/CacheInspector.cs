@@ -40,8 +40,9 @@ internal static class CacheInspector
                 return $"Frame {frame} is doomed, meta-locked or waited on while the cache is idle (state 0x{state:X}).";
             }
 
+            // Each page counts once: a page written again after its write counts as dirty only.
             dirty += (state & PageState.Dirty) != 0 ? 1 : 0;
-            unsynced += (state & PageState.Unsynced) != 0 ? 1 : 0;
+            unsynced += (state & (PageState.Dirty | PageState.Unsynced)) == PageState.Unsynced ? 1 : 0;
         }
 
         PageCacheStatistics statistics = cache.GetStatistics();

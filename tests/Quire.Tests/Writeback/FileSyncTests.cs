@@ -1,9 +1,7 @@
 // Proves a flush ends with the store's durable flush and leaves nothing unsynced: every Flush
 // calls the store's Flush once, even with nothing dirty (the size is data too), written pages
-// stop counting as unsynced, and the durable-flush counter counts them. The file's write
-// bandwidth is the rate its data is made durable while data is waiting, not idle time.
+// stop counting as unsynced, and the durable-flush counter counts them.
 
-using Quire.Testing;
 using Quire.Tests.Infrastructure;
 
 namespace Quire.Tests.Writeback;
@@ -70,28 +68,5 @@ public sealed class FileSyncTests
         file.Advise(0, 8 * PageSize, FileAdvice.DontNeed);
 
         Assert.Equal(freeBefore + 8, cache.GetStatistics().FreeFrames);
-    }
-
-    [Fact]
-    public void TheWriteBandwidthIsTheRateDataIsMadeDurableWhileDataIsWaiting()
-    {
-        var clock = new ManualTimeProvider();
-        using var cache = new PageCache(new PageCacheOptions { MemoryLimitBytes = 64 * PageSize, TimeProvider = clock, StartPageWriter = false });
-        using CachedFile file = cache.Open(new MemoryBackingStore());
-        file.Write(0, BytePatterns.Create(30 * PageSize, 3));
-        double initial = file.GetStatistics().WriteBandwidthBytesPerSecond;
-
-        file.FlushRange(0, 10 * PageSize); // the first durable flush: no interval yet
-        clock.Advance(TimeSpan.FromMilliseconds(10));
-        file.FlushRange(10 * PageSize, 10 * PageSize); // 10 pages durable in 10 ms, data waiting all along
-        double measured = file.GetStatistics().WriteBandwidthBytesPerSecond;
-        file.Flush(); // at once, so no interval; nothing waits after it
-        clock.Advance(TimeSpan.FromMilliseconds(500));
-        file.Write(0, BytePatterns.Create(PageSize, 4));
-        file.Flush(); // the 500 ms before it were idle, not a sample
-
-        double sample = 10.0 * PageSize / 0.010;
-        Assert.Equal((0.8 * initial) + (0.2 * sample), measured, 1e-6);
-        Assert.Equal(measured, file.GetStatistics().WriteBandwidthBytesPerSecond, 1e-6);
     }
 }

@@ -1,7 +1,9 @@
 // Proves the page writer's policy with its step function on a manual clock: background writeback
 // above the threshold, expiry after DirtyExpire, laptop mode, clustering of adjacent pages into
 // one vectored write clipped at end of file, short runs held back in the background only while
-// they may still grow, and that a failing file does not stop a healthy one.
+// they may still grow, StartWriteback writing what it names at once without making it durable,
+// durable flushes batched over many writes (not one per pass), the page writer working whenever a
+// writer is paused, and that a failing file does not stop a healthy one.
 
 using Quire.Testing;
 using Quire.Tests.Infrastructure;
@@ -13,9 +15,9 @@ public sealed class PageWriterTests
 {
     private const int PageSize = 4096;
 
-    private static PageCacheOptions Options(ManualTimeProvider clock, bool laptopMode = false) => new()
+    private static PageCacheOptions Options(ManualTimeProvider clock, bool laptopMode = false, int frameCount = 100) => new()
     {
-        MemoryLimitBytes = 100 * PageSize,
+        MemoryLimitBytes = (long)frameCount * PageSize,
         BackgroundDirtyRatio = 0.10,
         DirtyRatio = 0.20,
         MaxClusterBytes = 16 * PageSize,
@@ -62,6 +64,80 @@ public sealed class PageWriterTests
         Assert.Equal("background", cache.PageWriter.RunOnePass().Mode);
         Assert.NotEmpty(store.Writes); // nobody extended them: written as they are
         Assert.True(cache.GetStatistics().NotDurablePages <= cache.GetStatistics().BackgroundThresholdPages);
+    }
+
+    [Fact]
+    public void StartWritebackWritesAShortFreshRunAtOnceWithoutMakingItDurable()
+    {
+        var clock = new ManualTimeProvider();
+        using var cache = new PageCache(Options(clock));
+        var store = new FaultyStore();
+        using CachedFile file = cache.Open(store);
+        file.Write(0, new byte[3 * PageSize]);
+
+        file.StartWriteback(0, long.MaxValue);
+        cache.PageWriter.RunOnePass();
+
+        Assert.Equal([(0L, 3L * PageSize)], store.Writes);
+        Assert.Equal(0, store.FlushCount); // sync_file_range(WRITE): written, not made durable
+        Assert.Equal(3, cache.GetStatistics().UnsyncedPages);
+    }
+
+    [Fact]
+    public void DurableFlushesAreBatchedOverManyWritesNotOnePerPass()
+    {
+        var clock = new ManualTimeProvider();
+        using var cache = new PageCache(Options(clock, frameCount: 200)); // background 20 pages, limit 40
+        var store = new FaultyStore();
+        using CachedFile file = cache.Open(store);
+        int page = 0;
+        void WriteScattered(int count)
+        {
+            for (int i = 0; i < count; i++, page += 2)
+            {
+                file.Write((long)page * PageSize, new byte[PageSize]); // runs of one page: a random writer
+            }
+
+            clock.Advance(TimeSpan.FromMilliseconds(100)); // old enough to be written as they are
+        }
+
+        WriteScattered(25);
+        Assert.Equal("background", cache.PageWriter.RunOnePass().Mode);
+        Assert.Equal(16, store.Writes.Count); // one turn of the file
+        Assert.Equal(0, store.FlushCount); // 16 unsynced pages: below half the limit, no flush yet
+
+        WriteScattered(15);
+        Assert.Equal("background", cache.PageWriter.RunOnePass().Mode);
+        Assert.Equal(32, store.Writes.Count);
+        Assert.Equal(1, store.FlushCount); // 32 unsynced pages: one durable flush for all of them
+        Assert.Equal(0, cache.GetStatistics().UnsyncedPages);
+
+        clock.Advance(TimeSpan.FromSeconds(31));
+        Assert.Equal("expiry", cache.PageWriter.RunOnePass().Mode);
+        Assert.Equal(0, cache.GetStatistics().NotDurablePages); // expiry writes and makes durable what is left
+        Assert.Equal(2, store.FlushCount);
+    }
+
+    [Fact]
+    public void WhileAWriterIsPausedThePageWriterWritesEvenBelowTheBackgroundThreshold()
+    {
+        var clock = new ManualTimeProvider();
+        using var cache = new PageCache(Options(clock));
+        var store = new FaultyStore();
+        using CachedFile file = cache.Open(store);
+        file.Write(0, new byte[4 * PageSize]);
+        Assert.Null(cache.PageWriter.RunOnePass().Mode);
+
+        cache.Counters.AddThrottledWriters(1); // as a writer paused by a strict file limit is counted
+        try
+        {
+            Assert.Equal("background", cache.PageWriter.RunOnePass().Mode);
+            Assert.Equal([(0L, 4L * PageSize)], store.Writes);
+        }
+        finally
+        {
+            cache.Counters.AddThrottledWriters(-1);
+        }
     }
 
     [Fact]
@@ -151,7 +227,7 @@ public sealed class PageWriterTests
             clock.Advance(TimeSpan.FromMilliseconds(10));
         }
 
-        Assert.Equal(8 * PageSize, healthy.Durable.Length);
+        Assert.Equal(8 * PageSize, healthy.Content.Length);
         Assert.Equal(8, cache.GetStatistics().DirtyPages);
         Assert.True(failing.FailedWrites >= 1);
         Assert.True(failing.FailedWrites <= 2, "The failing file is backed off, not retried on every pass.");

@@ -77,16 +77,15 @@ public sealed class WritebackConcurrencyTests
     public void ADurableFlushNeverChangesTheStoresLength()
     {
         // Writes of a growing file may be in flight on other threads while a durable flush runs (the
-        // page writer's sync thread); a length set from a snapshot of the size would cut off a write
-        // that just landed past it. Here page 0 is written and made durable while page 1 is still
-        // dirty, so the size is past what the store holds.
+        // page writer's sync thread, another handle's flush); a length set from a snapshot of the
+        // size would cut off a write that just landed past it. Here page 0 is written and made
+        // durable while page 1 is still dirty, so the size is past what the store holds.
         using var cache = new PageCache(new PageCacheOptions { MemoryLimitBytes = 64 * PageSize, StartPageWriter = false });
         var store = new FaultyStore();
         using CachedFile file = cache.Open(store);
         file.Write(0, new byte[2 * PageSize]);
 
-        file.StartWriteback(0, PageSize);
-        cache.PageWriter.RunOnePass();
+        file.FlushRange(0, PageSize);
 
         Assert.Equal([(0L, (long)PageSize)], store.Writes);
         Assert.Equal(1, store.FlushCount);
