@@ -162,6 +162,46 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
     }
 
     /// <summary>
+    /// Drops the cached pages of a range without writing them back: dirty data in the range that
+    /// was not yet written is given up on purpose, and the range then reads as the store holds it
+    /// (zeros past the store's end). The file's length does not change (use
+    /// <see cref="SetLength"/> to shorten it). This is the way out of a write failure that retrying
+    /// cannot heal (<see cref="WritebackFailedException.IsPermanent"/>): once the failed ranges are
+    /// discarded, flushes succeed again, after reporting the failure once to each handle that has
+    /// not seen it. Waits for writes of the file in flight; a page a lease holds leaves the cache
+    /// when the lease is released.
+    /// </summary>
+    /// <param name="fileOffset">The first byte; a multiple of <see cref="PageCache.PageSize"/>.</param>
+    /// <param name="byteCount">The bytes to drop: a multiple of the page size, or any count that reaches the end of the file (<see cref="long.MaxValue"/> for all of it).</param>
+    /// <exception cref="ArgumentOutOfRangeException">The range is negative, ends past <see cref="long.MaxValue"/>, or does not start and end on page boundaries (unless it reaches the end of the file).</exception>
+    /// <exception cref="NotSupportedException">The handle is read-only.</exception>
+    /// <exception cref="TimeoutException">A write of the file in flight did not finish within <see cref="PageCacheOptions.MaxPageWait"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The handle or the cache was disposed.</exception>
+    public void Discard(long fileOffset, long byteCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(fileOffset);
+        ArgumentOutOfRangeException.ThrowIfNegative(byteCount);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(byteCount, long.MaxValue - fileOffset);
+        ThrowIfDisposed();
+        ThrowIfReadOnly();
+        int pageSize = _cache.PageSize;
+        long end = fileOffset + byteCount;
+        bool toEnd = end >= _file.Size;
+        if (fileOffset % pageSize != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(fileOffset), fileOffset, $"'{nameof(fileOffset)}' must be a multiple of the page size {pageSize}, but it is {fileOffset}.");
+        }
+
+        if (!toEnd && byteCount % pageSize != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(byteCount), byteCount, $"'{nameof(byteCount)}' must be a multiple of the page size {pageSize} or reach the end of the file, but it is {byteCount} from {fileOffset} in a file of {_file.Size} bytes.");
+        }
+
+        long endPage = toEnd ? long.MaxValue : end / pageSize;
+        _cache.Truncation.Discard(_file, fileOffset / pageSize, endPage);
+    }
+
+    /// <summary>
     /// Writes every dirty page of the file, in clusters of adjacent pages, and makes them and the
     /// file's size durable. When this returns, everything written before the call, through any
     /// handle, is durable.

@@ -32,6 +32,16 @@ public sealed class WritebackFailedException : IOException
     /// <summary>What kind of failure the store reported.</summary>
     public IOErrorKind ErrorKind { get; }
 
+    /// <summary>
+    /// Whether retrying cannot heal the failure (<see cref="IOErrorKind.TooLarge"/>,
+    /// <see cref="IOErrorKind.ReadOnlyFileSystem"/>, <see cref="IOErrorKind.PermissionDenied"/>).
+    /// The data stays dirty and every flush reports it again; the way out is to truncate the file
+    /// below the failed ranges (<see cref="CachedFile.SetLength"/>) or to discard them
+    /// (<see cref="CachedFile.Discard"/>), giving that data up on purpose.
+    /// </summary>
+    public bool IsPermanent => IOErrorKinds.IsPermanent(ErrorKind);
+
+
     private static string BuildMessage(string fileName, IReadOnlyList<ByteRange> ranges, Exception? inner)
     {
         ArgumentNullException.ThrowIfNull(fileName);

@@ -31,4 +31,14 @@ public sealed class WritebackStalledException : IOException
 
     /// <summary>What kind of failure the store reported, if it reported one.</summary>
     public IOErrorKind ErrorKind { get; }
+
+    /// <summary>
+    /// Whether retrying cannot heal the failure (<see cref="IOErrorKind.TooLarge"/>,
+    /// <see cref="IOErrorKind.ReadOnlyFileSystem"/>, <see cref="IOErrorKind.PermissionDenied"/>).
+    /// The data stays dirty and every flush reports it again; the way out is to truncate the file
+    /// below the failed ranges (<see cref="CachedFile.SetLength"/>) or to discard them
+    /// (<see cref="CachedFile.Discard"/>), giving that data up on purpose.
+    /// </summary>
+    public bool IsPermanent => IOErrorKinds.IsPermanent(ErrorKind);
+
 }

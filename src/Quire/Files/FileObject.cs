@@ -186,8 +186,11 @@ internal sealed class FileObject
         }
 
         // Back off exponentially, 100 ms doubling up to 30 s, so a failing device is not hammered
-        // and other files keep being written.
-        _consecutiveFailures = Math.Min(_consecutiveFailures + 1, 16);
+        // and other files keep being written. A failure retrying cannot heal (a read-only file
+        // system, a size past the store's largest) goes to the longest back-off at once: the page
+        // writer still looks every 30 s (a file system may be remounted, the file truncated by
+        // another program), and every flush still tries and reports it.
+        _consecutiveFailures = IOErrorKinds.IsPermanent(IOErrorKinds.Classify(error)) ? 16 : Math.Min(_consecutiveFailures + 1, 16);
         int backoffMilliseconds = (int)Math.Min(30_000, 100L << (_consecutiveFailures - 1));
         RetryAfterTick = nowTick + (backoffMilliseconds / CacheClock.TickMilliseconds);
     }

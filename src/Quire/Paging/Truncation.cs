@@ -57,6 +57,40 @@ internal sealed class Truncation
         }
     }
 
+    /// <summary>
+    /// Drops the pages in [<paramref name="firstPage"/>, <paramref name="endPage"/>) without writing
+    /// them, dirty or not, and leaves the size alone: the caller gives their data up on purpose (the
+    /// way out of a write failure retrying cannot heal). Runs inside the resize gate, so no write of
+    /// them is in flight. Failed pages among them end their part of the error epoch, which is still
+    /// reported to every handle that has not seen it (T4).
+    /// </summary>
+    public void Discard(FileObject file, long firstPage, long endPage)
+    {
+        Deadline deadline = _holds.NewPageDeadline();
+        file.BeginResize(deadline);
+        try
+        {
+            var toFree = new List<int>();
+            lock (file.Lock)
+            {
+                long cursor = firstPage;
+                while (file.Index.FindNextLocked(cursor, endPage, null, out long page, out int frame))
+                {
+                    DropPageLocked(file, page, frame, toFree);
+                    cursor = page + 1;
+                }
+
+                file.Index.AssertInvariantsLocked();
+            }
+
+            _allocator.FreeMany(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(toFree));
+        }
+        finally
+        {
+            file.EndResize();
+        }
+    }
+
     /// <summary>Drops page <paramref name="page"/> from the index under the file lock: frees it, or dooms it if held.</summary>
     public void DropPageLocked(FileObject file, long page, int frame, List<int> toFree)
     {

@@ -37,6 +37,27 @@ public sealed class ExceptionTests
         Assert.Contains("[8192, 8292)", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(5, IOErrorKind.IOError, false)]
+    [InlineData(28, IOErrorKind.NoSpace, false)]
+    [InlineData(122, IOErrorKind.QuotaExceeded, false)]
+    [InlineData(27, IOErrorKind.TooLarge, true)]
+    [InlineData(30, IOErrorKind.ReadOnlyFileSystem, true)]
+    [InlineData(13, IOErrorKind.PermissionDenied, true)]
+    [InlineData(1, IOErrorKind.PermissionDenied, true)]
+    public void EveryExceptionClassifiesTheErrnoAndSaysWhetherRetryingCanHealIt(int errno, IOErrorKind kind, bool permanent)
+    {
+        var inner = new IOException("injected", errno);
+
+        var failed = new WritebackFailedException("e.bin", [], inner);
+        var store = new BackingStoreException("write", "e.bin", 0, 1, inner);
+        var stalled = new WritebackStalledException("e.bin", 1, TimeSpan.FromSeconds(1), inner);
+
+        Assert.Equal((kind, permanent), (failed.ErrorKind, failed.IsPermanent));
+        Assert.Equal((kind, permanent), (store.ErrorKind, store.IsPermanent));
+        Assert.Equal((kind, permanent), (stalled.ErrorKind, stalled.IsPermanent));
+    }
+
     [Fact]
     public void WritebackFailedExceptionSummarisesManyRanges()
     {
