@@ -454,14 +454,28 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
             return;
         }
 
-        bool close = false;
-        lock (_files.Lock)
+        // Closed for writeback first, so the page writer's threads, which may still hold the file
+        // from a snapshot, never touch its store once disposed; a handle opened meanwhile cancels.
+        if (!file.BeginClose(Holds.NewPageDeadline()))
         {
-            if (file.HandleCount == 0 && _files.TryGetLocked(file.Key, out FileObject current) && current == file && file.Index.Count == 0)
+            return;
+        }
+
+        bool close = false;
+        try
+        {
+            lock (_files.Lock)
             {
-                _files.RemoveLocked(file);
-                close = true;
+                if (file.HandleCount == 0 && _files.TryGetLocked(file.Key, out FileObject current) && current == file && file.Index.Count == 0)
+                {
+                    _files.RemoveLocked(file);
+                    close = true;
+                }
             }
+        }
+        finally
+        {
+            file.EndClose(close);
         }
 
         if (close)

@@ -6,8 +6,10 @@
 // Locking: Lock (F) guards the index, the size's writes, StoreLength and SyncGeneration. The
 // size is read without the lock (a volatile read), so hits can clip at end of file cheaply.
 // _gate is a monitor, taken after Lock when both are needed, guarding the writeback gate
-// (_writebacksInFlight, _resizing): writebacks of a file and changes of its size exclude each
-// other, so a write issued against the old size can never land after the store was cut (P7).
+// (_writebacksInFlight, _resizing, _closing, _closed): writebacks of a file and changes of its
+// size exclude each other, so a write issued against the old size can never land after the store
+// was cut (P7); a close waits for writebacks in flight and lets none begin after it, so nothing
+// touches a disposed store.
 // Invariants: every frame in Index holds page (Id, page number); no page at or past
 // ceil(Size / page size) is in Index once a SetLength has returned.
 
@@ -22,6 +24,8 @@ internal sealed class FileObject
     private long _size; // (F) writes; lock-free reads
     private int _writebacksInFlight; // (_gate)
     private bool _resizing; // (_gate)
+    private bool _closing; // (_gate) a close waits for writebacks in flight; none begins meanwhile
+    private bool _closed; // (_gate) the store is being or was disposed: no writeback may begin
     private int _dirtyPageCount; // (A)
     private long _pendingStoreTruncate = -1; // (F) writes; lock-free reads
     private int _writebackPageCount; // (A)
@@ -257,12 +261,12 @@ internal sealed class FileObject
         Debug.Assert(after >= 0, $"'{Name}' counts a non-negative number of dirty pages.");
     }
 
-    /// <summary>Lets a writeback of this file start unless its size is changing; returns false then.</summary>
+    /// <summary>Lets a writeback of this file start unless its size is changing or it is closed; returns false then.</summary>
     public bool TryBeginWriteback()
     {
         lock (_gate)
         {
-            if (_resizing)
+            if (_resizing || _closing || _closed)
             {
                 return false;
             }
@@ -272,12 +276,15 @@ internal sealed class FileObject
         }
     }
 
-    /// <summary>Lets a writeback start, waiting while the size changes. Throws <see cref="TimeoutException"/> at the deadline.</summary>
-    public void BeginWriteback(Deadline deadline)
+    /// <summary>
+    /// Lets a writeback start, waiting while the size changes; returns false if the file is closed
+    /// (its data was all durable when it closed). Throws <see cref="TimeoutException"/> at the deadline.
+    /// </summary>
+    public bool BeginWriteback(Deadline deadline)
     {
         lock (_gate)
         {
-            while (_resizing)
+            while ((_resizing || _closing) && !_closed)
             {
                 if (deadline.HasExpired)
                 {
@@ -287,7 +294,56 @@ internal sealed class FileObject
                 Monitor.Wait(_gate, deadline.RemainingMilliseconds);
             }
 
+            if (_closed)
+            {
+                return false;
+            }
+
             _writebacksInFlight++;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Starts closing the file: holds new writebacks back and waits for those in flight (the page
+    /// writer's, which may hold the file from a snapshot) to end. Returns false, changing nothing,
+    /// if a size change or another close runs, or at the deadline. <see cref="EndClose"/> follows a true return.
+    /// </summary>
+    public bool BeginClose(Deadline deadline)
+    {
+        lock (_gate)
+        {
+            if (_resizing || _closing || _closed)
+            {
+                return false;
+            }
+
+            _closing = true;
+            while (_writebacksInFlight > 0)
+            {
+                if (deadline.HasExpired)
+                {
+                    _closing = false;
+                    Monitor.PulseAll(_gate);
+                    return false;
+                }
+
+                Monitor.Wait(_gate, deadline.RemainingMilliseconds);
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>Ends a close: <paramref name="closed"/> says the store is being disposed (no writeback ever begins again), else the file stays open as it was.</summary>
+    public void EndClose(bool closed)
+    {
+        lock (_gate)
+        {
+            Debug.Assert(_closing, "A close ends that began.");
+            _closing = false;
+            _closed = closed;
+            Monitor.PulseAll(_gate);
         }
     }
 
@@ -308,10 +364,12 @@ internal sealed class FileObject
     {
         lock (_gate)
         {
-            while (_resizing)
+            while (_resizing || _closing)
             {
                 WaitGate(deadline);
             }
+
+            ObjectDisposedException.ThrowIf(_closed, this);
 
             _resizing = true;
             while (_writebacksInFlight > 0)

@@ -73,7 +73,11 @@ internal sealed class FileFlusher
         }
 
         Deadline gateDeadline = _holds.NewPageDeadline();
-        file.BeginWriteback(gateDeadline);
+        if (!file.BeginWriteback(gateDeadline))
+        {
+            return bytesWritten; // closed since: all it held was durable when it closed
+        }
+
         try
         {
             firstError ??= _sync.Sync(file);

@@ -160,11 +160,16 @@ internal sealed class ClusterWriter
             outcome.Skipped = true;
             return false;
         }
+        catch (ObjectDisposedException)
+        {
+            outcome.Skipped = true; // closed: everything it had was durable
+            return false;
+        }
 
         if (waitForGate)
         {
-            file.BeginWriteback(deadline);
-            return true;
+            outcome.Skipped = !file.BeginWriteback(deadline);
+            return !outcome.Skipped;
         }
 
         outcome.Skipped = !file.TryBeginWriteback();

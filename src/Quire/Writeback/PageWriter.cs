@@ -337,9 +337,9 @@ internal sealed class PageWriter : IDisposable
             _counters.Log.WritebackRetrying(file.Name, outcome.Error);
         }
 
-        if (outcome.PagesWritten > 0 && file.Store is FileBackingStore store)
+        if (outcome.PagesWritten > 0)
         {
-            store.StartWriteout();
+            StartWriteout(file);
         }
 
         file.Device.SampleBandwidth(_clock.TimeProvider, busy: file.Device.FilesWriting > 0 && PagesToWrite > 0);
@@ -400,6 +400,22 @@ internal sealed class PageWriter : IDisposable
         }
     }
 
+    /// <summary>Starts the OS write-out of a file on a buffered store, inside its writeback gate (so not once it is closed).</summary>
+    private static void StartWriteout(FileObject file)
+    {
+        if (file.Store is FileBackingStore store && file.TryBeginWriteback())
+        {
+            try
+            {
+                store.StartWriteout();
+            }
+            finally
+            {
+                file.EndWriteback();
+            }
+        }
+    }
+
     /// <summary>Makes a file's written pages durable unless its size is changing (then a later pass does).</summary>
     private Exception? SyncFile(FileObject file)
     {
@@ -437,7 +453,7 @@ internal sealed class PageWriter : IDisposable
                 // durable flushes below go one at a time.
                 foreach (FileObject file in files)
                 {
-                    (file.Store as FileBackingStore)?.StartWriteout();
+                    StartWriteout(file);
                 }
 
                 foreach (FileObject file in files)

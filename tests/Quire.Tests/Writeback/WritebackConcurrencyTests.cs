@@ -1,6 +1,8 @@
 // Proves what happens while a write to the store is in flight, by holding it on a gate: a page is
 // marked clean before its write and a write into it during the I/O re-dirties it (it is written
-// again), and a truncate waits for writes in flight so none lands past the new end (P7).
+// again), and a truncate waits for writes in flight so none lands past the new end (P7); and that
+// files opened, written, flushed and closed from several threads at once, as an index writes its
+// segments, never have their closed stores touched by the page writer's threads.
 
 using Quire.Tests.Infrastructure;
 
@@ -123,5 +125,60 @@ public sealed class WritebackConcurrencyTests
         byte[] expected = new byte[4 * PageSize];
         data.AsSpan(0, 2 * PageSize).CopyTo(expected);
         Assert.Equal(expected, store.Durable);
+    }
+
+    [Fact]
+    public void ManyFilesOpenedWrittenAndClosedFromSeveralThreadsWhileThePageWriterRuns()
+    {
+        using var directory = new TempDirectory();
+        var cache = new PageCache(new PageCacheOptions { MemoryLimitBytes = 512 * PageSize }); // small: background writeback and syncs run all along
+        const int threads = 4;
+        const int filesPerThread = 25;
+        var written = new System.Collections.Concurrent.ConcurrentDictionary<string, byte[]>();
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        Thread[] workers = [.. Enumerable.Range(0, threads).Select(t => new Thread(() =>
+        {
+            try
+            {
+                var random = new SeededRandom((ulong)t + 1);
+                for (int i = 0; i < filesPerThread; i++)
+                {
+                    string path = directory.File($"segment-{t}-{i}");
+                    byte[] data = BytePatterns.Create((1 + random.Next(64)) * 4096, (t * 100) + i);
+                    using (CachedFile file = cache.Open(path, FileMode.CreateNew))
+                    {
+                        file.Write(0, data);
+                        if (i % 3 == 0)
+                        {
+                            file.Flush();
+                        }
+                    }
+
+                    written[path] = data;
+                }
+            }
+            catch (Exception e)
+            {
+                failures.Enqueue(e);
+            }
+        }))];
+        foreach (Thread worker in workers)
+        {
+            worker.Start();
+        }
+
+        foreach (Thread worker in workers)
+        {
+            Assert.True(worker.Join(TimeSpan.FromMinutes(2)), "A writer finished.");
+        }
+
+        Assert.Empty(failures);
+        Assert.Null(cache.PageWriter.Failure); // no writeback or sync touched a closed file's store
+        cache.Dispose();
+        Assert.Equal(threads * filesPerThread, written.Count);
+        foreach ((string path, byte[] data) in written)
+        {
+            Assert.Equal(data, File.ReadAllBytes(path));
+        }
     }
 }
