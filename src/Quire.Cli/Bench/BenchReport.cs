@@ -108,7 +108,7 @@ internal sealed class BenchReport(IAnsiConsole console, string baselineName = En
     /// <summary>The memory each engine's cgroup allowed and used, and Quire's pool.</summary>
     public void WriteMemory(IReadOnlyList<EngineResult> results, long budgetBytes, string controller)
     {
-        var table = new Table().Title(Markup.Escape($"Memory: each engine in a {controller} memory cgroup limited to {FormatBytes(budgetBytes)}"))
+        var table = new Table().Title(Markup.Escape($"Memory: {controller}, limit {FormatBytes(budgetBytes)}"))
             .AddColumn("Engine").AddColumn("limit MiB", c => c.RightAligned()).AddColumn("baseline MiB", c => c.RightAligned())
             .AddColumn("peak MiB", c => c.RightAligned()).AddColumn("peak / limit", c => c.RightAligned()).AddColumn("Quire pool MiB", c => c.RightAligned());
         foreach (EngineResult result in results)
@@ -123,7 +123,7 @@ internal sealed class BenchReport(IAnsiConsole console, string baselineName = En
         }
 
         console.Write(table);
-        console.WriteLine("baseline: the engine's process (runtime, code, heap) measured as its cgroup's usage before any cache or file was opened; peak: the cgroup's peak usage, page cache included.");
+        console.WriteLine(Invariant($"Each engine ran in a memory cgroup of its own limited to {FormatBytes(budgetBytes)}. ") + "baseline: the engine's process (runtime, code, heap) measured as its cgroup's usage before any cache or file was opened; peak: the cgroup's peak usage, page cache included.");
         console.WriteLine();
     }
 
