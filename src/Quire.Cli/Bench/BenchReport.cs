@@ -30,7 +30,7 @@ internal sealed class BenchReport(IAnsiConsole console, string baselineName = En
         if (settings.MemoryBudgetBytes is { } budget)
         {
             console.WriteLine(Invariant(
-                $"Memory budget: {FormatBytes(budget)} per engine: each engine runs in a process of its own in a memory cgroup of that limit (page cache included); Quire's pool is the budget less its process's measured baseline and {FormatBytes(Budget.BudgetChild.HeadroomBytes)} of headroom. File sizes are multiples of the budget."));
+                $"Memory budget: {FormatBytes(budget)} per engine: each engine runs in a process of its own in a memory cgroup of that limit (page cache included); Quire's pool is the budget less its process's measured baseline and {FormatBytes(Budget.BudgetChild.HeadroomBytes(budget))} of headroom, and its store is O_DIRECT so that data is cached once. File sizes are multiples of the budget."));
         }
 
         string second = plan.SecondFileBytes > 0 ? Invariant($", second file {FormatBytes(plan.SecondFileBytes)}") : string.Empty;

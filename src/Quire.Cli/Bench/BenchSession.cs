@@ -121,7 +121,11 @@ internal sealed class BenchSession(IAnsiConsole console, TextWriter error, Bench
         QuireEngine.EngineName when storage is RbdBenchStorage rbd => new QuireEngine(
             new PageCacheOptions { MemoryLimitBytes = settings.QuirePoolBytes, PageSize = settings.PageSize },
             (cache, image) => cache.Open(rbd.Cluster.OpenImage(rbd.Target.PoolName, image, FileAccess.ReadWrite, new RbdImageOptions { MaxWritesInFlight = rbd.Target.MaxWritesInFlight }))),
-        QuireEngine.EngineName => new QuireEngine(new PageCacheOptions { MemoryLimitBytes = settings.QuirePoolBytes, PageSize = settings.PageSize }),
+        // With a memory budget the store is O_DIRECT, so the data is cached once, in the pool: a
+        // buffered store would also fill the OS page cache, charged to the same cgroup, and a
+        // pool of the whole budget would leave that page cache no room (the cgroup's OOM killer
+        // ended a 256 MiB run with a buffered store).
+        QuireEngine.EngineName => new QuireEngine(new PageCacheOptions { MemoryLimitBytes = settings.QuirePoolBytes, PageSize = settings.PageSize, UseDirectIO = settings.MemoryBudgetBytes is not null }),
         RbdEngine.EngineName when storage is RbdBenchStorage rbd => new RbdEngine(rbd.Target, librbdCacheBytes: 0),
         RbdEngine.CachedEngineName when storage is RbdBenchStorage rbd => new RbdEngine(rbd.Target, librbdCacheBytes: settings.PoolBytes),
         OsEngine.EngineName => new OsEngine(),

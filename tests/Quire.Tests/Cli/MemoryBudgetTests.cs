@@ -1,6 +1,6 @@
 // Proves `quire bench --memory-budget`: bad combinations are usage errors naming the option
 // before anything runs; the pool is the budget less the measured baseline and the headroom, and
-// a budget that leaves too little is a usage error naming --memory-budget; and, where this
+// the headroom (16 MiB and a sixteenth of the budget); a budget that leaves too little is a usage error naming --memory-budget; and, where this
 // process may make memory cgroups (root, a memory controller: skipped otherwise, with the
 // reason), a real run puts each engine in a cgroup of its own, reports the cgroup version, the
 // limit, each engine's baseline and peak and Quire's pool, and removes its cgroups and files.
@@ -44,7 +44,7 @@ public sealed class MemoryBudgetTests
     {
         Assert.Null(BudgetChild.PoolFor(256L << 20, (40L << 20) + 100, 4096, out long pool));
 
-        Assert.Equal(((256L << 20) - (40L << 20) - 100 - BudgetChild.HeadroomBytes) / 4096 * 4096, pool);
+        Assert.Equal(((256L << 20) - (40L << 20) - 100 - (16L << 20) - (16L << 20)) / 4096 * 4096, pool);
     }
 
     [Fact]
@@ -63,7 +63,7 @@ public sealed class MemoryBudgetTests
     {
         using var directory = new TempDirectory();
 
-        ToolRun run = await ToolRun.RunAsync(["bench", "checkpoint", "--memory-budget", "16MiB", "--file-size", "8MiB", "--duration", "300ms", "--engines", "quire", "--directory", directory.Path]);
+        ToolRun run = await ToolRun.RunAsync(["bench", "seq-write", "--memory-budget", "16MiB", "--file-size", "8MiB", "--duration", "300ms", "--engines", "quire", "--directory", directory.Path]);
 
         Assert.True(run.ExitCode == ExitCodes.Usage, run.ToString());
         Assert.Matches(@"--memory-budget 16 MiB is too small: the quire engine's process measured a baseline of [\d.]+ MiB", run.Error);
@@ -98,7 +98,7 @@ public sealed class MemoryBudgetTests
         }
 
         double pool = double.Parse(quire.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture);
-        Assert.InRange(pool, 0.25, 64 - (BudgetChild.HeadroomBytes >> 20));
+        Assert.InRange(pool, 0.25, 64 - (BudgetChild.HeadroomBytes(64L << 20) >> 20));
         Assert.Matches(@"│ peak memory MiB +│ +[\d.]+ │", run.Output);
         AssertCgroupsRemoved();
         Assert.Empty(Directory.GetFileSystemEntries(directory.Path));

@@ -155,9 +155,13 @@ internal sealed class BudgetedEngineRun(CgroupMemoryController controller, Bench
             "--seed", Number(settings.Seed),
             "--directory", directory,
             "--cold", settings.ColdCache switch { ColdCacheMethod.Fadvise => "fadvise", ColdCacheMethod.DropCaches => "drop-caches", _ => "auto" },
-            "--flush-every", Number(settings.FlushEveryBytes),
             ChildOptionName, resultPath,
         };
+        if (settings.Workload == BenchWorkload.Checkpoint)
+        {
+            arguments.AddRange(["--flush-every", Number(settings.FlushEveryBytes)]);
+        }
+
         if (settings.FileBytes is { } fileBytes)
         {
             arguments.AddRange(["--file-size", Number(fileBytes)]);
