@@ -1,6 +1,6 @@
 // LinuxFileCalls: the system calls the baselines need and .NET does not expose: open with
-// O_DIRECT (the O_DIRECT baselines read and write with it), fdatasync (the durable-overwrite
-// baseline) and posix_fadvise DONTNEED (drops a file from the OS page cache, so that buffered
+// O_DIRECT (the O_DIRECT baselines read and write with it), fallocate (the device reference's
+// preallocated file), fdatasync (the durable-overwrite baseline) and posix_fadvise DONTNEED (drops a file from the OS page cache, so that buffered
 // reads of it start cold).
 //
 // Locking: stateless.
@@ -53,6 +53,44 @@ internal static partial class LinuxFileCalls
         return new SafeFileHandle(descriptor, ownsHandle: true);
     }
 
+    /// <summary>
+    /// Creates (or empties) a file, allocates its blocks for [0, <paramref name="byteCount"/>) with
+    /// fallocate and makes that durable, and returns it open for writing with O_DIRECT: writes
+    /// into it move data only, as fio's do into the file it lays out first. A new, empty file
+    /// would make every O_DIRECT write extend it, which ext4 serialises under the inode lock and
+    /// pairs with block allocation, so writes in flight run one at a time: that measures the file
+    /// system's allocation, not the device.
+    /// </summary>
+    /// <exception cref="IOException">open, fallocate or fdatasync failed; the message says errno.</exception>
+    public static SafeFileHandle CreatePreallocatedForDirectWriting(string path, long byteCount)
+    {
+        SafeFileHandle handle = CreateDirectForWriting(path);
+        bool added = false;
+        handle.DangerousAddRef(ref added);
+        try
+        {
+            if (Fallocate((int)handle.DangerousGetHandle(), 0, 0, byteCount) != 0)
+            {
+                throw new IOException($"fallocate of {byteCount} bytes of '{path}' failed with errno {Marshal.GetLastPInvokeError()}.");
+            }
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+
+        FlushData(handle);
+        return handle;
+    }
+
     /// <summary>fdatasync: makes the file's data durable, and its metadata only as far as reading the data back needs.</summary>
     /// <exception cref="IOException">fdatasync failed; the message says errno.</exception>
     public static void FlushData(SafeFileHandle handle)
@@ -101,6 +139,9 @@ internal static partial class LinuxFileCalls
 
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int OpenFile(string path, int flags, int mode);
+
+    [LibraryImport("libc", EntryPoint = "fallocate", SetLastError = true)]
+    private static partial int Fallocate(int descriptor, int mode, long fileOffset, long byteCount);
 
     [LibraryImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
     private static partial int Fdatasync(int descriptor);

@@ -109,6 +109,14 @@ internal static class BenchExport
         json.WriteString("dirtySource", result.DirtySource);
         WriteNullable(json, "throttlePauses", result.ThrottlePauses);
         json.WriteNumber("backgroundBytes", result.BackgroundBytes);
+        WriteNullable(json, "flushCount", result.FlushLatency?.Count);
+        WriteNullable(json, "flushP99Microseconds", result.FlushLatency is { Count: > 0 } flushes ? flushes.PercentileNanoseconds(99) / 1e3 : null);
+        WriteNullable(json, "throttleShare", result.ThrottleShare);
+        WriteNullable(json, "deviceBusy", result.DeviceBusy);
+        json.WriteString("deviceBusySource", result.DeviceBusySource);
+        WriteNullable(json, "memoryBaselineBytes", result.MemoryBaselineBytes);
+        WriteNullable(json, "memoryPeakBytes", result.MemoryPeakBytes);
+        WriteNullable(json, "poolBytes", result.PoolBytes);
         json.WriteStartObject(ratiosName);
         if (baseline is not null)
         {

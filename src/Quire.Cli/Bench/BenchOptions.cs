@@ -20,7 +20,7 @@ internal sealed class BenchOptions
     private const long DefaultPoolBytes = 64L << 20;
 
     // 256 KiB: 64 pages of 4 KiB; smaller pools leave the page writer and the throttle no room.
-    private const long MinPoolBytes = 256L << 10;
+    public const long MinPoolBytes = 256L << 10;
 
     // 64 GiB: the pool is allocated up front; a larger value is almost surely a typing mistake.
     private const long MaxPoolBytes = 64L << 30;
@@ -238,7 +238,7 @@ internal sealed class BenchOptions
     }
 
     // 64 pages: room for the page writer's clusters and the throttle's thresholds to differ.
-    private const int MinPoolPages = 64;
+    public const int MinPoolPages = 64;
 
     private void RequirePoolOfEnoughPages(CommandResult result)
     {

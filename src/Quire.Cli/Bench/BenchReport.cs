@@ -27,9 +27,15 @@ internal sealed class BenchReport(IAnsiConsole console, string baselineName = En
             (null, { } o) => Invariant($"{o} operations"),
             _ => "the end of the file",
         };
+        if (settings.MemoryBudgetBytes is { } budget)
+        {
+            console.WriteLine(Invariant(
+                $"Memory budget: {FormatBytes(budget)} per engine: each engine runs in a process of its own in a memory cgroup of that limit (page cache included); Quire's pool is the budget less its process's measured baseline and {FormatBytes(Budget.BudgetChild.HeadroomBytes(budget))} of headroom, and its store is O_DIRECT so that data is cached once. File sizes are multiples of the budget."));
+        }
+
         string second = plan.SecondFileBytes > 0 ? Invariant($", second file {FormatBytes(plan.SecondFileBytes)}") : string.Empty;
         console.WriteLine(Invariant(
-            $"Pool: {FormatBytes(settings.PoolBytes)} ({settings.PoolBytes / settings.PageSize} pages of {settings.PageSize} bytes). File: {FormatBytes(plan.DataFileBytes)} ({(double)plan.DataFileBytes / settings.PoolBytes:0.##}x the pool){second}. Threads: {settings.Threads}. Limit per engine: {limit}. Seed: {settings.Seed}."));
+            $"{(settings.MemoryBudgetBytes is null ? "Pool" : "Budget")}: {FormatBytes(settings.PoolBytes)}{(settings.MemoryBudgetBytes is null ? Invariant($" ({settings.PoolBytes / settings.PageSize} pages of {settings.PageSize} bytes)") : string.Empty)}. {(plan.WritesSegments ? "Live segment files at most" : "File")}: {FormatBytes(plan.DataFileBytes)} ({(double)plan.DataFileBytes / settings.PoolBytes:0.##}x the {(settings.MemoryBudgetBytes is null ? "pool" : "budget")}){second}. Threads: {settings.Threads}. Limit per engine: {limit}. Seed: {settings.Seed}."));
         console.WriteLine($"Engines: {string.Join(", ", settings.Engines)}, one after another on the same files.");
         console.WriteLine(plan.ColdStart
             ? $"Cold start before each engine: {storage.DescribeColdStart(settings.ColdCache)}."
@@ -80,18 +86,61 @@ internal sealed class BenchReport(IAnsiConsole console, string baselineName = En
         console.WriteLine();
     }
 
-    public void WriteSummary(IReadOnlyList<EngineResult> results, EngineResult? baseline)
+    /// <summary>The device references measured in this run, and what they are.</summary>
+    public void WriteDeviceReference(DeviceReferenceResult? reference, string? unavailableReason)
     {
-        if (baseline is null || results.Count < 2)
+        if (reference is null)
+        {
+            if (unavailableReason is not null)
+            {
+                console.WriteLine($"Device reference: n/a ({unavailableReason}).");
+            }
+
+            return;
+        }
+
+        string after = reference.PreallocatedAfterMiBPerSecond is { } a ? Invariant($" before the engines, {a:N0} MiB/s after") : string.Empty;
+        console.WriteLine(Invariant(
+            $"Device reference ({FormatBytes(reference.ByteCount)}, O_DIRECT {DeviceReference.WriteBytes >> 20} MiB writes, {DeviceReference.WritesInFlight} in flight, fdatasync included): preallocated file {reference.PreallocatedBeforeMiBPerSecond:N0} MiB/s{after}; new file (every write extends it) {reference.NewFileMiBPerSecond:N0} MiB/s. \"vs device\" is an engine's device write MiB/s over the better preallocated rate, {reference.MiBPerSecond:N0} MiB/s."));
+        console.WriteLine();
+    }
+
+    /// <summary>The memory each engine's cgroup allowed and used, and Quire's pool.</summary>
+    public void WriteMemory(IReadOnlyList<EngineResult> results, long budgetBytes, string controller)
+    {
+        var table = new Table().Title(Markup.Escape($"Memory: {controller}, limit {FormatBytes(budgetBytes)}"))
+            .AddColumn("Engine").AddColumn("limit MiB", c => c.RightAligned()).AddColumn("baseline MiB", c => c.RightAligned())
+            .AddColumn("peak MiB", c => c.RightAligned()).AddColumn("peak / limit", c => c.RightAligned()).AddColumn("Quire pool MiB", c => c.RightAligned());
+        foreach (EngineResult result in results)
+        {
+            table.AddRow(
+                Markup.Escape(result.Engine),
+                FormatNumber(budgetBytes / MiB, "N1"),
+                result.MemoryBaselineBytes is { } b ? FormatNumber(b / MiB, "N1") : "n/a",
+                result.MemoryPeakBytes is { } p ? FormatNumber(p / MiB, "N1") : "n/a",
+                result.MemoryPeakBytes is { } q ? FormatNumber(q / (double)budgetBytes, "P0") : "n/a",
+                result.PoolBytes is { } pool ? FormatNumber(pool / MiB, "N1") : string.Empty);
+        }
+
+        console.Write(table);
+        console.WriteLine(Invariant($"Each engine ran in a memory cgroup of its own limited to {FormatBytes(budgetBytes)}. ") + "baseline: the engine's process (runtime, code, heap) measured as its cgroup's usage before any cache or file was opened; peak: the cgroup's peak usage, page cache included.");
+        console.WriteLine();
+    }
+
+    public void WriteSummary(IReadOnlyList<EngineResult> results, EngineResult? baseline, DeviceReferenceResult? device = null)
+    {
+        if (baseline is null || (results.Count < 2 && device is null))
         {
             return;
         }
 
         var table = new Table().Title($"Ratios to the {baselineName} engine (throughput: above 1 is faster; latency: below 1 is faster)")
             .AddColumn("Engine").AddColumn("ops/s", c => c.RightAligned()).AddColumn("p50", c => c.RightAligned())
-            .AddColumn("p99", c => c.RightAligned()).AddColumn("p99.9", c => c.RightAligned()).AddColumn("device read", c => c.RightAligned()).AddColumn("device written", c => c.RightAligned());
+            .AddColumn("p99", c => c.RightAligned()).AddColumn("p99.9", c => c.RightAligned()).AddColumn("device read", c => c.RightAligned()).AddColumn("device written", c => c.RightAligned())
+            .AddColumn("flush p99", c => c.RightAligned()).AddColumn("vs device", c => c.RightAligned());
         foreach (EngineResult result in results)
         {
+            double? deviceRate = result.Elapsed > TimeSpan.Zero ? result.DeviceWrittenBytes / MiB / result.Elapsed.TotalSeconds : null;
             table.AddRow(
                 Markup.Escape(result.Engine),
                 FormatRatio(Ratio(result.OperationsPerSecond, baseline.OperationsPerSecond)),
@@ -99,12 +148,16 @@ internal sealed class BenchReport(IAnsiConsole console, string baselineName = En
                 FormatRatio(Ratio(result.Latency.PercentileNanoseconds(99), baseline.Latency.PercentileNanoseconds(99))),
                 FormatRatio(Ratio(result.Latency.PercentileNanoseconds(99.9), baseline.Latency.PercentileNanoseconds(99.9))),
                 FormatRatio(Ratio(result.DeviceReadBytes, baseline.DeviceReadBytes)),
-                FormatRatio(Ratio(result.DeviceWrittenBytes, baseline.DeviceWrittenBytes)));
+                FormatRatio(Ratio(result.DeviceWrittenBytes, baseline.DeviceWrittenBytes)),
+                FormatRatio(Ratio(FlushP99(result), FlushP99(baseline))),
+                FormatRatio(Ratio(deviceRate, device?.MiBPerSecond)));
         }
 
         console.Write(table);
         console.WriteLine();
     }
+
+    private static double? FlushP99(EngineResult result) => result.FlushLatency is { Count: > 0 } flushes ? flushes.PercentileNanoseconds(99) : null;
 
     public static double? Ratio(double? value, double? baseline) =>
         value is { } v && baseline is { } b && b != 0 ? v / b : null;
@@ -119,7 +172,7 @@ internal sealed class BenchReport(IAnsiConsole console, string baselineName = En
     {
         null => "n/a",
         { } v when name == "hit ratio" => v.ToString("P2", CultureInfo.InvariantCulture),
-        { } v when name is "ops/s" or "write I/Os" => FormatNumber(v, "N0"),
+        { } v when name is "ops/s" or "write I/Os" or "flushes" => FormatNumber(v, "N0"),
         { } v => FormatNumber(v, "N2"),
     };
 
@@ -131,6 +184,11 @@ internal sealed class BenchReport(IAnsiConsole console, string baselineName = En
         "device read MiB" or "device written MiB" => result.DeviceBytesSource,
         "write I/Os" or "avg write KiB" => result.WriteIosSource,
         "peak dirty MiB" => result.DirtySource,
+        "flushes" or "flush p50 µs" or "flush p99 µs" or "flush max µs" => result.FlushLatency is null ? "n/a: the workload flushes only at its end" : "checkpoints or commits, the last included",
+        "throttle time %" => result.ThrottleShare is null ? "n/a: no throttle counters" : "cache statistics: throttle time over elapsed x writer threads",
+        "device busy %" => result.DeviceBusySource,
+        "device write MiB/s" => result.DeviceBytesSource,
+        "peak memory MiB" => result.MemoryPeakBytes is null ? "n/a: without --memory-budget" : "the engine's cgroup peak, page cache included",
         _ => string.Empty,
     };
 }

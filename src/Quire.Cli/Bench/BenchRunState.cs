@@ -16,6 +16,7 @@ internal sealed class BenchRunState(long? operationBudget, long chunkCount)
     private long _operationsDone; // (A)
     private long _bytesDone; // (A)
     private long _backgroundBytes; // (A)
+    private long _checkpointBytes; // (A) bytes the checkpoint workload wrote, to place its flushes
     private string? _stoppedBy; // (A) set once: the reason the run ends
     private ExceptionDispatchInfo? _failure; // (A) set once: the first worker failure
 
@@ -62,6 +63,13 @@ internal sealed class BenchRunState(long? operationBudget, long chunkCount)
     {
         Interlocked.Increment(ref _operationsDone);
         Interlocked.Add(ref _bytesDone, byteCount);
+    }
+
+    /// <summary>Counts <paramref name="byteCount"/> written; true when they crossed a multiple of <paramref name="intervalBytes"/>, so a flush is due.</summary>
+    public bool AddCheckpointBytes(long byteCount, long intervalBytes)
+    {
+        long after = Interlocked.Add(ref _checkpointBytes, byteCount);
+        return after / intervalBytes != (after - byteCount) / intervalBytes;
     }
 
     public void AddBackground(long byteCount) => Interlocked.Add(ref _backgroundBytes, byteCount);

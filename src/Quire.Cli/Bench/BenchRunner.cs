@@ -9,7 +9,9 @@
 //      100 ms until a worker reaches the end of its file, the operation budget is spent, the
 //      duration is over, or the run is interrupted.
 //   4. Flush, when the workload ends with one and was not interrupted; the flush is timed as part
-//      of the run.
+//      of the run (many-files: the last commit). Segment files are closed and deleted, untimed.
+// Besides the engine's counters, a run reads the throttle time of Quire's statistics (a share of
+// the writers' wall time) and the busy time of the device holding the files (DiskActivity).
 // Counted operations are the workload's own (see WorkloadPlan.OperationName); threads doing
 // background work (the scanner, the large file's writers) count bytes only.
 //
@@ -18,6 +20,7 @@
 
 using System.Diagnostics;
 using Quire.Cli.Bench.Engines;
+using Quire.Cli.Bench.Machine;
 using Quire.Cli.Bench.Storage;
 
 namespace Quire.Cli.Bench;
@@ -37,6 +40,7 @@ internal sealed class BenchRunner
     private readonly WorkloadPlan _plan; // (I)
     private readonly ZipfianGenerator? _zipf; // (I)
     private readonly BenchStorage _storage; // (I) the object; its methods run on the calling thread only
+    private readonly DiskActivity? _disk; // (I) the device holding the files, where there is one
 
     private BenchRunState _run = new(null, 1); // (R) the current run's shared state, new for each run
 
@@ -49,7 +53,14 @@ internal sealed class BenchRunner
         {
             _zipf = new ZipfianGenerator(Math.Max(2, plan.DataFileBytes / plan.PageSize));
         }
+
+        string diskReason = "n/a: the files are not on a local disk";
+        _disk = storage is LocalBenchStorage local ? DiskActivity.ForPath(local.Directory, out diskReason) : null;
+        DiskActivitySource = _disk is null ? "n/a: " + diskReason.Replace("n/a: ", string.Empty, StringComparison.Ordinal) : diskReason;
     }
+
+    /// <summary>Where the device's busy time comes from, or why there is none.</summary>
+    public string DiskActivitySource { get; }
 
     public BenchStorage Storage => _storage;
 
@@ -93,21 +104,34 @@ internal sealed class BenchRunner
         ArgumentNullException.ThrowIfNull(engine);
         _run = new BenchRunState(_settings.Operations, ChunkCount);
         PrepareEngineFiles();
-        using BenchFile data = engine.Open(DataPath, _plan.DataFileBytes);
+        using BenchFile? data = _plan.WritesSegments ? null : engine.Open(DataPath, _plan.DataFileBytes);
         using BenchFile? second = _plan.SecondFileBytes > 0 ? engine.Open(SecondPath, _plan.SecondFileBytes) : null;
         if (_plan.WarmUp)
         {
-            WarmUp(_plan.Workload == BenchWorkload.ScanResistance ? second! : data, _plan.Workload == BenchWorkload.ScanResistance ? _plan.SecondFileBytes : _plan.DataFileBytes, cancellationToken);
+            WarmUp(_plan.Workload == BenchWorkload.ScanResistance ? second! : data!, _plan.Workload == BenchWorkload.ScanResistance ? _plan.SecondFileBytes : _plan.DataFileBytes, cancellationToken);
         }
 
         EngineSnapshot before = engine.Snapshot();
+        SegmentWriter? segments = _plan.WritesSegments ? new SegmentWriter(engine, _storage, _plan, _settings.Seed) : null;
+        try
+        {
+            return RunWorkers(engine, data, second, segments, before, onSample, cancellationToken);
+        }
+        finally
+        {
+            segments?.DeleteAll();
+        }
+    }
+
+    private EngineResult RunWorkers(BenchEngine engine, BenchFile? data, BenchFile? second, SegmentWriter? segments, EngineSnapshot before, Action<BenchProgress>? onSample, CancellationToken cancellationToken)
+    {
         var samples = new List<BenchSample> { Sample(TimeSpan.Zero, before, before) };
         long peakDirty = before.DirtyBytes ?? 0;
         double residencySum = 0;
         int residencyCount = 0;
-
-        List<BenchWorker> workers = CreateWorkers(data, second);
+        List<BenchWorker> workers = CreateWorkers(data, second, segments);
         using var running = new CountdownEvent(workers.Count);
+        long? ioTicksBefore = _disk?.ReadIoTicksMilliseconds();
         long start = Stopwatch.GetTimestamp();
         foreach (BenchWorker worker in workers)
         {
@@ -161,15 +185,34 @@ internal sealed class BenchRunner
         // Step 4: the flush, timed as part of the run, which ends when the last worker stopped
         // plus the flush (not when the sampling loop noticed).
         long end = workers.Max(worker => worker.EndTimestamp);
+        var flushes = new LatencyHistogram();
+        foreach (BenchWorker worker in workers)
+        {
+            flushes.Add(worker.Flushes);
+        }
+
         TimeSpan? flushTime = null;
         if (_plan.FlushAtEnd && _run.StoppedBy != StoppedByInterrupt)
         {
             long flushStart = Stopwatch.GetTimestamp();
-            data.Flush();
+            if (segments is not null)
+            {
+                segments.Finish(flushes);
+            }
+            else
+            {
+                data!.Flush();
+                if (_plan.FlushesAsItRuns)
+                {
+                    flushes.RecordTicks(Stopwatch.GetTimestamp() - flushStart);
+                }
+            }
+
             flushTime = Stopwatch.GetElapsedTime(flushStart);
         }
 
         TimeSpan total = Stopwatch.GetElapsedTime(start, end) + flushTime.GetValueOrDefault();
+        long? ioTicksAfter = _disk?.ReadIoTicksMilliseconds();
         EngineSnapshot after = engine.Snapshot();
         peakDirty = Math.Max(peakDirty, after.DirtyBytes ?? 0);
         samples.Add(Sample(Stopwatch.GetElapsedTime(start), before, after));
@@ -198,6 +241,14 @@ internal sealed class BenchRunner
             PeakDirtyBytes = after.DirtyBytes is null ? null : peakDirty,
             DirtySource = engine.DirtySource,
             ThrottlePauses = after.ThrottlePauses - before.ThrottlePauses,
+            FlushLatency = _plan.FlushesAsItRuns ? flushes : null,
+            ThrottleShare = after.Statistics is { } last && before.Statistics is { } first && total > TimeSpan.Zero
+                ? (last.ThrottleTime - first.ThrottleTime) / (total * _settings.Threads)
+                : null,
+            DeviceBusy = ioTicksBefore is { } ticksBefore && ioTicksAfter is { } ticksAfter && total > TimeSpan.Zero
+                ? Math.Min(1, (ticksAfter - ticksBefore) / total.TotalMilliseconds)
+                : null,
+            DeviceBusySource = DiskActivitySource,
             BackgroundBytes = _run.BackgroundBytes,
             StoppedBy = _run.StoppedBy ?? StoppedByEndOfFile,
             Samples = samples,
@@ -248,7 +299,7 @@ internal sealed class BenchRunner
 
     private void PrepareEngineFiles()
     {
-        if (!_plan.PrefillData)
+        if (!_plan.PrefillData && !_plan.WritesSegments)
         {
             _storage.CreateBlank(DataPath, _plan.DataFileBytes);
         }
@@ -282,7 +333,7 @@ internal sealed class BenchRunner
         return chunk < 0 ? -1 : chunk * _plan.SequentialIoBytes;
     }
 
-    private List<BenchWorker> CreateWorkers(BenchFile data, BenchFile? second)
+    private List<BenchWorker> CreateWorkers(BenchFile? data, BenchFile? second, SegmentWriter? segments)
     {
         int threads = _settings.Threads;
         int page = _plan.PageSize;
@@ -297,7 +348,7 @@ internal sealed class BenchRunner
             long fileOffset = NextChunkOffset();
             if (fileOffset >= 0)
             {
-                data.Write(fileOffset, state.Buffer[..sequential]);
+                data!.Write(fileOffset, state.Buffer[..sequential]);
             }
 
             return fileOffset < 0 ? -1 : sequential;
@@ -308,7 +359,7 @@ internal sealed class BenchRunner
             long fileOffset = NextChunkOffset();
             if (fileOffset >= 0)
             {
-                data.Read(fileOffset, state.Buffer[..sequential]);
+                data!.Read(fileOffset, state.Buffer[..sequential]);
             }
 
             return fileOffset < 0 ? -1 : sequential;
@@ -325,21 +376,21 @@ internal sealed class BenchRunner
             case BenchWorkload.RandWrite:
                 Repeat(threads, () => Add(counted: true, state =>
                 {
-                    data.Write(state.Random.NextInt64(dataPages) * page, state.Buffer[..page]);
+                    data!.Write(state.Random.NextInt64(dataPages) * page, state.Buffer[..page]);
                     return page;
                 }));
                 break;
             case BenchWorkload.RandReadHot:
                 Repeat(threads, () => Add(counted: true, state =>
                 {
-                    data.Read(state.Random.NextInt64(dataPages) * page, state.Buffer[..page]);
+                    data!.Read(state.Random.NextInt64(dataPages) * page, state.Buffer[..page]);
                     return page;
                 }));
                 break;
             case BenchWorkload.RandReadZipf:
                 Repeat(threads, () => Add(counted: true, state =>
                 {
-                    data.Read(_zipf!.Next(state.Random) * page, state.Buffer[..page]);
+                    data!.Read(_zipf!.Next(state.Random) * page, state.Buffer[..page]);
                     return page;
                 }));
                 break;
@@ -349,11 +400,11 @@ internal sealed class BenchRunner
                     long fileOffset = _zipf!.Next(state.Random) * page;
                     if (state.Random.Next(2) == 0)
                     {
-                        data.Write(fileOffset, state.Buffer[..page]);
+                        data!.Write(fileOffset, state.Buffer[..page]);
                     }
                     else
                     {
-                        data.Read(fileOffset, state.Buffer[..page]);
+                        data!.Read(fileOffset, state.Buffer[..page]);
                     }
 
                     return page;
@@ -372,6 +423,29 @@ internal sealed class BenchRunner
                 long smallPages = _plan.SecondFileBytes / page;
                 Add(counted: true, state => Append(second!, state, smallPages));
                 Repeat(threads, () => Add(counted: false, SequentialWrite));
+                break;
+            case BenchWorkload.Checkpoint:
+                long interval = _settings.FlushEveryBytes;
+                Repeat(threads, () => Add(counted: true, state =>
+                {
+                    // The checkpoint due since this worker's last write is timed apart from the
+                    // write that follows it.
+                    if (state.FlushDue)
+                    {
+                        long flushStart = Stopwatch.GetTimestamp();
+                        data!.Flush();
+                        state.Flushes.RecordTicks(Stopwatch.GetTimestamp() - flushStart);
+                        state.FlushDue = false;
+                        state.StartTimestamp = Stopwatch.GetTimestamp();
+                    }
+
+                    data!.Write(state.Random.NextInt64(dataPages) * page, state.Buffer[..page]);
+                    state.FlushDue = _run.AddCheckpointBytes(page, interval);
+                    return page;
+                }));
+                break;
+            case BenchWorkload.ManyFiles:
+                Add(counted: true, segments!.WriteChunk);
                 break;
             default:
                 throw new InvalidOperationException($"No workers for workload {_plan.Workload}.");

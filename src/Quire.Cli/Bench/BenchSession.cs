@@ -3,12 +3,19 @@
 // what it created. An engine that fails is reported and skipped; an interrupt stops the current
 // engine, and the figures so far are printed and written.
 //
+// With --memory-budget, each engine runs in a process of its own inside a memory cgroup of the
+// budget (BudgetedEngineRun); where no such cgroup can be made the bench says so and runs
+// nothing, rather than compare engines with unequal memory. Write workloads measure the device's
+// own write bandwidth before and after the engines (DeviceReference), the denominator of "vs device".
+//
 // Progress: Spectre's Progress on an interactive console; a plain line per engine otherwise
 // (live rendering writes cursor codes that would garble redirected output).
 // Single-threaded; not thread-safe.
 
 using Quire.Ceph;
+using Quire.Cli.Bench.Budget;
 using Quire.Cli.Bench.Engines;
+using Quire.Cli.Bench.Machine;
 using Quire.Cli.Bench.Storage;
 using Spectre.Console;
 using static System.FormattableString;
@@ -22,18 +29,58 @@ internal sealed class BenchSession(IAnsiConsole console, TextWriter error, Bench
     /// <exception cref="IOException">The directory, the cluster connection or the shared files could not be made.</exception>
     public int Run(CancellationToken cancellationToken)
     {
+        CgroupMemoryController? controller = null;
+        if (settings.MemoryBudgetBytes is { } budget)
+        {
+            controller = CgroupMemoryController.DetectSelf(out string reason);
+            string? problem = controller is null ? reason : BudgetedEngineRun.Probe(controller, budget);
+            if (problem is not null)
+            {
+                error.WriteLine($"quire bench: --memory-budget cannot be honoured here, so no engine ran (engines are not compared with unequal memory): {problem}.");
+                return ExitCodes.Usage;
+            }
+        }
+
         using BenchStorage storage = CreateStorage(settings, "quire-bench");
         WorkloadPlan plan = WorkloadPlan.For(settings);
         var runner = new BenchRunner(settings, plan, storage);
         try
         {
             storage.Prepare(plan.DataFileBytes + plan.SecondFileBytes);
+            BudgetedEngineRun? budgeted = null;
+            if (controller is not null && storage is LocalBenchStorage local)
+            {
+                if (MountTable.ReadSelf().MountOf(local.Directory) is { FileSystemType: "tmpfs" or "ramfs" } memory)
+                {
+                    error.WriteLine($"quire bench: --memory-budget needs the files on a disk, so that the OS engine's page cache is charged to its cgroup, but '{local.Directory}' is on {memory.FileSystemType}; give --directory on a disk.");
+                    return ExitCodes.Usage;
+                }
+
+                budgeted = new BudgetedEngineRun(controller, settings, local.Directory);
+            }
+
             var report = new BenchReport(console, storage.BaselineEngine);
             report.WriteHeader(settings, plan, storage);
+            if (controller is not null)
+            {
+                console.WriteLine($"Memory cgroups: {controller.Describe()}, one per engine, made in {controller.ParentDirectory} and removed afterwards.");
+            }
+
+            console.WriteLine($"Device busy: {runner.DiskActivitySource}.");
             console.WriteLine(plan.PrefillData ? "Writing the files the engines share (untimed)..." : "Each engine writes its file anew (created sparse at full length, untimed).");
             runner.PrepareSharedFiles(cancellationToken);
+            (double? deviceBefore, string? deviceProblem) = MeasureDevice(storage, plan, preallocate: true, cancellationToken);
+            (double? deviceNew, _) = deviceBefore is null ? (null, null) : MeasureDevice(storage, plan, preallocate: false, cancellationToken);
 
-            (List<EngineResult> results, bool failed) = RunEngines(runner, cancellationToken);
+            (List<EngineResult> results, bool failed, string? usage) = RunEngines(runner, budgeted, cancellationToken);
+            if (usage is not null)
+            {
+                error.WriteLine($"quire bench: {usage}");
+                return ExitCodes.Usage;
+            }
+
+            (double? deviceAfter, _) = deviceBefore is null || cancellationToken.IsCancellationRequested ? (null, null) : MeasureDevice(storage, plan, preallocate: true, cancellationToken);
+            DeviceReferenceResult? device = deviceBefore is { } b && deviceNew is { } n ? new DeviceReferenceResult(DeviceReference.BytesFor(plan.DataFileBytes), b, deviceAfter, n) : null;
             bool interrupted = results.Exists(r => r.Interrupted) || cancellationToken.IsCancellationRequested;
             EngineResult? baseline = results.Find(r => r.Engine == storage.BaselineEngine);
             foreach (EngineResult result in results)
@@ -41,7 +88,13 @@ internal sealed class BenchSession(IAnsiConsole console, TextWriter error, Bench
                 report.WriteEngine(result, baseline);
             }
 
-            report.WriteSummary(results, baseline);
+            if (settings.MemoryBudgetBytes is { } limit && controller is not null)
+            {
+                report.WriteMemory(results, limit, controller.Describe());
+            }
+
+            report.WriteDeviceReference(device, deviceProblem);
+            report.WriteSummary(results, baseline, device);
             WriteOutputs(plan, results, interrupted);
             if (interrupted)
             {
@@ -59,15 +112,20 @@ internal sealed class BenchSession(IAnsiConsole console, TextWriter error, Bench
 
     /// <summary>The storage <paramref name="settings"/> ask for: RBD images, or local files in a directory named after <paramref name="stem"/>.</summary>
     public static BenchStorage CreateStorage(BenchSettings settings, string stem) =>
-        settings.Rbd is { } target ? new RbdBenchStorage(target) : new LocalBenchStorage(settings.Directory, stem);
+        settings.Rbd is { } target ? new RbdBenchStorage(target)
+        : new LocalBenchStorage(settings.Directory, stem, settings.MemoryBudgetBytes is null ? null : LocalBenchStorage.DiskTemporaryDirectory);
 
     /// <summary>Creates the engine named <paramref name="name"/> for one run over <paramref name="storage"/>.</summary>
     public static BenchEngine CreateEngine(string name, BenchSettings settings, BenchStorage storage) => name switch
     {
         QuireEngine.EngineName when storage is RbdBenchStorage rbd => new QuireEngine(
-            new PageCacheOptions { MemoryLimitBytes = settings.PoolBytes, PageSize = settings.PageSize },
+            new PageCacheOptions { MemoryLimitBytes = settings.QuirePoolBytes, PageSize = settings.PageSize },
             (cache, image) => cache.Open(rbd.Cluster.OpenImage(rbd.Target.PoolName, image, FileAccess.ReadWrite, new RbdImageOptions { MaxWritesInFlight = rbd.Target.MaxWritesInFlight }))),
-        QuireEngine.EngineName => new QuireEngine(new PageCacheOptions { MemoryLimitBytes = settings.PoolBytes, PageSize = settings.PageSize }),
+        // With a memory budget the store is O_DIRECT, so the data is cached once, in the pool: a
+        // buffered store would also fill the OS page cache, charged to the same cgroup, and a
+        // pool of the whole budget would leave that page cache no room (the cgroup's OOM killer
+        // ended a 256 MiB run with a buffered store).
+        QuireEngine.EngineName => new QuireEngine(new PageCacheOptions { MemoryLimitBytes = settings.QuirePoolBytes, PageSize = settings.PageSize, UseDirectIO = settings.MemoryBudgetBytes is not null }),
         RbdEngine.EngineName when storage is RbdBenchStorage rbd => new RbdEngine(rbd.Target, librbdCacheBytes: 0),
         RbdEngine.CachedEngineName when storage is RbdBenchStorage rbd => new RbdEngine(rbd.Target, librbdCacheBytes: settings.PoolBytes),
         OsEngine.EngineName => new OsEngine(),
@@ -76,10 +134,33 @@ internal sealed class BenchSession(IAnsiConsole console, TextWriter error, Bench
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Unknown engine."),
     };
 
-    private (List<EngineResult> Results, bool Failed) RunEngines(BenchRunner runner, CancellationToken cancellationToken)
+    /// <summary>The device reference's MiB/s for a write workload over local files, or null with the reason when there is none.</summary>
+    private static (double? MiBPerSecond, string? Problem) MeasureDevice(BenchStorage storage, WorkloadPlan plan, bool preallocate, CancellationToken cancellationToken)
+    {
+        if (!plan.Writes || storage is not LocalBenchStorage local || cancellationToken.IsCancellationRequested)
+        {
+            return (null, plan.Writes && storage is not LocalBenchStorage ? "the files are not local" : null);
+        }
+
+        try
+        {
+            return (DeviceReference.MeasureMiBPerSecond(local.Directory, DeviceReference.BytesFor(plan.DataFileBytes), preallocate, cancellationToken), null);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return (null, "interrupted");
+        }
+        catch (IOException e)
+        {
+            return (null, e.Message);
+        }
+    }
+
+    private (List<EngineResult> Results, bool Failed, string? Usage) RunEngines(BenchRunner runner, BudgetedEngineRun? budgeted, CancellationToken cancellationToken)
     {
         var results = new List<EngineResult>();
         bool failed = false;
+        string? usage = null;
         void RunAll(Func<string, Action<double>> progressFor)
         {
             foreach (string name in settings.Engines)
@@ -90,6 +171,28 @@ internal sealed class BenchSession(IAnsiConsole console, TextWriter error, Bench
                 }
 
                 Action<double> progress = progressFor(name);
+                if (budgeted is not null)
+                {
+                    BudgetedEngineRun.Outcome outcome = budgeted.Run(name, cancellationToken);
+                    if (outcome.Result is { } budgetedResult)
+                    {
+                        results.Add(budgetedResult);
+                        progress(1);
+                    }
+                    else if (outcome.ExitCode == ExitCodes.Usage)
+                    {
+                        usage = outcome.Message;
+                        return;
+                    }
+                    else if (outcome.ExitCode != ExitCodes.Interrupted)
+                    {
+                        error.WriteLine($"quire bench: the {name} engine failed and is left out: {outcome.Message}");
+                        failed = true;
+                    }
+
+                    continue;
+                }
+
                 try
                 {
                     using BenchEngine engine = CreateEngine(name, settings, runner.Storage);
@@ -134,7 +237,7 @@ internal sealed class BenchSession(IAnsiConsole console, TextWriter error, Bench
         }
 
         console.WriteLine();
-        return (results, failed);
+        return (results, failed, usage);
     }
 
     private void WriteOutputs(WorkloadPlan plan, List<EngineResult> results, bool interrupted)

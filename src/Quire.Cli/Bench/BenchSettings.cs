@@ -11,9 +11,26 @@ internal sealed record BenchSettings
     // enough that four engines finish in under a minute.
     public static readonly TimeSpan DefaultDuration = TimeSpan.FromSeconds(10);
 
+    // 16 MiB: one PostgreSQL WAL segment, a common amount of log between a database's durable
+    // flushes of its data pages (SQLite's default auto-checkpoint is 1000 pages, 4 MiB).
+    public const long DefaultFlushEveryBytes = 16L << 20;
+
     public required BenchWorkload Workload { get; init; }
 
+    /// <summary>
+    /// The pool the workload's file sizes are multiples of, and Quire's pool; with a memory budget,
+    /// the budget (Quire's pool is then <see cref="EnginePoolBytes"/>).
+    /// </summary>
     public required long PoolBytes { get; init; }
+
+    /// <summary>Quire's pool when it differs from <see cref="PoolBytes"/>: the budget minus the measured baseline, set in the budgeted child.</summary>
+    public long? EnginePoolBytes { get; init; }
+
+    /// <summary>Run each engine in a process of its own inside a memory cgroup of this many bytes (--memory-budget), or null.</summary>
+    public long? MemoryBudgetBytes { get; init; }
+
+    /// <summary>The checkpoint workload's bytes written between durable flushes (--flush-every).</summary>
+    public long FlushEveryBytes { get; init; } = DefaultFlushEveryBytes;
 
     /// <summary>The main file's size, or null for the workload's default multiple of the pool.</summary>
     public long? FileBytes { get; init; }
@@ -32,7 +49,7 @@ internal sealed record BenchSettings
 
     public required IReadOnlyList<string> Engines { get; init; }
 
-    /// <summary>An existing directory for the files, or null for a new one under /tmp.</summary>
+    /// <summary>An existing directory for the files, or null for a new one under the temporary directory (/var/tmp with a memory budget).</summary>
     public string? Directory { get; init; }
 
     public ColdCacheMethod ColdCache { get; init; } = ColdCacheMethod.Auto;
@@ -41,5 +58,8 @@ internal sealed record BenchSettings
     public Storage.RbdTarget? Rbd { get; init; }
 
     /// <summary>The engine every ratio is taken over: librbd over RBD, the OS page cache over local files.</summary>
+    /// <summary>Quire's pool in this process.</summary>
+    public long QuirePoolBytes => EnginePoolBytes ?? PoolBytes;
+
     public string BaselineEngine => Rbd is null ? Quire.Cli.Bench.Engines.OsEngine.EngineName : Quire.Cli.Bench.Engines.RbdEngine.EngineName;
 }

@@ -16,6 +16,7 @@ internal sealed class BenchWorker
     private readonly int _bufferBytes;
     private readonly int _seed;
     private readonly Func<State, long> _step;
+    private readonly LatencyHistogram _flushes = new();
     private CountdownEvent? _running; // set by Start, before the thread runs
 
     public BenchWorker(BenchRunState run, int index, bool counted, int bufferBytes, int seed, Func<State, long> step)
@@ -31,6 +32,9 @@ internal sealed class BenchWorker
     public Thread Thread { get; }
 
     public LatencyHistogram Histogram { get; } = new();
+
+    /// <summary>The durable flushes (checkpoints, commits) this worker timed; read after joining its thread.</summary>
+    public LatencyHistogram Flushes => _flushes;
 
     /// <summary>When the worker stopped (Stopwatch timestamp); read after joining its thread.</summary>
     public long EndTimestamp { get; private set; }
@@ -65,7 +69,7 @@ internal sealed class BenchWorker
         using var buffer = new NativeBuffer(_bufferBytes);
         var random = new Random(_seed);
         random.NextBytes(buffer.Span);
-        var state = new State(buffer, random);
+        var state = new State(buffer, random, _flushes);
         while (!_run.Stopping)
         {
             if (_counted && !_run.ClaimOperation())
@@ -94,11 +98,17 @@ internal sealed class BenchWorker
     }
 
     /// <summary>A worker's own state for its step: its buffer, random numbers and pacing. Only its thread uses it.</summary>
-    public sealed class State(NativeBuffer buffer, Random random)
+    public sealed class State(NativeBuffer buffer, Random random, LatencyHistogram flushes)
     {
         public Span<byte> Buffer => buffer.Span;
 
         public Random Random { get; } = random;
+
+        /// <summary>Durable flushes the step timed apart from its operations.</summary>
+        public LatencyHistogram Flushes { get; } = flushes;
+
+        /// <summary>The checkpoint workload: this worker crossed a flush interval, so its next step flushes first.</summary>
+        public bool FlushDue { get; set; }
 
         /// <summary>When the timed part of the operation began; a step that waits first resets it.</summary>
         public long StartTimestamp { get; set; }

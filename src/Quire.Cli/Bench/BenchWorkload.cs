@@ -33,6 +33,12 @@ internal enum BenchWorkload
 
     /// <summary>Writers as fast as they can go into a file 4x the pool: dirty bytes and pauses over time.</summary>
     Throttle,
+
+    /// <summary>A database: page updates at random pages of a file 4x the pool, made durable every --flush-every bytes, as a WAL checkpoint does.</summary>
+    Checkpoint,
+
+    /// <summary>An index: segments of mixed sizes written as new files, flushed at each commit, the oldest deleted so the total stays at 4x the pool.</summary>
+    ManyFiles,
 }
 
 /// <summary>The command-line names of the workloads.</summary>
@@ -49,6 +55,8 @@ internal static class BenchWorkloads
         (BenchWorkload.ScanResistance, "scan-resistance"),
         (BenchWorkload.FsyncLatency, "fsync-latency"),
         (BenchWorkload.Throttle, "throttle"),
+        (BenchWorkload.Checkpoint, "checkpoint"),
+        (BenchWorkload.ManyFiles, "many-files"),
     ];
 
     public static IEnumerable<string> Names => s_names.Select(pair => pair.Name);

@@ -45,6 +45,26 @@ internal sealed record EngineResult
 
     public long? ThrottlePauses { get; init; }
 
+    /// <summary>The durable flushes made while the workload ran (checkpoints, commits), the final one included; null for workloads without them.</summary>
+    public LatencyHistogram? FlushLatency { get; init; }
+
+    /// <summary>The time writers spent paused by the dirty throttle over the writers' wall time (elapsed x writer threads); Quire only.</summary>
+    public double? ThrottleShare { get; init; }
+
+    /// <summary>The share of the elapsed time the device holding the files had I/O in flight.</summary>
+    public double? DeviceBusy { get; init; }
+
+    public string DeviceBusySource { get; init; } = "n/a";
+
+    /// <summary>With a memory budget: the engine's process's memory when it was measured, before any cache existed.</summary>
+    public long? MemoryBaselineBytes { get; init; }
+
+    /// <summary>With a memory budget: the peak memory of the engine's cgroup, page cache included.</summary>
+    public long? MemoryPeakBytes { get; init; }
+
+    /// <summary>With a memory budget: Quire's pool, the budget minus the baseline and the headroom (quire only).</summary>
+    public long? PoolBytes { get; init; }
+
     /// <summary>Bytes moved by the threads whose operations are not counted (the scanner, the large file's writers).</summary>
     public long BackgroundBytes { get; init; }
 
@@ -79,5 +99,13 @@ internal sealed record EngineResult
         ("write I/Os", WriteIos, null),
         ("avg write KiB", AverageWriteBytes / 1024, true),
         ("peak dirty MiB", PeakDirtyBytes / MiB, null),
+        ("flushes", FlushLatency?.Count, null),
+        ("flush p50 µs", FlushLatency is { Count: > 0 } f50 ? f50.PercentileNanoseconds(50) / 1e3 : null, false),
+        ("flush p99 µs", FlushLatency is { Count: > 0 } f99 ? f99.PercentileNanoseconds(99) / 1e3 : null, false),
+        ("flush max µs", FlushLatency is { Count: > 0 } fmax ? fmax.MaxNanoseconds / 1e3 : null, false),
+        ("throttle time %", ThrottleShare * 100, false),
+        ("device busy %", DeviceBusy * 100, null),
+        ("device write MiB/s", Elapsed <= TimeSpan.Zero ? null : DeviceWrittenBytes / MiB / Elapsed.TotalSeconds, null),
+        ("peak memory MiB", MemoryPeakBytes / MiB, null),
     ];
 }

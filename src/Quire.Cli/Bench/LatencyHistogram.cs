@@ -72,6 +72,37 @@ internal sealed class LatencyHistogram
         Count += other.Count;
     }
 
+    /// <summary>The histogram as numbers (count, min, max, total, then every bucket), to pass it to another process.</summary>
+    public long[] ToArray() => [Count, MinNanoseconds, MaxNanoseconds, TotalNanoseconds, .. _buckets];
+
+    /// <summary>The histogram <see cref="ToArray"/> made.</summary>
+    /// <exception cref="FormatException">The numbers are not a histogram of this layout.</exception>
+    public static LatencyHistogram FromArray(IReadOnlyList<long> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var histogram = new LatencyHistogram();
+        if (values.Count != 4 + histogram._buckets.Length)
+        {
+            throw new FormatException($"A histogram has {4 + histogram._buckets.Length} numbers, not {values.Count}.");
+        }
+
+        for (int i = 0; i < histogram._buckets.Length; i++)
+        {
+            histogram._buckets[i] = values[4 + i];
+        }
+
+        histogram.Count = values[0];
+        histogram.MinNanoseconds = values[1];
+        histogram.MaxNanoseconds = values[2];
+        histogram.TotalNanoseconds = values[3];
+        if (histogram._buckets.Sum() != histogram.Count)
+        {
+            throw new FormatException("The histogram's buckets do not add up to its count.");
+        }
+
+        return histogram;
+    }
+
     /// <summary>
     /// The value at or below which <paramref name="percentile"/> % of the values lie: the highest
     /// value of the bucket holding the value of that rank (nearest-rank), never more than the

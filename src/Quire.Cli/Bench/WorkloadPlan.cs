@@ -27,8 +27,17 @@ internal sealed record WorkloadPlan
 
     public required BenchWorkload Workload { get; init; }
 
-    /// <summary>The main file: written, read or scanned.</summary>
+    /// <summary>The main file: written, read or scanned; for many-files, the most the live segment files may hold in all.</summary>
     public required long DataFileBytes { get; init; }
+
+    /// <summary>The workload writes segment files of its own (many-files) instead of the main file.</summary>
+    public bool WritesSegments => Workload == BenchWorkload.ManyFiles;
+
+    /// <summary>The workload writes, so the device's write bandwidth is its reference.</summary>
+    public bool Writes => Workload is not (BenchWorkload.SeqRead or BenchWorkload.RandReadHot or BenchWorkload.RandReadZipf or BenchWorkload.ScanResistance);
+
+    /// <summary>The workload makes its writes durable as it runs (a checkpoint, a commit), so flush latencies are measured.</summary>
+    public bool FlushesAsItRuns => Workload is BenchWorkload.Checkpoint or BenchWorkload.ManyFiles;
 
     /// <summary>The second file (scan-resistance's hot set, fsync-latency's appended file), or 0.</summary>
     public required long SecondFileBytes { get; init; }
@@ -72,6 +81,8 @@ internal sealed record WorkloadPlan
             BenchWorkload.Mixed => Plan(FileOr(4 * pool), 0, prefill: true, cold: true, warm: false, flush: true, Invariant($"{page} reads and updates"), "reads (50 %) and updates (50 %) zipfian-distributed pages, YCSB-A-like, then flushes"),
             BenchWorkload.ScanResistance => Plan(FileOr(10 * pool), RoundDown(pool / 4, sequential), prefill: true, cold: true, warm: true, flush: false, Invariant($"{page} reads of the hot set"), "reads a hot set at random while one more thread scans a file 10x the pool once"),
             BenchWorkload.FsyncLatency => Plan(FileOr(4 * pool), (long)SmallFilePages * settings.PageSize, prefill: false, cold: false, warm: false, flush: false, Invariant($"{page} appends + flush"), Invariant($"appends a page to a small file and flushes it every {AppendInterval.TotalMilliseconds:0} ms while the other threads write a large file")),
+            BenchWorkload.Checkpoint => Plan(FileOr(4 * pool), 0, prefill: true, cold: true, warm: false, flush: true, Invariant($"{page} updates"), Invariant($"updates pages at random offsets of an existing file and makes them durable every {BenchReport.FormatBytes(settings.FlushEveryBytes)} written, as a database's checkpoint does")),
+            BenchWorkload.ManyFiles => Plan(FileOr(4 * pool), 0, prefill: false, cold: false, warm: false, flush: true, Invariant($"{seq} writes"), Invariant($"writes segments of {BenchReport.FormatBytes(SegmentWriter.MinSegmentBytes)} to {BenchReport.FormatBytes(SegmentWriter.MaxSegmentBytes)} as new files, flushes the new ones every {SegmentWriter.SegmentsPerCommit} segments (a commit) and deletes the oldest so that at most the data size stays, as a search index does")),
             BenchWorkload.Throttle => Plan(FileOr(4 * pool), 0, prefill: false, cold: false, warm: false, flush: true, Invariant($"{seq} writes"), "writes a new file as fast as the writers can go, then flushes it"),
             _ => throw new ArgumentOutOfRangeException(nameof(settings), settings.Workload, "Unknown workload."),
         };

@@ -4,7 +4,12 @@
 // files are RBD images of a Ceph cluster and the baselines are plain librbd calls, without a
 // cache (librbd, the ratios' baseline) and with librbd's own cache (librbd-cache).
 //
-// Exit codes: 2 for a bad command line (the message names the option), 1 when an engine failed
+// With --memory-budget SIZE each engine runs in a process of its own inside a memory cgroup of
+// SIZE (BudgetedEngineRun), Quire's pool sized to what its process leaves of it; the hidden
+// --budget-child option is how the bench starts those processes (BudgetChild).
+//
+// Exit codes: 2 for a bad command line (the message names the option) and for a memory budget
+// that cannot be honoured (no memory cgroup here, or smaller than a process needs), 1 when an engine failed
 // (the others' figures are still printed), 130 when interrupted (the figures so far are printed
 // and written), 0 otherwise. The files, and the directory when the command made it, are deleted
 // in every case.
@@ -12,9 +17,11 @@
 using System.CommandLine;
 using Quire.Ceph;
 using Quire.Cli.Bench;
+using Quire.Cli.Bench.Budget;
 using Quire.Cli.Bench.Engines;
 using Quire.Cli.Bench.Storage;
 using Spectre.Console;
+using static System.FormattableString;
 
 namespace Quire.Cli.Commands;
 
@@ -25,6 +32,15 @@ internal static class BenchCommand
 
     // 30 s: CephConnectionOptions' default operation timeout.
     private static readonly TimeSpan s_defaultCephTimeout = new CephConnectionOptions().OperationTimeout;
+
+    // 16 MiB: below it the .NET runtime and the bench do not start inside the cgroup.
+    private const long MinMemoryBudgetBytes = 16L << 20;
+
+    // 64 GiB: BenchOptions' largest pool; a larger budget is almost surely a typing mistake.
+    private const long MaxMemoryBudgetBytes = 64L << 30;
+
+    // 1 TiB: more written between flushes than the largest file; almost surely a typing mistake.
+    private const long MaxFlushEveryBytes = 1L << 40;
 
     public static Command Create(IAnsiConsole console)
     {
@@ -93,6 +109,21 @@ internal static class BenchCommand
                 result.AddError($"--rbd-writes-in-flight must be from 1 to 64, but it is {value}.");
             }
         });
+        var memoryBudget = new Option<string?>("--memory-budget")
+        {
+            Description = "Run each engine in a process of its own inside a memory cgroup of this size (page cache included), Quire's pool being what its process leaves of it, so every engine has the same memory (e.g. 256MiB; needs root and a memory cgroup controller; file sizes become multiples of it; default directory under /var/tmp).",
+        };
+        memoryBudget.Validators.Add(result => RequireSize(result, "--memory-budget", MinMemoryBudgetBytes, MaxMemoryBudgetBytes));
+        var flushEvery = new Option<string?>("--flush-every")
+        {
+            Description = Invariant($"checkpoint: the bytes written between durable flushes (default {BenchReport.FormatBytes(BenchSettings.DefaultFlushEveryBytes)}, one PostgreSQL WAL segment)."),
+        };
+        flushEvery.Validators.Add(result => RequireSize(result, "--flush-every", PageCacheOptions.MinPageSize, MaxFlushEveryBytes));
+        var budgetChild = new Option<string?>(BudgetedEngineRun.ChildOptionName)
+        {
+            Description = "Internal: run as the budgeted process of one engine and write its result to this file.",
+            Hidden = true,
+        };
         var json = new Option<string?>("--json") { Description = "Also write every figure, ratio and sample as JSON to this file." };
         var csv = new Option<string?>("--csv") { Description = "Also write one row of figures per engine as CSV to this file." };
         var chart = new Option<string?>("--chart") { Description = "Also write an SVG chart (dirty bytes, throughput and thresholds over time; ratio bars) to this file." };
@@ -112,6 +143,9 @@ internal static class BenchCommand
             cephClient,
             cephTimeout,
             writesInFlight,
+            memoryBudget,
+            flushEvery,
+            budgetChild,
         };
         options.AddTo(command);
         command.Validators.Add(result =>
@@ -123,6 +157,34 @@ internal static class BenchCommand
                 {
                     result.AddError($"{option.Name} needs --store rbd:POOL/IMAGE.");
                 }
+            }
+
+            bool budget = result.GetResult(memoryBudget) is { Implicit: false };
+            if (budget && result.GetResult(options.Pool) is { Implicit: false })
+            {
+                result.AddError("--pool cannot be given with --memory-budget: Quire's pool is then the budget less its process's measured baseline.");
+            }
+
+            if (budget && rbd)
+            {
+                result.AddError("--memory-budget limits local engines' memory; it cannot be given with --store.");
+            }
+
+            if (!budget && result.GetResult(budgetChild) is { Implicit: false })
+            {
+                result.AddError($"{BudgetedEngineRun.ChildOptionName} needs --memory-budget.");
+            }
+
+            string? workloadName = result.GetValue(workload);
+            if (result.GetResult(flushEvery) is { Implicit: false } && workloadName != BenchWorkload.Checkpoint.Name())
+            {
+                result.AddError($"--flush-every applies to the checkpoint workload only, not to '{workloadName}'.");
+            }
+
+            if (workloadName == BenchWorkload.ManyFiles.Name() && result.GetResult(options.Threads) is { Implicit: false } threadsResult
+                && threadsResult.Tokens.Count == 1 && threadsResult.Tokens[0].Value != "1")
+            {
+                result.AddError("--threads must be 1 for many-files: an index has one writer.");
             }
 
             if (rbd && result.GetResult(options.Directory) is { Implicit: false })
@@ -166,6 +228,22 @@ internal static class BenchCommand
             string[] allowed = rbd is null ? s_engineNames : s_rbdEngineNames;
             List<string> engineNames = ParseEngines(parseResult.GetValue(engines) ?? string.Join(',', allowed), allowed)!;
             BenchSettings settings = options.Settings(parseResult, chosen, engineNames) with { Rbd = rbd };
+            if (parseResult.GetValue(memoryBudget) is { } budgetText)
+            {
+                long budget = ParseSize(budgetText);
+                settings = settings with { MemoryBudgetBytes = budget, PoolBytes = budget };
+            }
+
+            if (parseResult.GetValue(flushEvery) is { } flushText)
+            {
+                settings = settings with { FlushEveryBytes = ParseSize(flushText) };
+            }
+
+            if (parseResult.GetValue(budgetChild) is { } resultPath)
+            {
+                return Task.FromResult(BudgetChild.Run(parseResult.InvocationConfiguration.Error, settings, resultPath, cancellationToken));
+            }
+
             var outputs = new BenchOutputs(parseResult.GetValue(json), parseResult.GetValue(csv), parseResult.GetValue(chart));
             return Task.FromResult(Run(console, parseResult.InvocationConfiguration.Error, settings, outputs, cancellationToken));
         });
@@ -191,6 +269,27 @@ internal static class BenchCommand
             return ExitCodes.Failure;
         }
     }
+
+    private static void RequireSize(System.CommandLine.Parsing.OptionResult result, string name, long min, long max)
+    {
+        string? value = result.GetValueOrDefault<string?>();
+        if (value is null)
+        {
+            return;
+        }
+
+        if (!BenchOptions.TryParseSize(value, out long bytes))
+        {
+            result.AddError($"{name} must be a size such as 256MiB or 1GiB, but it is '{value}'.");
+        }
+        else if (bytes < min || bytes > max)
+        {
+            result.AddError($"{name} must be from {BenchReport.FormatBytes(min)} to {BenchReport.FormatBytes(max)}, but it is {value}.");
+        }
+    }
+
+    private static long ParseSize(string text) =>
+        BenchOptions.TryParseSize(text, out long bytes) ? bytes : throw new ArgumentException($"'{text}' is not a size; the validator should have refused it.", nameof(text));
 
     /// <summary>The engine names of a comma-separated list, or null when one is unknown or repeated.</summary>
     private static List<string>? ParseEngines(string? value, string[] allowed)

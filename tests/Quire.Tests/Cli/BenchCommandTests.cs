@@ -19,7 +19,8 @@ public sealed class BenchCommandTests
     private static readonly string[] s_engines = ["quire", "os", "mmap", "direct"];
 
     private static readonly string[] s_figures =
-        ["ops/s", "MiB/s", "p50 µs", "p99 µs", "p99.9 µs", "max µs", "hit ratio", "device read MiB", "device written MiB", "write I/Os", "avg write KiB", "peak dirty MiB"];
+        ["ops/s", "MiB/s", "p50 µs", "p99 µs", "p99.9 µs", "max µs", "hit ratio", "device read MiB", "device written MiB", "write I/Os", "avg write KiB", "peak dirty MiB",
+         "flushes", "flush p50 µs", "flush p99 µs", "flush max µs", "throttle time %", "device busy %", "device write MiB/s", "peak memory MiB"];
 
     [Theory]
     [InlineData("seq-write")]
@@ -31,6 +32,8 @@ public sealed class BenchCommandTests
     [InlineData("scan-resistance")]
     [InlineData("fsync-latency")]
     [InlineData("throttle")]
+    [InlineData("checkpoint")]
+    [InlineData("many-files")]
     public async Task EveryWorkloadPrintsATablePerEngineAndWritesJsonCsvAndSvg(string workload)
     {
         using var directory = new TempDirectory();
@@ -49,6 +52,30 @@ public sealed class BenchCommandTests
         AssertJson(json, workload, s_engines);
         AssertCsv(csv, workload, s_engines);
         AssertSvg(chart, expectTimeSeries: true);
+        Assert.Empty(Directory.GetFileSystemEntries(directory.Path));
+    }
+
+    [Theory]
+    [InlineData("checkpoint")]
+    [InlineData("many-files")]
+    public async Task WriteWorkloadsReportFlushesThrottleTimeDeviceBusyAndTheDeviceReference(string workload)
+    {
+        using var directory = new TempDirectory();
+
+        ToolRun run = await ToolRun.RunAsync(
+            ["bench", workload, "--file-size", "8MiB", "--pool", "1MiB", "--duration", "300ms", "--engines", "quire,os", "--directory", directory.Path]);
+
+        Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
+        Assert.Equal(string.Empty, run.Error);
+
+        // The flushes in the run are counted for both engines (the last one at least), the
+        // throttle's share only for Quire, and the device's busy time for both.
+        Assert.Equal(2, Regex.Count(run.Output, @"│ flushes +│ +[1-9][\d,]* │"));
+        Assert.Matches(@"│ throttle time % +│ +\d+\.\d\d │ +n/a │ cache statistics", run.Output);
+        Assert.Matches(@"│ throttle time % +│ +n/a │", run.Output);
+        Assert.Equal(2, Regex.Count(run.Output, @"│ device busy % +│ +\d+\.\d\d │"));
+        Assert.Matches(@"Device reference \(16 MiB, O_DIRECT 1 MiB writes, 4 in flight, fdatasync included\): preallocated file [\d,]+ MiB/s before the engines, [\d,]+ MiB/s after; new file \(every write extends it\) [\d,]+ MiB/s\.", run.Output);
+        Assert.Matches(@"│ quire +│( +(\d+\.\d\dx|n/a) │){8}", run.Output);
         Assert.Empty(Directory.GetFileSystemEntries(directory.Path));
     }
 
@@ -160,6 +187,12 @@ public sealed class BenchCommandTests
     [InlineData("--json", "/nonexistent/quire-bench/out.json")]
     [InlineData("--csv", "/nonexistent/quire-bench/out.csv")]
     [InlineData("--chart", "/nonexistent/quire-bench/out.svg")]
+    [InlineData("--memory-budget", "lots")]
+    [InlineData("--memory-budget", "0")]
+    [InlineData("--memory-budget", "1MiB")]
+    [InlineData("--memory-budget", "100GiB")]
+    [InlineData("--flush-every", "often")]
+    [InlineData("--flush-every", "1KiB")]
     public async Task BadOptionValueIsAUsageErrorThatNamesTheOption(string option, string value)
     {
         ToolRun run = await ToolRun.RunAsync(["bench", "seq-write", option, value]);
@@ -206,7 +239,8 @@ public sealed class BenchCommandTests
         ToolRun run = await ToolRun.RunAsync(["bench", "--help"]);
 
         Assert.Equal(ExitCodes.Success, run.ExitCode);
-        foreach (string option in (string[])["--pool", "--file-size", "--page-size", "--threads", "--duration", "--ops", "--seed", "--engines", "--json", "--csv", "--chart", "--directory", "--cold"])
+        Assert.DoesNotContain("--budget-child", run.Output, StringComparison.Ordinal);
+        foreach (string option in (string[])["--pool", "--file-size", "--page-size", "--threads", "--duration", "--ops", "--seed", "--engines", "--json", "--csv", "--chart", "--directory", "--cold", "--memory-budget", "--flush-every"])
         {
             Assert.Contains(option, run.Output, StringComparison.Ordinal);
         }

@@ -13,11 +13,17 @@ internal sealed class LocalBenchStorage : BenchStorage
 {
     private readonly bool _ownsDirectory; // (I)
 
-    /// <summary>Files in <paramref name="directory"/>, or in a new directory under /tmp named after <paramref name="stem"/> when null.</summary>
-    public LocalBenchStorage(string? directory, string stem)
+    /// <summary>
+    /// /var/tmp: where a memory-budget run makes its directory: on a disk on most systems, while
+    /// /tmp may be tmpfs, whose pages are not a device's page cache.
+    /// </summary>
+    public const string DiskTemporaryDirectory = "/var/tmp";
+
+    /// <summary>Files in <paramref name="directory"/>, or in a new directory named after <paramref name="stem"/> under <paramref name="parentDirectory"/> (default: the temporary directory) when null.</summary>
+    public LocalBenchStorage(string? directory, string stem, string? parentDirectory = null)
     {
         _ownsDirectory = directory is null;
-        Directory = directory ?? Path.Combine(Path.GetTempPath(), stem + "-" + Guid.NewGuid().ToString("N"));
+        Directory = directory ?? Path.Combine(parentDirectory ?? Path.GetTempPath(), stem + "-" + Guid.NewGuid().ToString("N"));
     }
 
     public string Directory { get; }
