@@ -40,6 +40,8 @@ internal sealed class ClusterWriter
     private readonly CacheClock _clock; // (I)
     private readonly PlantedBugs _plantedBugs; // (I) none outside the canary tests
     private readonly ProgressSignal _progress; // (I)
+    private readonly int _maxRunsInFlight; // (I)
+    private WritebackWorkers? _ioThreads; // (I after EnableParallelWrites)
 
     public ClusterWriter(FramePool pool, PageHolds holds, Pager pager, CacheCounters counters, Verify verify, CacheClock clock, ProgressSignal progress, PageCacheOptions options)
     {
@@ -51,8 +53,15 @@ internal sealed class ClusterWriter
         _counters = counters;
         _verify = verify;
         _maxClusterPages = Math.Max(1, options.MaxClusterBytes / options.PageSize);
+        _maxRunsInFlight = options.MaxWritesInFlight;
         _plantedBugs = options.PlantedBugs;
     }
+
+    /// <summary>
+    /// From now on writes the runs of one writeback on <paramref name="ioThreads"/>, several in
+    /// flight; before, and in caches without a page writer thread (tests), one at a time in order.
+    /// </summary>
+    public void EnableParallelWrites(WritebackWorkers ioThreads) => _ioThreads = ioThreads;
 
     /// <summary>
     /// Writes back the dirty pages of [<paramref name="fromPage"/>, <paramref name="toPage"/>).
@@ -69,32 +78,45 @@ internal sealed class ClusterWriter
 
         // Taken from the thread for the call and given back after, so a writeback nested in this
         // one on the same thread (a store that writes through another cache) gets lists of its own.
-        List<ClaimedPage> run = s_threadRun ?? new List<ClaimedPage>(16);
-        List<ReadOnlyMemory<byte>> segments = s_threadSegments ?? new List<ReadOnlyMemory<byte>>(16);
-        (s_threadRun, s_threadSegments) = (null, null);
+        RunBatch batch = s_threadBatch ?? new RunBatch(_maxRunsInFlight);
+        s_threadBatch = null;
         try
         {
+            // Runs are claimed in file order, up to MaxWritesInFlight at a time, and written at
+            // once, in parallel when the I/O threads run: a random writer's scattered pages reach
+            // the device with several writes in flight, as its queue needs.
             long cursor = fromPage;
             while (cursor < toPage && (limits.MaxPages <= 0 || outcome.PagesClaimed < limits.MaxPages))
             {
-                run.Clear();
-                cursor = GatherRun(file, cursor, toPage, limits, run, outcome);
-                if (run.Count == 0)
+                int count = 0;
+                while (count < batch.Runs.Length && cursor < toPage && (limits.MaxPages <= 0 || outcome.PagesClaimed < limits.MaxPages))
+                {
+                    List<ClaimedPage> run = batch.Runs[count];
+                    run.Clear();
+                    cursor = GatherRun(file, cursor, toPage, limits, run, outcome);
+                    if (run.Count == 0)
+                    {
+                        break;
+                    }
+
+                    outcome.PagesClaimed += run.Count;
+                    count++;
+                }
+
+                if (count == 0)
                 {
                     break;
                 }
 
-                outcome.PagesClaimed += run.Count;
-                Issue(file, run, segments, outcome);
+                IssueAll(file, batch, count, outcome);
             }
 
             outcome.NextPage = cursor;
         }
         finally
         {
-            run.Clear();
-            segments.Clear();
-            (s_threadRun, s_threadSegments) = (run, segments);
+            batch.Clear();
+            s_threadBatch = batch;
             file.EndWriteback();
         }
 
@@ -302,10 +324,34 @@ internal sealed class ClusterWriter
 
     private bool IsWholePage(ClaimedPage page) => page.ValidSnapshot == SectorMask.Full(_pool.PageSize);
 
-    /// <summary>Writes a claimed run, one vectored write per contiguous stretch, then completes every page.</summary>
+    /// <summary>
+    /// Writes the first <paramref name="count"/> runs of the batch: on the I/O threads when there
+    /// are several, the threads run and the store's writes wait for a device (O_DIRECT, a network
+    /// store); a buffered file or memory store's write is a memory copy, cheapest done here in order.
+    /// </summary>
+    private void IssueAll(FileObject file, RunBatch batch, int count, WritebackOutcome outcome)
+    {
+        if (count == 1 || _ioThreads is not { } threads || file.Store is MemoryBackingStore or FileBackingStore { IsDirectIO: false })
+        {
+            for (int i = 0; i < count; i++)
+            {
+                Issue(file, batch.Runs[i], batch.Segments[i], outcome);
+            }
+
+            return;
+        }
+
+        threads.RunAll(count, i => Issue(file, batch.Runs[i], batch.Segments[i], outcome));
+    }
+
+    /// <summary>
+    /// Writes a claimed run, one vectored write per contiguous stretch, then completes every page.
+    /// Runs of one writeback may be issued on several threads: what they share of the outcome is
+    /// changed under its lock.
+    /// </summary>
     private void Issue(FileObject file, List<ClaimedPage> run, List<ReadOnlyMemory<byte>> segments, WritebackOutcome outcome)
     {
-        long bytesBefore = outcome.BytesWritten;
+        var result = new RunResult();
         var failed = new bool[run.Count];
         segments.Clear();
         long stretchStart = -1;
@@ -331,7 +377,7 @@ internal sealed class ClusterWriter
                 long offset = pageStart + start;
                 if (offset != stretchEnd)
                 {
-                    Flush(file, segments, stretchStart, stretchEnd, stretchFirstPage, i, failed, outcome);
+                    Flush(file, segments, stretchStart, stretchEnd, stretchFirstPage, i, failed, result);
                     stretchStart = offset;
                     stretchFirstPage = i;
                 }
@@ -341,12 +387,20 @@ internal sealed class ClusterWriter
             }
         }
 
-        Flush(file, segments, stretchStart, stretchEnd, stretchFirstPage, run.Count, failed, outcome);
-        Complete(file, run, failed, outcome, outcome.BytesWritten - bytesBefore);
+        Flush(file, segments, stretchStart, stretchEnd, stretchFirstPage, run.Count, failed, result);
+        lock (outcome)
+        {
+            outcome.BytesWritten += result.BytesWritten;
+            outcome.Error ??= result.Error;
+            outcome.FailedRanges.AddRange(result.FailedRanges);
+        }
+
+        Complete(file, run, failed, outcome, result);
+        segments.Clear();
     }
 
     /// <summary>Issues the pending stretch; on failure marks pages [firstPage, endPage) of the run failed.</summary>
-    private void Flush(FileObject file, List<ReadOnlyMemory<byte>> segments, long start, long end, int firstPage, int endPage, bool[] failed, WritebackOutcome outcome)
+    private void Flush(FileObject file, List<ReadOnlyMemory<byte>> segments, long start, long end, int firstPage, int endPage, bool[] failed, RunResult result)
     {
         if (segments.Count == 0)
         {
@@ -356,12 +410,12 @@ internal sealed class ClusterWriter
         try
         {
             _pager.Write(file, segments, start, end - start);
-            outcome.BytesWritten += end - start;
+            result.BytesWritten += end - start;
         }
         catch (Exception e) when (e is not PageCacheInvariantException)
         {
-            outcome.Error ??= e;
-            outcome.FailedRanges.Add(new ByteRange(start, end - start));
+            result.Error ??= e;
+            result.FailedRanges.Add(new ByteRange(start, end - start));
             for (int i = firstPage; i < Math.Min(endPage + 1, failed.Length); i++)
             {
                 failed[i] = true;
@@ -376,11 +430,11 @@ internal sealed class ClusterWriter
     /// A failure is recorded on the file (it starts or extends an error epoch); a page written after
     /// its write had failed counts towards the epoch's end.
     /// </summary>
-    private void Complete(FileObject file, List<ClaimedPage> run, bool[] failed, WritebackOutcome outcome, long bytesWritten)
+    private void Complete(FileObject file, List<ClaimedPage> run, bool[] failed, WritebackOutcome outcome, RunResult result)
     {
         int newlyFailed = 0;
         int recovered = 0;
-        int written = outcome.PagesWritten;
+        int written = 0;
         lock (file.Lock)
         {
             for (int i = 0; i < run.Count; i++)
@@ -421,7 +475,7 @@ internal sealed class ClusterWriter
                     }
 
                     metadata.SyncGeneration = file.SyncGeneration;
-                    outcome.PagesWritten++;
+                    written++;
                     _counters.PagesWritten.Increment();
                     file.StoreLength = Math.Max(file.StoreLength, (page.PageNumber << _pool.PageShift) + page.ClippedLength);
                 }
@@ -440,19 +494,24 @@ internal sealed class ClusterWriter
                 file.RecordRecoveryLocked(recovered);
             }
 
-            if (outcome.PagesWritten > written)
+            if (written > 0)
             {
-                file.Device.AddPagesWrittenLocked(file, outcome.PagesWritten - written, _clock.NowTick);
+                file.Device.AddPagesWrittenLocked(file, written, _clock.NowTick);
             }
 
-            if (outcome.Error is not null && Array.IndexOf(failed, true) >= 0)
+            if (result.Error is not null && Array.IndexOf(failed, true) >= 0)
             {
-                file.RecordFailureLocked(outcome.Error, outcome.FailedRanges[^1], newlyFailed, _clock.NowTick);
+                file.RecordFailureLocked(result.Error, result.FailedRanges[^1], newlyFailed, _clock.NowTick);
             }
-            else if (bytesWritten > 0)
+            else if (result.BytesWritten > 0)
             {
                 file.RecordSuccessLocked();
             }
+        }
+
+        lock (outcome)
+        {
+            outcome.PagesWritten += written;
         }
 
         foreach (ClaimedPage page in run)
@@ -467,10 +526,49 @@ internal sealed class ClusterWriter
     // Per-thread scratch lists, taken by a writeback for its duration and given back after, so
     // writing back a cluster does not allocate its page and segment lists each time.
     [ThreadStatic]
-    private static List<ClaimedPage>? s_threadRun;
+    private static RunBatch? s_threadBatch;
 
-    [ThreadStatic]
-    private static List<ReadOnlyMemory<byte>>? s_threadSegments;
+    /// <summary>The runs one writeback claims before it writes them, each with its segment list.</summary>
+    private sealed class RunBatch
+    {
+        public RunBatch(int runCount)
+        {
+            Runs = new List<ClaimedPage>[runCount];
+            Segments = new List<ReadOnlyMemory<byte>>[runCount];
+            for (int i = 0; i < runCount; i++)
+            {
+                Runs[i] = new List<ClaimedPage>(16);
+                Segments[i] = new List<ReadOnlyMemory<byte>>(16);
+            }
+        }
+
+        public List<ClaimedPage>[] Runs { get; }
+
+        public List<ReadOnlyMemory<byte>>[] Segments { get; }
+
+        public void Clear()
+        {
+            foreach (List<ClaimedPage> run in Runs)
+            {
+                run.Clear();
+            }
+
+            foreach (List<ReadOnlyMemory<byte>> segments in Segments)
+            {
+                segments.Clear();
+            }
+        }
+    }
+
+    /// <summary>What the writes of one run did, kept apart so runs written in parallel do not share it.</summary>
+    private sealed class RunResult
+    {
+        public long BytesWritten { get; set; }
+
+        public Exception? Error { get; set; }
+
+        public List<ByteRange> FailedRanges { get; } = [];
+    }
 
     private readonly record struct ClaimedPage(int Frame, long PageNumber, UInt128 DirtySnapshot, UInt128 ValidSnapshot, int ClippedLength);
 }

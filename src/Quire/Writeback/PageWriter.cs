@@ -75,7 +75,8 @@ internal sealed class PageWriter : IDisposable
     private readonly ProgressSignal _progress; // (I)
     private Thread? _syncThread; // (I after Start)
     private Thread? _thread; // (I after Start)
-    private WritebackWorkers? _workers; // (I after Start)
+    private WritebackWorkers? _workers; // (I after Start) files written at once when urgent
+    private WritebackWorkers? _ioThreads; // (I after Start) the runs of one writeback written at once
     private volatile bool _stopping;
     private Exception? _failure; // (A) a bug caught on the writer thread, reported by the next flush
 
@@ -120,7 +121,9 @@ internal sealed class PageWriter : IDisposable
 
     public void Start()
     {
-        _workers = new WritebackWorkers(_options.MaxWritesInFlight);
+        _workers = new WritebackWorkers(_options.MaxWritesInFlight, "quire-writeback");
+        _ioThreads = new WritebackWorkers(_options.MaxWritesInFlight, "quire-write-io");
+        _writer.EnableParallelWrites(_ioThreads);
         _syncThread = new Thread(RunSyncs) { IsBackground = true, Name = "quire-page-sync" };
         _syncThread.Start();
         _thread = new Thread(Run) { IsBackground = true, Name = "quire-page-writer" };
@@ -205,6 +208,7 @@ internal sealed class PageWriter : IDisposable
         _thread?.Join(TimeSpan.FromSeconds(30));
         _syncThread?.Join(TimeSpan.FromSeconds(30));
         _workers?.Dispose();
+        _ioThreads?.Dispose();
     }
 
     private int NotDurablePages => _counters.DirtyPages + _counters.WritebackPages + _counters.UnsyncedPages;

@@ -1,53 +1,78 @@
-// WritebackWorkers: a fixed set of threads that write files in parallel when the page writer is
-// urgent, so several writes are in flight at once (bounded by MaxWritesInFlight).
+// WritebackWorkers: a fixed set of threads that run a caller's batch of writeback jobs in
+// parallel (files written at once by an urgent page writer; the runs of one writeback), so
+// several writes are in flight (bounded by MaxWritesInFlight threads). The caller runs jobs of
+// its own batch too while it waits, so a batch always makes progress, even when every thread is
+// busy with other batches, and after Dispose the caller runs the whole batch itself.
 //
-// Locking: _monitor guards the job list and the count of jobs in progress. RunAll blocks the
-// page writer's thread until every job of the batch is done.
+// Locking: _monitor guards the job queue and every batch's counts. A batch's caller waits for
+// its own jobs only, never for other callers' batches. Jobs must not wait on other batches.
 
 namespace Quire.Writeback;
 
 internal sealed class WritebackWorkers : IDisposable
 {
     private readonly object _monitor = new();
-    private readonly Queue<Action> _jobs = new(); // (_monitor)
+    private readonly Queue<(Batch Batch, int Index)> _jobs = new(); // (_monitor)
     private readonly Thread[] _threads;
-    private int _running; // (_monitor) jobs taken and not finished
     private bool _stopping; // (_monitor)
-    private Exception? _jobFailure; // (_monitor) the first exception a job of the current batch threw
 
-    public WritebackWorkers(int count)
+    public WritebackWorkers(int count, string name)
     {
         _threads = new Thread[count];
         for (int i = 0; i < count; i++)
         {
-            _threads[i] = new Thread(Work) { IsBackground = true, Name = $"quire-writeback-{i}" };
+            _threads[i] = new Thread(Work) { IsBackground = true, Name = $"{name}-{i}" };
             _threads[i].Start();
         }
     }
 
     /// <summary>Runs <paramref name="action"/> for every item on the workers and waits for all of them.</summary>
-    public void RunAll<T>(IReadOnlyList<T> items, Action<T> action)
+    public void RunAll<T>(IReadOnlyList<T> items, Action<T> action) => RunAll(items.Count, i => action(items[i]));
+
+    /// <summary>
+    /// Runs <paramref name="action"/>(0 .. <paramref name="count"/> - 1) on the workers and on the
+    /// calling thread, and returns when all have ended. A job's exception is a bug (writes report
+    /// store failures through their outcomes): it is rethrown here, after the whole batch ended.
+    /// </summary>
+    public void RunAll(int count, Action<int> action)
     {
+        var batch = new Batch(action, count);
         lock (_monitor)
         {
-            foreach (T item in items)
+            for (int i = 0; i < count; i++)
             {
-                _jobs.Enqueue(() => action(item));
+                _jobs.Enqueue((batch, i));
             }
 
             Monitor.PulseAll(_monitor);
-            while (_jobs.Count > 0 || _running > 0)
+        }
+
+        // Help with this batch's jobs while one is at the front of the queue (after Dispose, all
+        // of them), and otherwise wait for the workers to finish them.
+        while (true)
+        {
+            int index;
+            lock (_monitor)
             {
-                Monitor.Wait(_monitor);
+                if (batch.Remaining == 0)
+                {
+                    break;
+                }
+
+                if (!TryTakeOwnJobLocked(batch, out index))
+                {
+                    Monitor.Wait(_monitor);
+                    continue;
+                }
             }
 
-            Exception? failure = _jobFailure;
-            _jobFailure = null;
-            if (failure is not null)
-            {
-                // Reported on the page writer's thread, which keeps it for the next flush.
-                throw new InvalidOperationException("A writeback worker failed.", failure);
-            }
+            Run(batch, index);
+        }
+
+        if (batch.Failure is { } failure)
+        {
+            // Reported on the caller's thread, which keeps it for the next flush.
+            throw new InvalidOperationException("A writeback job failed.", failure);
         }
     }
 
@@ -63,13 +88,65 @@ internal sealed class WritebackWorkers : IDisposable
         {
             thread.Join(TimeSpan.FromSeconds(30));
         }
+
+        // Jobs left queued run on their callers, which wait on the monitor: wake them to take them.
+        lock (_monitor)
+        {
+            Monitor.PulseAll(_monitor);
+        }
+    }
+
+    private bool TryTakeOwnJobLocked(Batch batch, out int index)
+    {
+        if (_jobs.TryPeek(out var front) && front.Batch == batch)
+        {
+            _jobs.Dequeue();
+            index = front.Index;
+            return true;
+        }
+
+        if (_stopping)
+        {
+            // The workers are gone: take this batch's jobs from wherever they are.
+            int count = _jobs.Count;
+            int found = -1;
+            for (int i = 0; i < count; i++)
+            {
+                var job = _jobs.Dequeue();
+                if (found < 0 && job.Batch == batch)
+                {
+                    found = job.Index;
+                    continue;
+                }
+
+                _jobs.Enqueue(job);
+            }
+
+            index = found;
+            return found >= 0;
+        }
+
+        index = -1;
+        return false;
+    }
+
+    private void Run(Batch batch, int index)
+    {
+        batch.Run(index);
+        lock (_monitor)
+        {
+            if (--batch.Remaining == 0)
+            {
+                Monitor.PulseAll(_monitor);
+            }
+        }
     }
 
     private void Work()
     {
         while (true)
         {
-            Action job;
+            (Batch Batch, int Index) job;
             lock (_monitor)
             {
                 while (_jobs.Count == 0 && !_stopping)
@@ -83,29 +160,30 @@ internal sealed class WritebackWorkers : IDisposable
                 }
 
                 job = _jobs.Dequeue();
-                _running++;
             }
 
+            Run(job.Batch, job.Index);
+        }
+    }
+
+    /// <summary>One caller's jobs: how many are not finished, and the first failure.</summary>
+    private sealed class Batch(Action<int> action, int count)
+    {
+        private Exception? _failure; // (A) the first job's exception
+
+        public int Remaining { get; set; } = count; // (_monitor)
+
+        public Exception? Failure => Volatile.Read(ref _failure);
+
+        public void Run(int index)
+        {
             try
             {
-                job();
+                action(index);
             }
             catch (Exception e)
             {
-                // Writes report store failures through their outcomes, so this is a bug: hand it
-                // to the page writer's thread instead of letting the worker die with the batch.
-                lock (_monitor)
-                {
-                    _jobFailure ??= e;
-                }
-            }
-            finally
-            {
-                lock (_monitor)
-                {
-                    _running--;
-                    Monitor.PulseAll(_monitor);
-                }
+                Interlocked.CompareExchange(ref _failure, e, null);
             }
         }
     }
