@@ -35,7 +35,7 @@ public sealed class PageCacheOptions
     private readonly long _dirtyBytes;
     private readonly TimeSpan _writebackInterval = TimeSpan.FromSeconds(5);
     private readonly TimeSpan _dirtyExpire = TimeSpan.FromSeconds(30);
-    private readonly int _maxWritesInFlight = 4;
+    private readonly int _maxWritesInFlight = 16;
     private readonly TimeSpan _maxWritebackStall = TimeSpan.FromSeconds(60);
 
     /// <summary>
@@ -258,9 +258,12 @@ public sealed class PageCacheOptions
     public bool LaptopMode { get; init; }
 
     /// <summary>
-    /// The most writes the page writer keeps in flight at once when the backlog is large. Default 4:
-    /// enough to keep an SSD's queue busy without starving readers. With little dirty data it writes
-    /// one at a time, at idle I/O priority where the OS allows.
+    /// The most writes kept in flight at once: files written in parallel by the page writer when
+    /// the backlog is large, and the runs of one writeback (a flush or the page writer's) to a
+    /// store whose writes wait for a device (O_DIRECT, a network store). Default 16: random 4 KiB
+    /// O_DIRECT writes reach an SSD's rate only with a deep queue (measured here with fio: 7.5 K
+    /// writes/s at one in flight, 20 K at 4, 45 K at 16). With little dirty data the page writer
+    /// writes one file at a time, at idle I/O priority where the OS allows.
     /// </summary>
     public int MaxWritesInFlight
     {

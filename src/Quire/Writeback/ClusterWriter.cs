@@ -76,47 +76,18 @@ internal sealed class ClusterWriter
             return outcome;
         }
 
-        // Taken from the thread for the call and given back after, so a writeback nested in this
-        // one on the same thread (a store that writes through another cache) gets lists of its own.
-        RunBatch batch = s_threadBatch ?? new RunBatch(_maxRunsInFlight);
-        s_threadBatch = null;
         try
         {
-            // Runs are claimed in file order, up to MaxWritesInFlight at a time, and written at
-            // once, in parallel when the I/O threads run: a random writer's scattered pages reach
-            // the device with several writes in flight, as its queue needs.
-            long cursor = fromPage;
-            while (cursor < toPage && (limits.MaxPages <= 0 || outcome.PagesClaimed < limits.MaxPages))
-            {
-                int count = 0;
-                while (count < batch.Runs.Length && cursor < toPage && (limits.MaxPages <= 0 || outcome.PagesClaimed < limits.MaxPages))
-                {
-                    List<ClaimedPage> run = batch.Runs[count];
-                    run.Clear();
-                    cursor = GatherRun(file, cursor, toPage, limits, run, outcome);
-                    if (run.Count == 0)
-                    {
-                        break;
-                    }
-
-                    outcome.PagesClaimed += run.Count;
-                    count++;
-                }
-
-                if (count == 0)
-                {
-                    break;
-                }
-
-                IssueAll(file, batch, count, outcome);
-            }
-
-            outcome.NextPage = cursor;
+            // A store whose writes wait for a device (O_DIRECT, a network store) gets several
+            // writes in flight; a buffered file or memory store's write is a memory copy, cheapest
+            // done here, in order.
+            bool parallel = _ioThreads is not null && file.Store is not (MemoryBackingStore or FileBackingStore { IsDirectIO: false });
+            outcome.NextPage = parallel
+                ? WriteRunsInParallel(file, fromPage, toPage, limits, outcome, _ioThreads!)
+                : WriteRunsInOrder(file, fromPage, toPage, limits, outcome);
         }
         finally
         {
-            batch.Clear();
-            s_threadBatch = batch;
             file.EndWriteback();
         }
 
@@ -324,24 +295,91 @@ internal sealed class ClusterWriter
 
     private bool IsWholePage(ClaimedPage page) => page.ValidSnapshot == SectorMask.Full(_pool.PageSize);
 
-    /// <summary>
-    /// Writes the first <paramref name="count"/> runs of the batch: on the I/O threads when there
-    /// are several, the threads run and the store's writes wait for a device (O_DIRECT, a network
-    /// store); a buffered file or memory store's write is a memory copy, cheapest done here in order.
-    /// </summary>
-    private void IssueAll(FileObject file, RunBatch batch, int count, WritebackOutcome outcome)
+    /// <summary>Claims and writes runs one at a time on this thread; returns where it stopped.</summary>
+    private long WriteRunsInOrder(FileObject file, long fromPage, long toPage, WritebackLimits limits, WritebackOutcome outcome)
     {
-        if (count == 1 || _ioThreads is not { } threads || file.Store is MemoryBackingStore or FileBackingStore { IsDirectIO: false })
+        // Taken from the thread for the call and given back after, so a writeback nested in this
+        // one on the same thread (a store that writes through another cache) gets lists of its own.
+        List<ClaimedPage> run = s_threadRun ?? new List<ClaimedPage>(16);
+        List<ReadOnlyMemory<byte>> segments = s_threadSegments ?? new List<ReadOnlyMemory<byte>>(16);
+        (s_threadRun, s_threadSegments) = (null, null);
+        try
         {
-            for (int i = 0; i < count; i++)
+            long cursor = fromPage;
+            while (cursor < toPage && (limits.MaxPages <= 0 || outcome.PagesClaimed < limits.MaxPages))
             {
-                Issue(file, batch.Runs[i], batch.Segments[i], outcome);
+                run.Clear();
+                cursor = GatherRun(file, cursor, toPage, limits, run, outcome);
+                if (run.Count == 0)
+                {
+                    break;
+                }
+
+                outcome.PagesClaimed += run.Count;
+                Issue(file, run, segments, outcome);
+
+                // Writers paused at the limit wake as writes complete, not only when data becomes durable.
+                _progress.Pulse();
             }
 
-            return;
+            return cursor;
+        }
+        finally
+        {
+            run.Clear();
+            segments.Clear();
+            (s_threadRun, s_threadSegments) = (run, segments);
+        }
+    }
+
+    /// <summary>
+    /// Claims runs in file order and hands each to the I/O threads as soon as it is claimed,
+    /// keeping up to MaxWritesInFlight writes in flight all along (a pipeline, not batches, so the
+    /// device's queue does not drain between them); returns where it stopped once all have ended.
+    /// </summary>
+    private long WriteRunsInParallel(FileObject file, long fromPage, long toPage, WritebackLimits limits, WritebackOutcome outcome, WritebackWorkers threads)
+    {
+        var window = new WriteWindow(_maxRunsInFlight);
+        long cursor = fromPage;
+        try
+        {
+            while (cursor < toPage && (limits.MaxPages <= 0 || outcome.PagesClaimed < limits.MaxPages))
+            {
+                var run = new List<ClaimedPage>(16);
+                cursor = GatherRun(file, cursor, toPage, limits, run, outcome);
+                if (run.Count == 0)
+                {
+                    break;
+                }
+
+                outcome.PagesClaimed += run.Count;
+                window.Enter();
+                threads.Post(() =>
+                {
+                    try
+                    {
+                        Issue(file, run, new List<ReadOnlyMemory<byte>>(run.Count), outcome);
+                        _progress.Pulse();
+                    }
+                    catch (Exception e)
+                    {
+                        window.Fail(e);
+                    }
+                    finally
+                    {
+                        window.Exit();
+                    }
+                });
+            }
+        }
+        finally
+        {
+            // Every claimed run is written (or failed) before the gate is left.
+            window.WaitEmpty();
         }
 
-        threads.RunAll(count, i => Issue(file, batch.Runs[i], batch.Segments[i], outcome));
+        window.ThrowIfFailed();
+        return cursor;
     }
 
     /// <summary>
@@ -518,44 +556,72 @@ internal sealed class ClusterWriter
         {
             _holds.ReleaseWriteback(page.Frame, file, _counters);
         }
-
-        // Throttled writers wake as writes complete, not only when data becomes durable.
-        _progress.Pulse();
     }
 
     // Per-thread scratch lists, taken by a writeback for its duration and given back after, so
     // writing back a cluster does not allocate its page and segment lists each time.
     [ThreadStatic]
-    private static RunBatch? s_threadBatch;
+    private static List<ClaimedPage>? s_threadRun;
 
-    /// <summary>The runs one writeback claims before it writes them, each with its segment list.</summary>
-    private sealed class RunBatch
+    [ThreadStatic]
+    private static List<ReadOnlyMemory<byte>>? s_threadSegments;
+
+    /// <summary>Bounds the writes of one writeback in flight on the I/O threads, and waits for them all.</summary>
+    private sealed class WriteWindow(int maxInFlight)
     {
-        public RunBatch(int runCount)
+        private readonly object _monitor = new();
+        private int _inFlight; // (_monitor)
+        private Exception? _failure; // (_monitor) a bug in a job, rethrown to the writeback's caller
+
+        public void Enter()
         {
-            Runs = new List<ClaimedPage>[runCount];
-            Segments = new List<ReadOnlyMemory<byte>>[runCount];
-            for (int i = 0; i < runCount; i++)
+            lock (_monitor)
             {
-                Runs[i] = new List<ClaimedPage>(16);
-                Segments[i] = new List<ReadOnlyMemory<byte>>(16);
+                while (_inFlight >= maxInFlight)
+                {
+                    Monitor.Wait(_monitor);
+                }
+
+                _inFlight++;
             }
         }
 
-        public List<ClaimedPage>[] Runs { get; }
-
-        public List<ReadOnlyMemory<byte>>[] Segments { get; }
-
-        public void Clear()
+        public void Exit()
         {
-            foreach (List<ClaimedPage> run in Runs)
+            lock (_monitor)
             {
-                run.Clear();
+                _inFlight--;
+                Monitor.Pulse(_monitor);
             }
+        }
 
-            foreach (List<ReadOnlyMemory<byte>> segments in Segments)
+        public void Fail(Exception e)
+        {
+            lock (_monitor)
             {
-                segments.Clear();
+                _failure ??= e;
+            }
+        }
+
+        public void WaitEmpty()
+        {
+            lock (_monitor)
+            {
+                while (_inFlight > 0)
+                {
+                    Monitor.Wait(_monitor);
+                }
+            }
+        }
+
+        public void ThrowIfFailed()
+        {
+            lock (_monitor)
+            {
+                if (_failure is not null)
+                {
+                    throw new InvalidOperationException("A write on an I/O thread failed.", _failure);
+                }
             }
         }
     }

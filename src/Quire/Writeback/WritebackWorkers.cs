@@ -1,20 +1,24 @@
-// WritebackWorkers: a fixed set of threads that run a caller's batch of writeback jobs in
-// parallel (files written at once by an urgent page writer; the runs of one writeback), so
-// several writes are in flight (bounded by MaxWritesInFlight threads). The caller runs jobs of
-// its own batch too while it waits, so a batch always makes progress, even when every thread is
-// busy with other batches, and after Dispose the caller runs the whole batch itself.
+// WritebackWorkers: a fixed set of threads that run writeback jobs in parallel, so several writes
+// are in flight (bounded by the number of threads, MaxWritesInFlight): the files an urgent page
+// writer writes at once (RunAll, which waits for its batch), and the runs of one writeback to a
+// store whose writes wait for a device (Post, whose jobs report their own end).
 //
-// Locking: _monitor guards the job queue and every batch's counts. A batch's caller waits for
-// its own jobs only, never for other callers' batches. Jobs must not wait on other batches.
+// Locking: the job queue is a ConcurrentQueue with a semaphore counting its jobs, so posting a
+// job and taking one never contend on a lock (a writeback keeps thousands in flight a second). A
+// batch's caller runs one job itself and waits on its batch's own event, set by the job that ends
+// it, so it never waits for other callers' jobs. Jobs must not wait on other jobs. After Dispose
+// the workers finish what is queued and stop; what is posted later runs on its caller.
+
+using System.Collections.Concurrent;
 
 namespace Quire.Writeback;
 
 internal sealed class WritebackWorkers : IDisposable
 {
-    private readonly object _monitor = new();
-    private readonly Queue<(Batch Batch, int Index)> _jobs = new(); // (_monitor)
+    private readonly ConcurrentQueue<Action> _jobs = new();
+    private readonly SemaphoreSlim _queued = new(0);
     private readonly Thread[] _threads;
-    private bool _stopping; // (_monitor)
+    private volatile bool _stopping;
 
     public WritebackWorkers(int count, string name)
     {
@@ -26,49 +30,55 @@ internal sealed class WritebackWorkers : IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="job"/> on a worker without waiting for it; the job reports its own end
+    /// and must not throw (its caller learns of a failure its own way). After Dispose it runs here.
+    /// </summary>
+    public void Post(Action job)
+    {
+        if (_stopping)
+        {
+            job();
+            return;
+        }
+
+        _jobs.Enqueue(job);
+        _queued.Release();
+        if (_stopping)
+        {
+            // The workers may have stopped before they saw it: whoever dequeues a job runs it.
+            while (_jobs.TryDequeue(out Action? left))
+            {
+                left();
+            }
+        }
+    }
+
     /// <summary>Runs <paramref name="action"/> for every item on the workers and waits for all of them.</summary>
     public void RunAll<T>(IReadOnlyList<T> items, Action<T> action) => RunAll(items.Count, i => action(items[i]));
 
     /// <summary>
-    /// Runs <paramref name="action"/>(0 .. <paramref name="count"/> - 1) on the workers and on the
-    /// calling thread, and returns when all have ended. A job's exception is a bug (writes report
-    /// store failures through their outcomes): it is rethrown here, after the whole batch ended.
+    /// Runs <paramref name="action"/>(0 .. <paramref name="count"/> - 1), the first on the calling
+    /// thread and the others on the workers, and returns when all have ended. A job's exception is
+    /// a bug (writes report store failures through their outcomes): it is rethrown here, after the
+    /// whole batch ended.
     /// </summary>
     public void RunAll(int count, Action<int> action)
     {
-        var batch = new Batch(action, count);
-        lock (_monitor)
+        if (count <= 0)
         {
-            for (int i = 0; i < count; i++)
-            {
-                _jobs.Enqueue((batch, i));
-            }
-
-            Monitor.PulseAll(_monitor);
+            return;
         }
 
-        // Help with this batch's jobs while one is at the front of the queue (after Dispose, all
-        // of them), and otherwise wait for the workers to finish them.
-        while (true)
+        using var batch = new Batch(action, count);
+        for (int i = 1; i < count; i++)
         {
-            int index;
-            lock (_monitor)
-            {
-                if (batch.Remaining == 0)
-                {
-                    break;
-                }
-
-                if (!TryTakeOwnJobLocked(batch, out index))
-                {
-                    Monitor.Wait(_monitor);
-                    continue;
-                }
-            }
-
-            Run(batch, index);
+            int index = i;
+            Post(() => batch.Run(index));
         }
 
+        batch.Run(0);
+        batch.WaitAll();
         if (batch.Failure is { } failure)
         {
             // Reported on the caller's thread, which keeps it for the next flush.
@@ -78,67 +88,17 @@ internal sealed class WritebackWorkers : IDisposable
 
     public void Dispose()
     {
-        lock (_monitor)
-        {
-            _stopping = true;
-            Monitor.PulseAll(_monitor);
-        }
-
+        _stopping = true;
+        _queued.Release(_threads.Length);
         foreach (Thread thread in _threads)
         {
             thread.Join(TimeSpan.FromSeconds(30));
         }
 
-        // Jobs left queued run on their callers, which wait on the monitor: wake them to take them.
-        lock (_monitor)
+        // A job posted while the workers were stopping, after they looked, runs here.
+        while (_jobs.TryDequeue(out Action? job))
         {
-            Monitor.PulseAll(_monitor);
-        }
-    }
-
-    private bool TryTakeOwnJobLocked(Batch batch, out int index)
-    {
-        if (_jobs.TryPeek(out var front) && front.Batch == batch)
-        {
-            _jobs.Dequeue();
-            index = front.Index;
-            return true;
-        }
-
-        if (_stopping)
-        {
-            // The workers are gone: take this batch's jobs from wherever they are.
-            int count = _jobs.Count;
-            int found = -1;
-            for (int i = 0; i < count; i++)
-            {
-                var job = _jobs.Dequeue();
-                if (found < 0 && job.Batch == batch)
-                {
-                    found = job.Index;
-                    continue;
-                }
-
-                _jobs.Enqueue(job);
-            }
-
-            index = found;
-            return found >= 0;
-        }
-
-        index = -1;
-        return false;
-    }
-
-    private void Run(Batch batch, int index)
-    {
-        batch.Run(index);
-        lock (_monitor)
-        {
-            if (--batch.Remaining == 0)
-            {
-                Monitor.PulseAll(_monitor);
-            }
+            job();
         }
     }
 
@@ -146,32 +106,24 @@ internal sealed class WritebackWorkers : IDisposable
     {
         while (true)
         {
-            (Batch Batch, int Index) job;
-            lock (_monitor)
+            _queued.Wait();
+            if (_jobs.TryDequeue(out Action? job))
             {
-                while (_jobs.Count == 0 && !_stopping)
-                {
-                    Monitor.Wait(_monitor);
-                }
-
-                if (_stopping)
-                {
-                    return;
-                }
-
-                job = _jobs.Dequeue();
+                job();
             }
-
-            Run(job.Batch, job.Index);
+            else if (_stopping)
+            {
+                return;
+            }
         }
     }
 
-    /// <summary>One caller's jobs: how many are not finished, and the first failure.</summary>
-    private sealed class Batch(Action<int> action, int count)
+    /// <summary>One caller's jobs: how many have not ended, the first failure, and the event the last one sets.</summary>
+    private sealed class Batch(Action<int> action, int count) : IDisposable
     {
+        private readonly ManualResetEventSlim _done = new();
+        private int _remaining = count; // (A) jobs not ended
         private Exception? _failure; // (A) the first job's exception
-
-        public int Remaining { get; set; } = count; // (_monitor)
 
         public Exception? Failure => Volatile.Read(ref _failure);
 
@@ -185,6 +137,17 @@ internal sealed class WritebackWorkers : IDisposable
             {
                 Interlocked.CompareExchange(ref _failure, e, null);
             }
+            finally
+            {
+                if (Interlocked.Decrement(ref _remaining) == 0)
+                {
+                    _done.Set();
+                }
+            }
         }
+
+        public void WaitAll() => _done.Wait();
+
+        public void Dispose() => _done.Dispose();
     }
 }

@@ -172,6 +172,7 @@ public sealed class DirtyThrottleTests
         {
             MemoryLimitBytes = 1024 * pageSize,
             MaxClusterBytes = 16 * pageSize,
+            MaxWritesInFlight = 4,
             MaxWritebackStall = TimeSpan.FromSeconds(30),
         });
         var stores = Enumerable.Range(0, writers).Select(i => new FaultyStore($"slow{i}") { WriteDelay = TimeSpan.FromMilliseconds(2) }).ToArray();
