@@ -9,6 +9,7 @@ using System.Globalization;
 using System.Text;
 using Quire.ClientBenchmarks;
 using Quire.ClientBenchmarks.LiteDbClient;
+using Quire.ClientBenchmarks.LuceneClient;
 
 const string Usage = "usage: Quire.ClientBenchmarks litedb|lucene|all [--quick] [--rounds N] [--markdown PATH]";
 if (args.Length == 0 || args[0] is not ("litedb" or "lucene" or "all"))
@@ -53,6 +54,11 @@ using (ScratchDirectory scratch = ScratchDirectory.Create())
         if (args[0] is "litedb" or "all")
         {
             markdown.Append(LiteDbBenchmark.Run(scratch, quick, roundCount));
+        }
+
+        if (args[0] is "lucene" or "all")
+        {
+            markdown.Append(LuceneBenchmark.Run(scratch, quick, roundCount));
         }
     }
     catch (InvalidOperationException e) when (e.Message.StartsWith("The engines did different work", StringComparison.Ordinal))
