@@ -19,8 +19,8 @@ internal static class RoundRunner
     {
         foreach (Contender contender in warmUp)
         {
-            EngineRun run = RunOnce(scratch, contender);
-            Console.WriteLine($"{workload} warm-up: {contender.Name} {Describe(run)}");
+            (EngineRun run, long fileBytes) = RunOnce(scratch, contender);
+            Console.WriteLine($"{workload} warm-up: {contender.Name} {Describe(run)}; {FormatMiB(fileBytes)} of files");
         }
 
         var runs = contenders.Select(_ => new EngineRun[rounds]).ToArray();
@@ -30,8 +30,8 @@ internal static class RoundRunner
             for (int turn = 0; turn < contenders.Count; turn++)
             {
                 int index = (turn + round) % contenders.Count;
-                EngineRun run = RunOnce(scratch, contenders[index]);
-                Console.WriteLine($"{workload} round {round}: {contenders[index].Name} {Describe(run)}");
+                (EngineRun run, long fileBytes) = RunOnce(scratch, contenders[index]);
+                Console.WriteLine($"{workload} round {round}: {contenders[index].Name} {Describe(run)}; {FormatMiB(fileBytes)} of files");
                 reference ??= run;
                 CheckResultsEqual(reference, run);
                 runs[index][round] = run;
@@ -41,14 +41,17 @@ internal static class RoundRunner
         return runs;
     }
 
-    private static EngineRun RunOnce(ScratchDirectory scratch, Contender contender)
+    /// <summary>Runs a contender once; returns what it measured and the size of the files it left.</summary>
+    private static (EngineRun Run, long FileBytes) RunOnce(ScratchDirectory scratch, Contender contender)
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
         string directory = scratch.NewRunDirectory(contender.Name);
         try
         {
-            return contender.Run(directory);
+            EngineRun run = contender.Run(directory);
+            long fileBytes = new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(file => file.Length);
+            return (run, fileBytes);
         }
         finally
         {
@@ -73,6 +76,8 @@ internal static class RoundRunner
             throw new InvalidOperationException($"The engines did different work: {run.Engine} gave {string.Join(", ", differences)}, where {reference.Engine} gave the values in parentheses.");
         }
     }
+
+    private static string FormatMiB(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1 << 20):0.0} MiB");
 
     private static string Describe(EngineRun run) => string.Join("; ", run.Phases.Select(Describe));
 
