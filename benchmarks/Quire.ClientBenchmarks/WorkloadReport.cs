@@ -90,9 +90,9 @@ internal static class WorkloadReport
     private static string Median(PhaseResult[] perRound, Func<QuireCounters, long> counter) =>
         Spread.Of(perRound.Select(result => (double)counter(result.Counters!)).ToArray()).Median.ToString("0", CultureInfo.InvariantCulture);
 
-    /// <summary>"12,345/s of 100,000", or for a phase that is one operation (closing) its time.</summary>
+    /// <summary>"12,345/s of 100,000", or for a phase that is one operation (closing) its time in milliseconds.</summary>
     private static string FormatRate(double operationsPerSecond, long operations) => operations == 1
-        ? string.Create(CultureInfo.InvariantCulture, $"{1 / operationsPerSecond:0.000} s")
+        ? string.Create(CultureInfo.InvariantCulture, $"{1000 / operationsPerSecond:0.0} ms")
         : string.Create(CultureInfo.InvariantCulture, $"{operationsPerSecond:#,0}/s of {operations:#,0}");
 
     private static void PrintTable(string title, List<string> header, List<string[]> rows)

@@ -28,7 +28,7 @@ internal static class LiteDbBenchmark
     /// <summary>Runs the rounds and returns the markdown table.</summary>
     public static string Run(ScratchDirectory scratch, bool quick, int rounds)
     {
-        // Full: a database of about 70 MiB against pools of 8 and 32 MiB (smaller) and 256 MiB
+        // Full: a database of 86 MiB against pools of 8 and 32 MiB (smaller) and 256 MiB
         // (larger). Quick: 1/20 of the documents and 1/16 of the pools, the same proportions.
         LiteDbWorkloadSize size = quick ? new LiteDbWorkloadSize(5_000) { BatchDocuments = 250 } : new LiteDbWorkloadSize(100_000);
         long[] poolBytes = quick ? [MiB / 2, 2 * MiB, 16 * MiB] : [8 * MiB, 32 * MiB, 256 * MiB];

@@ -21,7 +21,7 @@ internal static class LuceneBenchmark
     /// <summary>Runs the rounds and returns the markdown table.</summary>
     public static string Run(ScratchDirectory scratch, bool quick, int rounds)
     {
-        // Full: an index of about 60 MiB against pools of 200 MiB (larger) and 25 MiB (smaller).
+        // Full: an index of 44 MiB against pools of 200 MiB (larger) and 25 MiB (smaller).
         // Quick: 1/20 of the documents, pools in the same proportion.
         LuceneWorkloadSize size = quick ? new LuceneWorkloadSize(10_000, Commits: 4, QueryPasses: 20) : new LuceneWorkloadSize(200_000, Commits: 4, QueryPasses: 50);
         long largePool = quick ? 10 * MiB : 200 * MiB;

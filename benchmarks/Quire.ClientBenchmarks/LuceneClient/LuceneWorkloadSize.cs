@@ -1,5 +1,5 @@
-// LuceneWorkloadSize: how much work one Lucene run does. The full size makes an index of about
-// 60 MiB (200,000 documents of 40-120 body words and a stored title of 4-10).
+// LuceneWorkloadSize: how much work one Lucene run does. The full size makes an index of 44 MiB
+// (200,000 documents of 40-120 body words and a stored title of 4-10).
 
 namespace Quire.ClientBenchmarks.LuceneClient;
 
