@@ -1,0 +1,6 @@
+// LuceneWorkloadSize: how much work one Lucene run does. The full size makes an index of 44 MiB
+// (200,000 documents of 40-120 body words and a stored title of 4-10).
+
+namespace Quire.ClientBenchmarks.LuceneClient;
+
+internal sealed record LuceneWorkloadSize(int Documents, int Commits, int QueryPasses);
