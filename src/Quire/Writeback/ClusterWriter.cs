@@ -42,6 +42,7 @@ internal sealed class ClusterWriter
     private readonly ProgressSignal _progress; // (I)
     private readonly int _maxRunsInFlight; // (I)
     private WritebackWorkers? _ioThreads; // (I after EnableParallelWrites)
+    private readonly Stack<PendingRun> _idleRuns = new(); // (itself) runs' state between uses: at most one per write ever in flight
 
     public ClusterWriter(FramePool pool, PageHolds holds, Pager pager, CacheCounters counters, Verify verify, CacheClock clock, ProgressSignal progress, PageCacheOptions options)
     {
@@ -299,24 +300,23 @@ internal sealed class ClusterWriter
     private long WriteRunsInOrder(FileObject file, long fromPage, long toPage, WritebackLimits limits, WritebackOutcome outcome)
     {
         // Taken from the thread for the call and given back after, so a writeback nested in this
-        // one on the same thread (a store that writes through another cache) gets lists of its own.
-        List<ClaimedPage> run = s_threadRun ?? new List<ClaimedPage>(16);
-        List<ReadOnlyMemory<byte>> segments = s_threadSegments ?? new List<ReadOnlyMemory<byte>>(16);
-        (s_threadRun, s_threadSegments) = (null, null);
+        // one on the same thread (a store that writes through another cache) gets one of its own.
+        PendingRun run = s_threadRun ?? new PendingRun(this);
+        s_threadRun = null;
         try
         {
             long cursor = fromPage;
             while (cursor < toPage && (limits.MaxPages <= 0 || outcome.PagesClaimed < limits.MaxPages))
             {
-                run.Clear();
-                cursor = GatherRun(file, cursor, toPage, limits, run, outcome);
-                if (run.Count == 0)
+                run.Pages.Clear();
+                cursor = GatherRun(file, cursor, toPage, limits, run.Pages, outcome);
+                if (run.Pages.Count == 0)
                 {
                     break;
                 }
 
-                outcome.PagesClaimed += run.Count;
-                Issue(file, run, segments, outcome);
+                outcome.PagesClaimed += run.Pages.Count;
+                Issue(file, run, outcome);
 
                 // Writers paused at the limit wake as writes complete, not only when data becomes durable.
                 _progress.Pulse();
@@ -326,9 +326,8 @@ internal sealed class ClusterWriter
         }
         finally
         {
-            run.Clear();
-            segments.Clear();
-            (s_threadRun, s_threadSegments) = (run, segments);
+            run.Reset();
+            s_threadRun = run;
         }
     }
 
@@ -336,6 +335,7 @@ internal sealed class ClusterWriter
     /// Claims runs in file order and hands each to the I/O threads as soon as it is claimed,
     /// keeping up to MaxWritesInFlight writes in flight all along (a pipeline, not batches, so the
     /// device's queue does not drain between them); returns where it stopped once all have ended.
+    /// The runs' state comes from a pool, so a writeback allocates only its window.
     /// </summary>
     private long WriteRunsInParallel(FileObject file, long fromPage, long toPage, WritebackLimits limits, WritebackOutcome outcome, WritebackWorkers threads)
     {
@@ -345,31 +345,18 @@ internal sealed class ClusterWriter
         {
             while (cursor < toPage && (limits.MaxPages <= 0 || outcome.PagesClaimed < limits.MaxPages))
             {
-                var run = new List<ClaimedPage>(16);
-                cursor = GatherRun(file, cursor, toPage, limits, run, outcome);
-                if (run.Count == 0)
+                PendingRun run = TakeIdleRun();
+                cursor = GatherRun(file, cursor, toPage, limits, run.Pages, outcome);
+                if (run.Pages.Count == 0)
                 {
+                    GiveBackIdleRun(run);
                     break;
                 }
 
-                outcome.PagesClaimed += run.Count;
+                outcome.PagesClaimed += run.Pages.Count;
                 window.Enter();
-                threads.Post(() =>
-                {
-                    try
-                    {
-                        Issue(file, run, new List<ReadOnlyMemory<byte>>(run.Count), outcome);
-                        _progress.Pulse();
-                    }
-                    catch (Exception e)
-                    {
-                        window.Fail(e);
-                    }
-                    finally
-                    {
-                        window.Exit();
-                    }
-                });
+                run.Start(file, outcome, window);
+                threads.Post(run.Execute);
             }
         }
         finally
@@ -387,10 +374,13 @@ internal sealed class ClusterWriter
     /// Runs of one writeback may be issued on several threads: what they share of the outcome is
     /// changed under its lock.
     /// </summary>
-    private void Issue(FileObject file, List<ClaimedPage> run, List<ReadOnlyMemory<byte>> segments, WritebackOutcome outcome)
+    private void Issue(FileObject file, PendingRun pending, WritebackOutcome outcome)
     {
-        var result = new RunResult();
-        var failed = new bool[run.Count];
+        List<ClaimedPage> run = pending.Pages;
+        List<ReadOnlyMemory<byte>> segments = pending.Segments;
+        RunResult result = pending.Result;
+        result.Reset();
+        bool[] failed = pending.FailedFor(run.Count);
         segments.Clear();
         long stretchStart = -1;
         long stretchEnd = -1;
@@ -558,13 +548,91 @@ internal sealed class ClusterWriter
         }
     }
 
-    // Per-thread scratch lists, taken by a writeback for its duration and given back after, so
+    private PendingRun TakeIdleRun()
+    {
+        lock (_idleRuns)
+        {
+            return _idleRuns.TryPop(out PendingRun? run) ? run : new PendingRun(this);
+        }
+    }
+
+    private void GiveBackIdleRun(PendingRun run)
+    {
+        lock (_idleRuns)
+        {
+            _idleRuns.Push(run);
+        }
+    }
+
+    // Per-thread scratch state, taken by a writeback for its duration and given back after, so
     // writing back a cluster does not allocate its page and segment lists each time.
     [ThreadStatic]
-    private static List<ClaimedPage>? s_threadRun;
+    private static PendingRun? s_threadRun;
 
-    [ThreadStatic]
-    private static List<ReadOnlyMemory<byte>>? s_threadSegments;
+    /// <summary>The state of one run being written: its pages, segments, result and failure marks, reused run after run.</summary>
+    private sealed class PendingRun
+    {
+        private readonly ClusterWriter _writer;
+        private bool[] _failed = new bool[16];
+        private FileObject? _file; // set by Start for a run handed to the I/O threads
+        private WritebackOutcome? _outcome;
+        private WriteWindow? _window;
+
+        public PendingRun(ClusterWriter writer)
+        {
+            _writer = writer;
+            Execute = Run;
+        }
+
+        public List<ClaimedPage> Pages { get; } = new(16);
+
+        public List<ReadOnlyMemory<byte>> Segments { get; } = new(16);
+
+        public RunResult Result { get; } = new();
+
+        /// <summary>The job an I/O thread runs: writes the run, then returns it to the pool.</summary>
+        public Action Execute { get; }
+
+        public bool[] FailedFor(int pageCount)
+        {
+            if (_failed.Length < pageCount)
+            {
+                _failed = new bool[Math.Max(pageCount, _failed.Length * 2)];
+            }
+
+            Array.Clear(_failed, 0, pageCount);
+            return _failed;
+        }
+
+        public void Start(FileObject file, WritebackOutcome outcome, WriteWindow window) => (_file, _outcome, _window) = (file, outcome, window);
+
+        public void Reset()
+        {
+            Pages.Clear();
+            Segments.Clear();
+            (_file, _outcome, _window) = (null, null, null);
+        }
+
+        private void Run()
+        {
+            WriteWindow window = _window!;
+            try
+            {
+                _writer.Issue(_file!, this, _outcome!);
+                _writer._progress.Pulse();
+            }
+            catch (Exception e)
+            {
+                window.Fail(e);
+            }
+            finally
+            {
+                Reset();
+                _writer.GiveBackIdleRun(this);
+                window.Exit();
+            }
+        }
+    }
 
     /// <summary>Bounds the writes of one writeback in flight on the I/O threads, and waits for them all.</summary>
     private sealed class WriteWindow(int maxInFlight)
@@ -634,6 +702,13 @@ internal sealed class ClusterWriter
         public Exception? Error { get; set; }
 
         public List<ByteRange> FailedRanges { get; } = [];
+
+        public void Reset()
+        {
+            BytesWritten = 0;
+            Error = null;
+            FailedRanges.Clear();
+        }
     }
 
     private readonly record struct ClaimedPage(int Frame, long PageNumber, UInt128 DirtySnapshot, UInt128 ValidSnapshot, int ClippedLength);

@@ -1,6 +1,6 @@
 // Proves `quire bench --memory-budget`: bad combinations are usage errors naming the option
 // before anything runs; the pool is the budget less the measured baseline and the headroom, and
-// the headroom (16 MiB and a sixteenth of the budget); a budget that leaves too little is a usage error naming --memory-budget; and, where this
+// the headroom (16 MiB and an eighth of the budget); a budget that leaves too little is a usage error naming --memory-budget; and, where this
 // process may make memory cgroups (root, a memory controller: skipped otherwise, with the
 // reason), a real run puts each engine in a cgroup of its own, reports the cgroup version, the
 // limit, each engine's baseline and peak and Quire's pool, and removes its cgroups and files.
