@@ -81,7 +81,7 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         var progress = new ProgressSignal();
         var clusterWriter = new ClusterWriter(_pool, Holds, pager, _counters, _verify, clock, progress, Options);
         var sync = new FileSync(_pool, _counters, clock, progress);
-        Flusher = new FileFlusher(clusterWriter, sync, Holds);
+        Flusher = new FileFlusher(clusterWriter, sync, Holds, _counters);
         PageWriter = new PageWriter(_files, clusterWriter, sync, _counters, clock, progress, Options);
         _instruments.Observe(_counters, () => _pool.FrameCount - _queues.CountRacy(PageQueue.Free), () => _allocator.CountHeldAndDirtyFrames().Held);
         _allocator.SetLaunderer(new PageLaunderer(_pool, _files, clusterWriter, sync, PageWriter, progress, Options.TimeProvider, Options.MaxPageWait));

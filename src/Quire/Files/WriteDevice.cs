@@ -6,9 +6,9 @@
 //
 // 1. Bandwidth (Linux's wb_update_write_bandwidth): every BandwidthInterval (200 ms) while the
 //    device has data to write, the pages whose writes completed since the last sample, over the
-//    time since it, are averaged into the estimate with a weight of elapsed / 3 s (elapsed / 1 s
-//    when the sample is higher: see SampleBandwidth). A gap of over a second with nothing to
-//    write is an idle device, not a slow one: it starts a new sample instead.
+//    time since it, are averaged into the estimate with a weight of elapsed / 3 s, or taken as
+//    the estimate when higher (see SampleBandwidth). A gap of over a second with nothing to write
+//    is an idle device, not a slow one: it starts a new sample instead.
 // 2. Dirty rate limit (Linux's dirty_ratelimit): the rate one writer may dirty pages at the
 //    setpoint. Every BandwidthInterval while writers are throttled, the rate the writers actually
 //    dirtied at is compared with the bandwidth: with N writers each paced at the limit, they dirty
@@ -146,10 +146,10 @@ internal sealed class WriteDevice
             {
                 double sample = (written - _writtenAtStamp) / elapsed.TotalSeconds;
 
-                // A rise is taken over a second, a fall over AveragingPeriod: pacing writers by too
-                // low an estimate pauses them while the device idles, by too high one only lets
-                // the data reach the limit, where writers wait for completed writes instead.
-                TimeSpan window = sample > _bandwidth ? TimeSpan.FromSeconds(1) : AveragingPeriod;
+                // A rise is taken at once, a fall over AveragingPeriod: pacing writers by too low an
+                // estimate pauses them while the device idles, by too high one only lets the data
+                // reach the limit, where writers wait for completed writes instead.
+                TimeSpan window = sample > _bandwidth ? elapsed : AveragingPeriod;
                 double weight = Math.Min(1, elapsed / window);
                 Volatile.Write(ref _bandwidth, Math.Max(1, (_bandwidth * (1 - weight)) + (sample * weight)));
             }

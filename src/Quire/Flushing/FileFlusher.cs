@@ -12,6 +12,7 @@
 
 using Quire.Files;
 using Quire.Internal;
+using Quire.Metrics;
 using Quire.Paging;
 using Quire.Writeback;
 
@@ -24,9 +25,11 @@ internal sealed class FileFlusher
     private readonly ClusterWriter _writer; // (I)
     private readonly FileSync _sync; // (I)
     private readonly PageHolds _holds; // (I)
+    private readonly CacheCounters _counters; // (I)
 
-    public FileFlusher(ClusterWriter writer, FileSync sync, PageHolds holds)
+    public FileFlusher(ClusterWriter writer, FileSync sync, PageHolds holds, CacheCounters counters)
     {
+        _counters = counters;
         _writer = writer;
         _sync = sync;
         _holds = holds;
@@ -38,6 +41,20 @@ internal sealed class FileFlusher
     /// naming what is not durable.
     /// </summary>
     public long Flush(FileObject file, long fromPage, long toPage)
+    {
+        // Someone waits for this flush: background writeback keeps few writes in flight meanwhile.
+        _counters.AddForegroundIos(1);
+        try
+        {
+            return FlushWaitedFor(file, fromPage, toPage);
+        }
+        finally
+        {
+            _counters.AddForegroundIos(-1);
+        }
+    }
+
+    private long FlushWaitedFor(FileObject file, long fromPage, long toPage)
     {
         long bytesWritten = 0;
         var failed = new List<ByteRange>();

@@ -16,6 +16,7 @@ internal sealed class CacheCounters
     private int _writebackPages; // (A)
     private int _unsyncedPages; // (A)
     private int _throttledWriters; // (A)
+    private int _foregroundIos; // (A)
 
     public CacheCounters()
         : this(null, null)
@@ -84,6 +85,14 @@ internal sealed class CacheCounters
     public int ThrottledWriters => Volatile.Read(ref _throttledWriters);
 
     public void AddThrottledWriters(int delta) => Check(Interlocked.Add(ref _throttledWriters, delta));
+
+    /// <summary>
+    /// Reads of the store and data-integrity flushes in progress: someone waits for them, so
+    /// background writeback keeps few writes in flight meanwhile (Linux's writeback throttling).
+    /// </summary>
+    public int ForegroundIos => Volatile.Read(ref _foregroundIos);
+
+    public void AddForegroundIos(int delta) => Check(Interlocked.Add(ref _foregroundIos, delta));
 
     public void AddDirtyPages(int delta) => Check(Interlocked.Add(ref _dirtyPages, delta));
 

@@ -40,6 +40,7 @@ internal sealed class Pager
         {
             Memory<byte>[] buffers = BuffersOf(frames[..pagesToRead]);
             long started = _counters.IOStarted();
+            _counters.AddForegroundIos(1);
             try
             {
                 bytesRead = file.Store.Read(buffers, fileOffset);
@@ -48,6 +49,10 @@ internal sealed class Pager
             {
                 _counters.ReadFailures.Increment();
                 throw new BackingStoreException("read", file.Name, fileOffset, (long)pagesToRead << _pool.PageShift, e);
+            }
+            finally
+            {
+                _counters.AddForegroundIos(-1);
             }
 
             _counters.ReadIos.Increment();
@@ -69,6 +74,7 @@ internal sealed class Pager
         {
             Memory<byte>[] buffers = BuffersOf(frames.AsSpan(0, pagesToRead));
             long started = _counters.IOStarted();
+            _counters.AddForegroundIos(1);
             try
             {
                 bytesRead = await file.Store.ReadAsync(buffers, fileOffset, cancellationToken).ConfigureAwait(false);
@@ -77,6 +83,10 @@ internal sealed class Pager
             {
                 _counters.ReadFailures.Increment();
                 throw new BackingStoreException("read", file.Name, fileOffset, (long)pagesToRead << _pool.PageShift, e);
+            }
+            finally
+            {
+                _counters.AddForegroundIos(-1);
             }
 
             _counters.ReadIos.Increment();

@@ -41,6 +41,9 @@ internal sealed class ClusterWriter
     private readonly PlantedBugs _plantedBugs; // (I) none outside the canary tests
     private readonly ProgressSignal _progress; // (I)
     private readonly int _maxRunsInFlight; // (I)
+
+    /// <summary>Background writes in flight while a read or a flush waits: 2, so the device always has one more to start.</summary>
+    private const int BackgroundWritesWhileForeground = 2;
     private WritebackWorkers? _ioThreads; // (I after EnableParallelWrites)
     private readonly Stack<PendingRun> _idleRuns = new(); // (itself) runs' state between uses: at most one per write ever in flight
 
@@ -84,7 +87,7 @@ internal sealed class ClusterWriter
             // done here, in order.
             bool parallel = _ioThreads is not null && file.Store is not (MemoryBackingStore or FileBackingStore { IsDirectIO: false });
             outcome.NextPage = parallel
-                ? WriteRunsInParallel(file, fromPage, toPage, limits, outcome, _ioThreads!)
+                ? WriteRunsInParallel(file, fromPage, toPage, limits, outcome, _ioThreads!, background: !waitForGate)
                 : WriteRunsInOrder(file, fromPage, toPage, limits, outcome);
         }
         finally
@@ -337,9 +340,9 @@ internal sealed class ClusterWriter
     /// device's queue does not drain between them); returns where it stopped once all have ended.
     /// The runs' state comes from a pool, so a writeback allocates only its window.
     /// </summary>
-    private long WriteRunsInParallel(FileObject file, long fromPage, long toPage, WritebackLimits limits, WritebackOutcome outcome, WritebackWorkers threads)
+    private long WriteRunsInParallel(FileObject file, long fromPage, long toPage, WritebackLimits limits, WritebackOutcome outcome, WritebackWorkers threads, bool background)
     {
-        var window = new WriteWindow(_maxRunsInFlight);
+        var window = new WriteWindow();
         long cursor = fromPage;
         try
         {
@@ -354,7 +357,11 @@ internal sealed class ClusterWriter
                 }
 
                 outcome.PagesClaimed += run.Pages.Count;
-                window.Enter();
+
+                // Background writeback keeps few writes queued at the device while a read or a
+                // flush waits for it (Linux's writeback throttling), so those are not stuck
+                // behind MaxWritesInFlight of its writes.
+                window.Enter(background && _counters.ForegroundIos > 0 ? BackgroundWritesWhileForeground : _maxRunsInFlight);
                 run.Start(file, outcome, window);
                 threads.Post(run.Execute);
             }
@@ -635,13 +642,13 @@ internal sealed class ClusterWriter
     }
 
     /// <summary>Bounds the writes of one writeback in flight on the I/O threads, and waits for them all.</summary>
-    private sealed class WriteWindow(int maxInFlight)
+    private sealed class WriteWindow
     {
         private readonly object _monitor = new();
         private int _inFlight; // (_monitor)
         private Exception? _failure; // (_monitor) a bug in a job, rethrown to the writeback's caller
 
-        public void Enter()
+        public void Enter(int maxInFlight)
         {
             lock (_monitor)
             {

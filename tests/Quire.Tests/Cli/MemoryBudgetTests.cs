@@ -44,7 +44,7 @@ public sealed class MemoryBudgetTests
     {
         Assert.Null(BudgetChild.PoolFor(256L << 20, (40L << 20) + 100, 4096, out long pool));
 
-        Assert.Equal(((256L << 20) - (40L << 20) - 100 - (16L << 20) - (16L << 20)) / 4096 * 4096, pool);
+        Assert.Equal(((256L << 20) - (40L << 20) - 100 - (16L << 20) - (32L << 20)) / 4096 * 4096, pool);
     }
 
     [Fact]
