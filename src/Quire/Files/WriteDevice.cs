@@ -13,7 +13,7 @@
 //    setpoint. Every BandwidthInterval while writers are throttled, the rate the writers actually
 //    dirtied at is compared with the bandwidth: with N writers each paced at the limit, they dirty
 //    N times faster than the device writes, so the balanced limit is the limit times bandwidth
-//    over the dirty rate, bandwidth / N. The limit moves halfway towards it each time.
+//    over the dirty rate, bandwidth / N. The limit rises to it at once and falls halfway to it.
 // 3. Writeout shares (Linux's flex proportions): each completed write adds its pages to its
 //    file's count and to the device's total; counts halve every WriteoutPeriod (3 s), so a share
 //    follows recent writeout. A file's share is its count over the total, and at least a fair
@@ -187,7 +187,9 @@ internal sealed class WriteDevice
                 double bandwidth = BandwidthPagesPerSecond;
                 double taskRate = _dirtyRateLimit * positionRatio;
                 double balanced = Math.Min(bandwidth, taskRate * bandwidth / dirtyRate);
-                double limit = _dirtyRateLimit + ((balanced - _dirtyRateLimit) / 2);
+                // Up at once, down halfway: a limit too low pauses writers while the device idles;
+                // one too high only lets the data climb the curve, which slows them again.
+                double limit = balanced > _dirtyRateLimit ? balanced : _dirtyRateLimit + ((balanced - _dirtyRateLimit) / 2);
                 Volatile.Write(ref _dirtyRateLimit, Math.Clamp(limit, 1, Math.Max(1, bandwidth)));
             }
 

@@ -44,6 +44,13 @@ internal sealed class ClusterWriter
 
     /// <summary>Background writes in flight while a read or a flush waits: 2, so the device always has one more to start.</summary>
     private const int BackgroundWritesWhileForeground = 2;
+
+    /// <summary>
+    /// 4 MiB: the most bytes one writeback keeps in flight. Large runs need few writes in flight to
+    /// stream (fio here: 1 MiB writes reach the device's bandwidth at 4 in flight), and every byte
+    /// queued at the device is a byte a read or another file's flush waits behind.
+    /// </summary>
+    private const int MaxBytesInFlight = 4 << 20;
     private WritebackWorkers? _ioThreads; // (I after EnableParallelWrites)
     private readonly Stack<PendingRun> _idleRuns = new(); // (itself) runs' state between uses: at most one per write ever in flight
 
@@ -361,8 +368,9 @@ internal sealed class ClusterWriter
                 // Background writeback keeps few writes queued at the device while a read or a
                 // flush waits for it (Linux's writeback throttling), so those are not stuck
                 // behind MaxWritesInFlight of its writes.
-                window.Enter(background && _counters.ForegroundIos > 0 ? BackgroundWritesWhileForeground : _maxRunsInFlight);
-                run.Start(file, outcome, window);
+                int runBytes = run.Pages.Count << _pool.PageShift;
+                window.Enter(background && _counters.ForegroundIos > 0 ? BackgroundWritesWhileForeground : _maxRunsInFlight, runBytes);
+                run.Start(file, outcome, window, runBytes);
                 threads.Post(run.Execute);
             }
         }
@@ -584,6 +592,7 @@ internal sealed class ClusterWriter
         private FileObject? _file; // set by Start for a run handed to the I/O threads
         private WritebackOutcome? _outcome;
         private WriteWindow? _window;
+        private int _byteCount;
 
         public PendingRun(ClusterWriter writer)
         {
@@ -611,7 +620,7 @@ internal sealed class ClusterWriter
             return _failed;
         }
 
-        public void Start(FileObject file, WritebackOutcome outcome, WriteWindow window) => (_file, _outcome, _window) = (file, outcome, window);
+        public void Start(FileObject file, WritebackOutcome outcome, WriteWindow window, int byteCount) => (_file, _outcome, _window, _byteCount) = (file, outcome, window, byteCount);
 
         public void Reset()
         {
@@ -623,6 +632,7 @@ internal sealed class ClusterWriter
         private void Run()
         {
             WriteWindow window = _window!;
+            int byteCount = _byteCount;
             try
             {
                 _writer.Issue(_file!, this, _outcome!);
@@ -636,7 +646,7 @@ internal sealed class ClusterWriter
             {
                 Reset();
                 _writer.GiveBackIdleRun(this);
-                window.Exit();
+                window.Exit(byteCount);
             }
         }
     }
@@ -646,26 +656,29 @@ internal sealed class ClusterWriter
     {
         private readonly object _monitor = new();
         private int _inFlight; // (_monitor)
+        private long _bytesInFlight; // (_monitor)
         private Exception? _failure; // (_monitor) a bug in a job, rethrown to the writeback's caller
 
-        public void Enter(int maxInFlight)
+        public void Enter(int maxInFlight, int byteCount)
         {
             lock (_monitor)
             {
-                while (_inFlight >= maxInFlight)
+                while (_inFlight >= maxInFlight || (_inFlight > 0 && _bytesInFlight + byteCount > MaxBytesInFlight))
                 {
                     Monitor.Wait(_monitor);
                 }
 
                 _inFlight++;
+                _bytesInFlight += byteCount;
             }
         }
 
-        public void Exit()
+        public void Exit(int byteCount)
         {
             lock (_monitor)
             {
                 _inFlight--;
+                _bytesInFlight -= byteCount;
                 Monitor.Pulse(_monitor);
             }
         }
