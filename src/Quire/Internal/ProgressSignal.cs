@@ -39,9 +39,14 @@ internal sealed class ProgressSignal
         }
     }
 
-    /// <summary>Waits until <see cref="Pulse"/> or until <paramref name="timeout"/> passes on <paramref name="timeProvider"/>.</summary>
+    /// <summary>Waits until <see cref="Pulse"/> or until <paramref name="timeout"/> passes on <paramref name="timeProvider"/>; returns at once for a timeout of zero or less.</summary>
     public void Wait(TimeProvider timeProvider, TimeSpan timeout)
     {
+        if (timeout <= TimeSpan.Zero)
+        {
+            return; // a deadline computed a moment ago may have passed already
+        }
+
         using var woken = new ManualResetEventSlim();
         lock (_lock)
         {

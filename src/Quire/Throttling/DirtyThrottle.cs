@@ -26,10 +26,10 @@
 // Pauses are at least 10 ms, as Linux keeps its pauses above a minimum: a pause shorter than
 // that is not taken, and the writer's pages are carried over until they add up to one, so a
 // writer above freerun sleeps rarely and for 10-20 ms rather than for microseconds on every
-// write. While a writer is paused the page writer works for it (CacheCounters.ThrottledWriters).
-// Below the limit a pause is slept in slices of MinPause and ends early once the data is back at
-// freerun; at or over the limit completed writes wake the writer (ProgressSignal), which waits up
-// to 200 ms at a time until the data drops below the limit; if the device writes nothing for
+// write. While a writer is paused the page writer works for it (CacheCounters.ThrottledWriters),
+// and completed writes wake it (ProgressSignal): below the limit a pause ends early once the
+// data is back at freerun; at or over the limit a writer waits, up to
+// 200 ms at a time, until the data drops below the limit; if the device writes nothing for
 // MaxWritebackStall, it fails with WritebackStalledException.
 // Margin: the limit is checked after each write batch, so the data to write exceeds it by at
 // most the pages of one write (at most 4 MiB) per concurrently writing thread.
@@ -209,20 +209,11 @@ internal sealed class DirtyThrottle : IDirtyThrottle
             {
                 while (true)
                 {
-                    // Over the limit completed writes end the pause (the loop below looks again).
-                    // Below it the pause is slept in slices of MinPause, ended early only by the
-                    // data falling back to freerun: waking on every completed write would cost a
-                    // writer more CPU than the writes it waits for.
-                    TimeSpan left = pause - time.GetElapsedTime(pauseStart);
-                    if (overLimit)
-                    {
-                        _progress.Wait(time, left);
-                    }
-                    else
-                    {
-                        _clock.Sleep(left < MinPause ? left : MinPause);
-                    }
-
+                    // Completed writes wake the writer: over the limit they end the pause (the loop
+                    // below looks again); below it, only the data falling back to freerun does.
+                    // Waking on each lets a small pool's writer go on the moment there is room
+                    // (sleeping in slices of even a millisecond halved LiteDB's update rate).
+                    _progress.Wait(time, pause - time.GetElapsedTime(pauseStart));
                     paused = time.GetElapsedTime(pauseStart);
                     if (overLimit || paused >= pause || PagesToWrite <= FreerunPages)
                     {
