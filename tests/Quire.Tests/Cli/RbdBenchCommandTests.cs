@@ -20,7 +20,8 @@ public sealed class RbdBenchCommandTests(CephClusterFixture cluster)
     private static readonly string[] s_engines = ["quire", "librbd", "librbd-cache"];
 
     private static readonly string[] s_figures =
-        ["ops/s", "MiB/s", "p50 µs", "p99 µs", "p99.9 µs", "max µs", "hit ratio", "device read MiB", "device written MiB", "write I/Os", "avg write KiB", "peak dirty MiB"];
+        ["ops/s", "MiB/s", "p50 µs", "p99 µs", "p99.9 µs", "max µs", "hit ratio", "device read MiB", "device written MiB", "write I/Os", "avg write KiB", "peak dirty MiB",
+         "flushes", "flush p50 µs", "flush p99 µs", "flush max µs", "throttle time %", "device busy %", "device write MiB/s", "peak memory MiB"];
 
     [CephTheory]
     [InlineData("rand-read-hot", "8")]
