@@ -110,10 +110,10 @@ internal sealed class CacheCounters
     public void RecordWrite(long byteCount, long startTimestamp) => Instruments?.RecordWrite(byteCount, startTimestamp);
 
     /// <summary>Records a throttle pause, and logs it when it starts an episode of throttling.</summary>
-    public void RecordThrottlePause(TimeSpan paused, int notDurablePages, int dirtyLimitPages)
+    public void RecordThrottlePause(TimeSpan paused, int pagesToWrite, int dirtyLimitPages)
     {
         Instruments?.RecordThrottlePause(paused);
-        Log.ThrottlePaused(notDurablePages, dirtyLimitPages);
+        Log.ThrottlePaused(pagesToWrite, dirtyLimitPages);
     }
 
     private static void Check(int after) => Debug.Assert(after >= 0, "Page gauges never go negative.");

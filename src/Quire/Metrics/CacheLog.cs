@@ -73,7 +73,7 @@ internal sealed class CacheLog
     }
 
     /// <summary>A writer was paused by dirty throttling; the first pause after a quiet time is logged.</summary>
-    public void ThrottlePaused(int notDurablePages, int dirtyLimitPages)
+    public void ThrottlePaused(int pagesToWrite, int dirtyLimitPages)
     {
         if (!_logger.IsEnabled(LogLevel.Information))
         {
@@ -85,7 +85,7 @@ internal sealed class CacheLog
         bool onset = previous == NeverPaused || _timeProvider.GetElapsedTime(previous, now) >= ThrottleQuietTime;
         if (onset && Admit(LogLevel.Information, _throttling, nameof(Log.ThrottlingStarted)))
         {
-            Log.ThrottlingStarted(_logger, notDurablePages, dirtyLimitPages);
+            Log.ThrottlingStarted(_logger, pagesToWrite, dirtyLimitPages);
         }
     }
 

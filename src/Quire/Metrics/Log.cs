@@ -25,8 +25,8 @@ internal static partial class Log
     public static partial void WritebackRetrying(ILogger logger, string fileName, Exception exception);
 
     [LoggerMessage(EventId = 4, EventName = "ThrottlingStarted", Level = LogLevel.Information,
-        Message = "Writers are being throttled: {NotDurablePages} pages are not yet durable against a dirty limit of {DirtyLimitPages}; writes now proceed at the speed of the device.")]
-    public static partial void ThrottlingStarted(ILogger logger, int notDurablePages, int dirtyLimitPages);
+        Message = "Writers are being throttled: {PagesToWrite} pages are dirty or under writeback against a dirty limit of {DirtyLimitPages}; writes now proceed at the speed of the device.")]
+    public static partial void ThrottlingStarted(ILogger logger, int pagesToWrite, int dirtyLimitPages);
 
     [LoggerMessage(EventId = 5, EventName = "CacheLatched", Level = LogLevel.Critical,
         Message = "An internal check failed and the cache stopped writing to every backing store: {Reason}")]

@@ -117,7 +117,7 @@ public sealed class CacheLogTests
         }
 
         RecordingLogger.LogRecord onset = Assert.Single(logger.Named("ThrottlingStarted"));
-        Assert.Contains("100 pages are not yet durable against a dirty limit of 120", onset.Message, StringComparison.Ordinal);
+        Assert.Contains("100 pages are dirty or under writeback against a dirty limit of 120", onset.Message, StringComparison.Ordinal);
 
         time.Advance(CacheLog.ThrottleQuietTime);
         log.ThrottlePaused(119, 120);
