@@ -24,6 +24,7 @@
 // shares read them without a lock (racy doubles a heuristic tolerates).
 
 using Quire.Internal;
+using Quire.Metrics;
 
 namespace Quire.Files;
 
@@ -43,7 +44,7 @@ internal sealed class WriteDevice
     private readonly Lock _lock = new();
     private readonly int _pageShift; // (I)
     private long _pagesWritten; // (A) pages whose write completed
-    private long _pagesDirtied; // (A) pages that went from clean to dirty
+    private readonly StripedCounter _pagesDirtied = new(); // (A) pages that went from clean to dirty: striped, since every write that dirties a page counts here
     private int _filesWriting; // (A) files with dirty or under-writeback pages
     private long _nextSample = long.MinValue; // (_lock) writes; lock-free reads: no sample is due before this timestamp
     private long _bandwidthStamp = long.MinValue; // (_lock) TimeProvider timestamp of the last bandwidth sample
@@ -85,7 +86,7 @@ internal sealed class WriteDevice
     public void AddFileWriting(int delta) => Interlocked.Add(ref _filesWriting, delta);
 
     /// <summary>Counts pages of this device's files that became dirty.</summary>
-    public void AddPagesDirtied(int pageCount) => Interlocked.Add(ref _pagesDirtied, pageCount);
+    public void AddPagesDirtied(int pageCount) => _pagesDirtied.Add(pageCount);
 
     /// <summary>
     /// Counts a completed write of <paramref name="pageCount"/> pages of <paramref name="file"/> in
@@ -168,7 +169,7 @@ internal sealed class WriteDevice
         long now = timeProvider.GetTimestamp();
         lock (_lock)
         {
-            long dirtied = Volatile.Read(ref _pagesDirtied);
+            long dirtied = _pagesDirtied.Value;
             if (_rateStamp == long.MinValue)
             {
                 (_rateStamp, _dirtiedAtRateStamp) = (now, dirtied);
