@@ -82,12 +82,10 @@ internal sealed class DirtyThrottle : IDirtyThrottle
     /// <summary>The pages to write at or below which writers are never paused (without a strict file limit).</summary>
     public int FreerunPages => (_backgroundPages + _limitPages) / 2;
 
-    private int PagesToWrite => _counters.DirtyPages + _counters.WritebackPages;
-
     public void OnPagesDirtied(FileObject file, HandleAccounting handle, int pagesDirtied)
     {
         file.Device.AddPagesDirtied(pagesDirtied);
-        int toWrite = PagesToWrite;
+        int toWrite = _counters.PagesToWrite;
         if (toWrite > _backgroundPages)
         {
             _writerWake.Set();
@@ -181,7 +179,7 @@ internal sealed class DirtyThrottle : IDirtyThrottle
         long stallStart = time.GetTimestamp();
         while (true)
         {
-            int toWrite = PagesToWrite;
+            int toWrite = _counters.PagesToWrite;
             double share = device.WriteoutShare(file, _clock.NowTick);
             int fileToWrite = file.PagesToWrite;
 
@@ -209,13 +207,13 @@ internal sealed class DirtyThrottle : IDirtyThrottle
             {
                 while (true)
                 {
-                    // Completed writes wake the writer: over the limit they end the pause (the loop
-                    // below looks again); below it, only the data falling back to freerun does.
-                    // Waking on each lets a small pool's writer go on the moment there is room
-                    // (sleeping in slices of even a millisecond halved LiteDB's update rate).
-                    _progress.Wait(time, pause - time.GetElapsedTime(pauseStart));
+                    // Completed writes wake the writer once the data is back below the limit (over
+                    // it) or at freerun (below it), so a small pool's writer goes on the moment there
+                    // is room (sleeping in slices of even a millisecond halved LiteDB's update rate),
+                    // and is not woken by the writes that leave it where it was.
+                    _progress.Wait(time, pause - time.GetElapsedTime(pauseStart), overLimit ? _limitPages - 1 : FreerunPages);
                     paused = time.GetElapsedTime(pauseStart);
-                    if (overLimit || paused >= pause || PagesToWrite <= FreerunPages)
+                    if (overLimit || paused >= pause || _counters.PagesToWrite <= FreerunPages)
                     {
                         break;
                     }
@@ -228,9 +226,9 @@ internal sealed class DirtyThrottle : IDirtyThrottle
 
             _counters.ThrottlePauses.Increment();
             _counters.ThrottleTicks.Add(paused.Ticks);
-            _counters.RecordThrottlePause(paused, PagesToWrite, _limitPages);
+            _counters.RecordThrottlePause(paused, _counters.PagesToWrite, _limitPages);
             handle.AddPause(paused);
-            if (PagesToWrite < _limitPages)
+            if (_counters.PagesToWrite < _limitPages)
             {
                 return 0;
             }
@@ -250,7 +248,7 @@ internal sealed class DirtyThrottle : IDirtyThrottle
                     error = file.IsFailing ? file.LastError : null;
                 }
 
-                throw new WritebackStalledException(file.Name, PagesToWrite, _maxStall, error);
+                throw new WritebackStalledException(file.Name, _counters.PagesToWrite, _maxStall, error);
             }
         }
     }

@@ -329,7 +329,7 @@ internal sealed class ClusterWriter
                 Issue(file, run, outcome);
 
                 // Writers paused at the limit wake as writes complete, not only when data becomes durable.
-                _progress.Pulse();
+                _progress.Pulse(_counters.PagesToWrite);
             }
 
             return cursor;
@@ -636,7 +636,7 @@ internal sealed class ClusterWriter
             try
             {
                 _writer.Issue(_file!, this, _outcome!);
-                _writer._progress.Pulse();
+                _writer._progress.Pulse(_writer._counters.PagesToWrite);
             }
             catch (Exception e)
             {
