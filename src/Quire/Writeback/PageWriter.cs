@@ -16,10 +16,14 @@
 //  device is awake), and then writes everything.
 // When it makes files durable (the sync thread, or the pass itself without one), batched over
 // many writes, never a durable flush per run:
-//  a. when unsynced data reaches half the dirty limit (the unsynced bound is the dirty limit: at
-//     it the writer waits for the syncs before writing more, so frames held for durability stay
-//     bounded); each file's OS write-out is started early, after each of its turns, with
-//     sync_file_range(WRITE), so the durable flush finds little left to do;
+//  a. when unsynced data reaches half the dirty limit; each file's OS write-out is started early,
+//     after each of its turns, with sync_file_range(WRITE), so the durable flush finds little
+//     left to do. The unsynced bound, at which the writer waits for the syncs before writing
+//     more so frames held for durability stay bounded, is half the frames the dirty limit leaves
+//     (never below the limit): far enough above the start that writing goes on while a durable
+//     flush runs (one that commits new blocks of a file can take tens of milliseconds, while
+//     the device writes the limit's worth in as many), and low enough that half the frames
+//     outside the dirty limit stay reclaimable at once;
 //  b. on expiry, laptop mode's "everything", or few reclaimable frames: every file with unsynced data;
 //  c. on a reclaim request for the file's pages (they are reclaimable only once durable).
 // Short runs: between the background threshold and the freerun point short runs wait to grow
@@ -56,6 +60,7 @@ internal sealed class PageWriter : IDisposable
     private readonly PageCacheOptions _options; // (I)
     private readonly int _backgroundPages; // (I)
     private readonly int _limitPages; // (I)
+    private readonly int _unsyncedBoundPages; // (I)
     private readonly int _lowFreeFrames; // (I)
     private readonly int _frameCount; // (I)
     private readonly int _pagesPerFileTurn; // (I)
@@ -101,9 +106,10 @@ internal sealed class PageWriter : IDisposable
         _pagesPerSoloTurn = Math.Max(Math.Max(1, options.MaxClusterBytes / options.PageSize), _limitPages / 4);
         _freerunPages = (_backgroundPages + _limitPages) / 2;
 
-        // Durable flushes start at half the unsynced bound (the dirty limit), so one flush covers
-        // many writes and the bound is rarely reached.
+        // Durable flushes start at half the dirty limit, well below the unsynced bound (see the
+        // file header), so one flush covers many writes and the bound is rarely reached.
         _syncStartPages = Math.Max(1, _limitPages / 2);
+        _unsyncedBoundPages = Math.Max(_limitPages, (_frameCount - _limitPages) / 2);
 
         // Half a cluster (512 KiB by default), and never more than an eighth of the limit so a
         // small pool still writes in the background.
@@ -160,7 +166,7 @@ internal sealed class PageWriter : IDisposable
             int now = _clock.NowTick;
             List<FileObject>? durableRequested = RunRequests(pass);
 
-            int toWrite = PagesToWrite;
+            int toWrite = _counters.PagesToWrite;
             bool background = toWrite > _backgroundPages || _counters.ThrottledWriters > 0;
             bool expiryDue = now - _lastExpiryTick >= TicksOf(_options.WritebackInterval);
             bool everything = false;
@@ -170,7 +176,7 @@ internal sealed class PageWriter : IDisposable
                 bool deviceAwake = readIos != _readIosSeen;
                 _readIosSeen = readIos;
                 bool nearLimit = toWrite >= _limitPages * 3 / 4;
-                everything = (deviceAwake || nearLimit) && NotDurablePages > 0;
+                everything = (deviceAwake || nearLimit) && _counters.NotDurablePages > 0;
                 background &= everything;
                 expiryDue &= everything;
             }
@@ -182,7 +188,7 @@ internal sealed class PageWriter : IDisposable
 
             // Memory pressure: frames that are free or clean (reclaimable at once) run short. Free
             // frames alone say nothing: a full cache of clean pages has none, and needs none.
-            bool lowOnFrames = _frameCount - NotDurablePages < _lowFreeFrames;
+            bool lowOnFrames = _frameCount - _counters.NotDurablePages < _lowFreeFrames;
             if (background || expiryDue || everything)
             {
                 pass.Mode = everything ? "everything" : background ? "background" : "expiry";
@@ -210,10 +216,6 @@ internal sealed class PageWriter : IDisposable
         _workers?.Dispose();
         _ioThreads?.Dispose();
     }
-
-    private int NotDurablePages => _counters.DirtyPages + _counters.WritebackPages + _counters.UnsyncedPages;
-
-    private int PagesToWrite => _counters.DirtyPages + _counters.WritebackPages;
 
     private static int TicksOf(TimeSpan span) => (int)Math.Min(int.MaxValue / 2, span.TotalMilliseconds / CacheClock.TickMilliseconds);
 
@@ -295,7 +297,7 @@ internal sealed class PageWriter : IDisposable
         LinuxFileIO.TrySetThreadIOPriority(idle: !urgent);
         foreach (FileObject file in turn)
         {
-            if (stopBelowBackground && PagesToWrite <= _backgroundPages && _counters.ThrottledWriters == 0)
+            if (stopBelowBackground && _counters.PagesToWrite <= _backgroundPages && _counters.ThrottledWriters == 0)
             {
                 break;
             }
@@ -308,7 +310,7 @@ internal sealed class PageWriter : IDisposable
     {
         // A turn writes no more than its part of the room left under the unsynced bound.
         WaitWhileUnsyncedAtBound();
-        int room = Math.Max(1, (_limitPages - _counters.UnsyncedPages) / writersInParallel);
+        int room = Math.Max(1, (_unsyncedBoundPages - _counters.UnsyncedPages) / writersInParallel);
         limits = limits with { MaxPages = limits.MaxPages <= 0 ? room : Math.Min(limits.MaxPages, room) };
         LinuxFileIO.TrySetThreadIOPriority(idlePriority);
         long cursor;
@@ -346,7 +348,7 @@ internal sealed class PageWriter : IDisposable
             StartWriteout(file);
         }
 
-        file.Device.SampleBandwidth(_clock.TimeProvider, busy: file.Device.FilesWriting > 0 && PagesToWrite > 0);
+        file.Device.SampleBandwidth(_clock.TimeProvider, busy: file.Device.FilesWriting > 0 && _counters.PagesToWrite > 0);
         return outcome.Skipped ? fromPage : outcome.NextPage;
     }
 
@@ -392,12 +394,12 @@ internal sealed class PageWriter : IDisposable
     }
 
     /// <summary>
-    /// At the unsynced bound (the dirty limit) writing more would only hold more frames: waits,
+    /// At the unsynced bound (see the file header) writing more would only hold more frames: waits,
     /// at most MaxPause at a time and a few times, for the sync thread to make data durable.
     /// </summary>
     private void WaitWhileUnsyncedAtBound()
     {
-        for (int i = 0; i < 10 && _syncThread is not null && _counters.UnsyncedPages >= _limitPages && !_stopping; i++)
+        for (int i = 0; i < 10 && _syncThread is not null && _counters.UnsyncedPages >= _unsyncedBoundPages && !_stopping; i++)
         {
             MakeDurable(new PageWriterPass(), all: true, requested: null);
             _progress.Wait(_clock.TimeProvider, TimeSpan.FromMilliseconds(20));
@@ -499,7 +501,7 @@ internal sealed class PageWriter : IDisposable
             {
                 wait = s_failureBackoff;
             }
-            else if (pass.Mode is not null && _counters.DirtyPages > 0 && (PagesToWrite > _backgroundPages || _counters.ThrottledWriters > 0) && pass.PagesWritten > 0)
+            else if (pass.Mode is not null && _counters.DirtyPages > 0 && (_counters.PagesToWrite > _backgroundPages || _counters.ThrottledWriters > 0) && pass.PagesWritten > 0)
             {
                 wait = TimeSpan.Zero; // still above the background threshold, or a writer waits, and making progress
             }
