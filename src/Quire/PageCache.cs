@@ -48,7 +48,7 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
     private int _disposed; // (A)
     private int _prefetchesInFlight; // (A)
 
-    /// <summary>Creates a cache with <paramref name="options"/> (or the defaults), allocating its frames.</summary>
+    /// <summary>Creates a cache with <paramref name="options"/> (or the defaults), allocating its frames and making them resident.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The options do not fit together; the message names the property.</exception>
     /// <exception cref="OutOfMemoryException">The frame memory cannot be allocated.</exception>
     public PageCache(PageCacheOptions? options = null)
@@ -63,6 +63,7 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         foreach ((nint address, nuint byteCount) in _pool.Slabs())
         {
             LinuxFileIO.TryAdviseHugePages(address, byteCount);
+            MakeResident(address, byteCount);
         }
 
         _queues = new PageQueues(_pool);
@@ -436,6 +437,27 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
     /// while it holds data that is not durable, an error no handle has seen (so the next opener is
     /// told, E4), or a page a write lease holds.
     /// </summary>
+    /// <summary>
+    /// Makes a slab of frames resident when the cache is built: first touches of the pool (a fault
+    /// per page or huge page, under a container's memory limit a reclaim too) would otherwise land
+    /// on the first writers and readers, and a budget the machine cannot hold is met now rather
+    /// than under load.
+    /// </summary>
+    private static unsafe void MakeResident(nint address, nuint byteCount)
+    {
+        if (LinuxFileIO.TryPopulateForWriting(address, byteCount))
+        {
+            return;
+        }
+
+        // No frame is in use yet, so writing to them here changes nothing anyone has.
+        byte* start = (byte*)address;
+        for (nuint offset = 0; offset < byteCount; offset += (nuint)Environment.SystemPageSize)
+        {
+            start[offset] = 0;
+        }
+    }
+
     private void TryCloseIdle(FileObject file)
     {
         if (IsDisposed)

@@ -42,6 +42,9 @@ public sealed class PageCacheOptions
     /// The bytes of page frames the cache allocates, rounded down to whole pages. Default 64 MiB:
     /// large enough for a sizeable working set, small enough to embed anywhere. The metadata adds
     /// 64 bytes per frame (1.6% with 4 KiB pages), and each file's page index a few bytes per page.
+    /// The frames are made resident when the cache is built (on Linux with transparent huge pages
+    /// where the OS offers them), so the budget is used from the start and first touches do not
+    /// slow the first reads and writes.
     /// </summary>
     public long MemoryLimitBytes
     {

@@ -208,6 +208,16 @@ internal static partial class LinuxFileIO
         return OperatingSystem.IsLinux() && Madvise(address, byteCount, MadvHugePage) == 0;
     }
 
+    /// <summary>
+    /// Makes a range of memory resident and writable now (madvise MADV_POPULATE_WRITE, Linux 5.14),
+    /// without changing its contents; false where the OS cannot, and the caller touches it itself.
+    /// </summary>
+    public static bool TryPopulateForWriting(nint address, nuint byteCount)
+    {
+        const int MadvPopulateWrite = 23;
+        return OperatingSystem.IsLinux() && Madvise(address, byteCount, MadvPopulateWrite) == 0;
+    }
+
     [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
     private static partial int Madvise(nint address, nuint length, int advice);
 
