@@ -60,10 +60,19 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         _counters = new CacheCounters(_instruments, log);
         _verify = new Verify(log.CacheLatched);
         _pool = new FramePool(Options.FrameCount, Options.PageSize);
+        // The frames are made resident now: first touches (a fault per page or huge page, under a
+        // container's memory limit a reclaim too) would otherwise land on the first writers and
+        // readers, and a budget the machine cannot hold is met now rather than under load.
+        bool resident = true;
         foreach ((nint address, nuint byteCount) in _pool.Slabs())
         {
             LinuxFileIO.TryAdviseHugePages(address, byteCount);
-            MakeResident(address, byteCount);
+            resident &= LinuxFileIO.TryPopulateForWriting(address, byteCount);
+        }
+
+        if (!resident)
+        {
+            _pool.TouchUnused();
         }
 
         _queues = new PageQueues(_pool);
@@ -437,27 +446,6 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
     /// while it holds data that is not durable, an error no handle has seen (so the next opener is
     /// told, E4), or a page a write lease holds.
     /// </summary>
-    /// <summary>
-    /// Makes a slab of frames resident when the cache is built: first touches of the pool (a fault
-    /// per page or huge page, under a container's memory limit a reclaim too) would otherwise land
-    /// on the first writers and readers, and a budget the machine cannot hold is met now rather
-    /// than under load.
-    /// </summary>
-    private static unsafe void MakeResident(nint address, nuint byteCount)
-    {
-        if (LinuxFileIO.TryPopulateForWriting(address, byteCount))
-        {
-            return;
-        }
-
-        // No frame is in use yet, so writing to them here changes nothing anyone has.
-        byte* start = (byte*)address;
-        for (nuint offset = 0; offset < byteCount; offset += (nuint)Environment.SystemPageSize)
-        {
-            start[offset] = 0;
-        }
-    }
-
     private void TryCloseIdle(FileObject file)
     {
         if (IsDisposed)

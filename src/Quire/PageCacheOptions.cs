@@ -265,8 +265,9 @@ public sealed class PageCacheOptions
     /// the backlog is large, and the runs of one writeback (a flush or the page writer's) to a
     /// store whose writes wait for a device (O_DIRECT, a network store). Default 16: random 4 KiB
     /// O_DIRECT writes reach an SSD's rate only with a deep queue (measured here with fio: 7.5 K
-    /// writes/s at one in flight, 20 K at 4, 45 K at 16). With little dirty data the page writer
-    /// writes one file at a time, at idle I/O priority where the OS allows.
+    /// writes/s at one in flight, 20 K at 4, 45 K at 16); one writeback also keeps at most 8 MiB in
+    /// flight, so runs of 1 MiB stream with 8. With little dirty data the page writer writes one
+    /// file at a time, at idle I/O priority where the OS allows.
     /// </summary>
     public int MaxWritesInFlight
     {

@@ -1,7 +1,8 @@
 // Proves the cache as a whole: its statistics start empty and count hits, misses, read-ahead,
 // writes, durable flushes and evictions as the operations the test performs imply; FlushAll and
 // Dispose write every open file; closing the last handle releases the file and its frames;
-// and the smallest documented pool works with default settings.
+// the smallest documented pool works with default settings; and the pool is resident once the
+// cache is built.
 
 using Quire.Tests.Infrastructure;
 
@@ -19,6 +20,18 @@ public sealed class PageCacheTests
         Assert.Equal(4096, cache.PageSize);
         Assert.Equal(64L << 20, cache.Options.MemoryLimitBytes);
         Assert.Equal(16384, cache.GetStatistics().FrameCount);
+    }
+
+    [Fact]
+    public void ThePoolIsResidentOnceTheCacheIsBuilt()
+    {
+        const long Pool = 96L << 20;
+        long before = ResidentBytes();
+
+        using var cache = new PageCache(new PageCacheOptions { MemoryLimitBytes = Pool });
+
+        long grown = ResidentBytes() - before;
+        Assert.True(grown >= Pool * 9 / 10, $"Resident memory grew by {grown >> 20} MiB for a pool of {Pool >> 20} MiB.");
     }
 
     [Fact]
@@ -222,5 +235,11 @@ public sealed class PageCacheTests
         }
 
         file.Dispose();
+    }
+
+    private static long ResidentBytes()
+    {
+        string line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
     }
 }

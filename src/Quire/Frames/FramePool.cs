@@ -95,6 +95,22 @@ internal sealed unsafe class FramePool : IDisposable
         return ref Unsafe.Add(ref Unsafe.As<byte, FrameMetadata>(ref first), frame);
     }
 
+    /// <summary>
+    /// Writes to every OS page of the slabs so the OS backs them with memory now; only while no
+    /// frame is in use, since it overwrites a byte of each.
+    /// </summary>
+    public void TouchUnused()
+    {
+        for (int slab = 0; slab < _slabs.Length; slab++)
+        {
+            nuint byteCount = (nuint)Math.Min(_framesPerSlab, FrameCount - (slab * _framesPerSlab)) * (nuint)PageSize;
+            for (nuint offset = 0; offset < byteCount; offset += (nuint)Environment.SystemPageSize)
+            {
+                _slabs[slab][offset] = 0;
+            }
+        }
+    }
+
     /// <summary>The address and length of each slab of frame memory, for advice to the OS (huge pages).</summary>
     public (nint Address, nuint ByteCount)[] Slabs()
     {

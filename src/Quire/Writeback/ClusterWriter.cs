@@ -46,11 +46,13 @@ internal sealed class ClusterWriter
     private const int BackgroundWritesWhileForeground = 2;
 
     /// <summary>
-    /// 4 MiB: the most bytes one writeback keeps in flight. Large runs need few writes in flight to
-    /// stream (fio here: 1 MiB writes reach the device's bandwidth at 4 in flight), and every byte
-    /// queued at the device is a byte a read or another file's flush waits behind.
+    /// 8 MiB: the most bytes one writeback keeps in flight. Large runs need few writes in flight to
+    /// stream (here 1 MiB writes reach about 1.1 GB/s at 4 in flight into a new file, and a
+    /// sequential writer through the cache ran 10-20 % faster with 8 than with 4), and every byte
+    /// queued at the device is a byte a read or another file's flush waits behind: while one
+    /// waits, background writeback keeps only BackgroundWritesWhileForeground in flight.
     /// </summary>
-    private const int MaxBytesInFlight = 4 << 20;
+    private const int MaxBytesInFlight = 8 << 20;
     private WritebackWorkers? _ioThreads; // (I after EnableParallelWrites)
     private readonly Stack<PendingRun> _idleRuns = new(); // (itself) runs' state between uses: at most one per write ever in flight
 

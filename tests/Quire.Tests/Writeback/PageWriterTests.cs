@@ -103,17 +103,18 @@ public sealed class PageWriterTests
 
         WriteScattered(25);
         Assert.Equal("background", cache.PageWriter.RunOnePass().Mode);
-        Assert.Equal(16, store.Writes.Count); // one turn of the file
-        Assert.Equal(0, store.FlushCount); // 16 unsynced pages: below half the limit, no flush yet
-
-        WriteScattered(15);
-        Assert.Equal("background", cache.PageWriter.RunOnePass().Mode);
-        Assert.Equal(32, store.Writes.Count);
-        Assert.Equal(1, store.FlushCount); // 32 unsynced pages: one durable flush for all of them
+        Assert.Equal(25, store.Writes.Count); // a file alone is written up to the dirty limit in one turn
+        Assert.Equal(1, store.FlushCount); // 25 unsynced pages, over half the limit: one durable flush for all of them
         Assert.Equal(0, cache.GetStatistics().UnsyncedPages);
+
+        WriteScattered(10);
+        Assert.Null(cache.PageWriter.RunOnePass().Mode); // below the background threshold: nothing to do yet
+        Assert.Equal(25, store.Writes.Count);
+        Assert.Equal(1, store.FlushCount);
 
         clock.Advance(TimeSpan.FromSeconds(31));
         Assert.Equal("expiry", cache.PageWriter.RunOnePass().Mode);
+        Assert.Equal(35, store.Writes.Count);
         Assert.Equal(0, cache.GetStatistics().NotDurablePages); // expiry writes and makes durable what is left
         Assert.Equal(2, store.FlushCount);
     }
