@@ -123,4 +123,24 @@ public sealed class RegressionTests
         Assert.Equal(PageSize, file.Read(frameCount * PageSize, page)); // needs a frame: one of the clean pages gives it up
         Assert.All(page, b => Assert.Equal(frameCount, b));
     }
+    /// <summary>
+    /// Found by the simulation's fault-log oracle (default seed 2): a FlushAll whose own write of a
+    /// file failed threw that failure but left its cursor for the file behind the error epoch the
+    /// failure started, so the next FlushAll reported the same epoch again with nothing failed since.
+    /// </summary>
+    [Fact]
+    public void AFlushAllThatReportedAFilesOwnFailureDoesNotReportItsEpochAgain()
+    {
+        using var cache = new PageCache(new PageCacheOptions { MemoryLimitBytes = 16 * PageSize, StartPageWriter = false });
+        var store = new FaultInjectingBackingStore(new CrashSimulatingBackingStore());
+        using CachedFile file = cache.Open(store);
+        file.Write(0, new byte[PageSize]);
+        store.AddRule(FaultRule.FailNth(StoreOperations.Write, 1));
+        Assert.Throws<WritebackFailedException>(cache.FlushAll); // its own write failed
+        store.Heal();
+
+        cache.FlushAll(); // nothing failed since: nothing to report
+        Assert.Throws<WritebackFailedException>(file.Flush); // the handle has its own cursor: told once
+        file.Flush();
+    }
 }
