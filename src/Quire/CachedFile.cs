@@ -458,7 +458,13 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
         lock (_file.Lock)
         {
             bool reportedBefore = !_file.HasUnreportedErrorLocked;
+            int cursorBefore = _errorCursor;
             epoch = _file.ConsumeEpochLocked(ref _errorCursor);
+            if ((_cache.Options.PlantedBugs & PlantedBugs.ReportErrorTwice) != 0)
+            {
+                _errorCursor = cursorBefore; // the canary: the epoch is reported at every flush
+            }
+
             if (reportedBefore && (_cache.Options.PlantedBugs & PlantedBugs.ClearErrorAfterFirstReport) != 0)
             {
                 epoch = null; // the canary: only the first handle hears of the epoch

@@ -82,15 +82,15 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         _clock = clock;
         _allocator = new PageAllocator(_pool, _queues, _files, waits, _counters, _verify, Options);
         Holds = new PageHolds(_pool, waits, _allocator, Options.MaxPageWait);
-        var pager = new Pager(_pool, _counters, _verify);
+        var pager = new Pager(_pool, _counters, _verify, Options.PlantedBugs);
         Reads = new ReadPath(_pool, _allocator, Holds, pager, _counters, Options);
         Reads.SetPrefetchStarter(StartPrefetch);
         Writes = new WritePath(_pool, _allocator, Holds, Reads, _counters, clock, Options);
-        Truncation = new Truncation(_pool, _allocator, Holds, _counters);
+        Truncation = new Truncation(_pool, _allocator, Holds, _counters, Options.PlantedBugs);
         Eviction = new Eviction(_pool, _allocator, Holds, _counters, Options.PlantedBugs);
         var progress = new ProgressSignal();
         var clusterWriter = new ClusterWriter(_pool, Holds, pager, _counters, _verify, clock, progress, Options);
-        var sync = new FileSync(_pool, _counters, clock, progress);
+        var sync = new FileSync(_pool, _counters, clock, progress, Options.PlantedBugs);
         Flusher = new FileFlusher(clusterWriter, sync, Holds, _counters);
         PageWriter = new PageWriter(_files, clusterWriter, sync, _counters, clock, progress, Options);
         _instruments.Observe(_counters, () => _pool.FrameCount - _queues.CountRacy(PageQueue.Free), () => _allocator.CountHeldAndDirtyFrames().Held);
@@ -280,11 +280,9 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         List<Exception> errors = FlushEveryFile();
         foreach (FileObject file in _files.Snapshot())
         {
-            if (errors.OfType<WritebackFailedException>().Any(e => e.FileName == file.Name))
-            {
-                continue; // its own failure already reports the file's epoch
-            }
-
+            // A file whose own write or flush failed here has had its epoch reported by that
+            // failure: the cursor still moves past the epoch, so the next FlushAll does not report it again.
+            bool reportedOwnFailure = errors.OfType<WritebackFailedException>().Any(e => e.FileName == file.Name);
             WritebackFailedException? epoch;
             lock (_flushAllCursors)
             {
@@ -297,7 +295,7 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
                 _flushAllCursors[file] = cursor;
             }
 
-            if (epoch is not null)
+            if (epoch is not null && !reportedOwnFailure)
             {
                 errors.Add(epoch);
             }

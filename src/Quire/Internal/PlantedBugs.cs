@@ -22,4 +22,16 @@ internal enum PlantedBugs
 
     /// <summary>Write-back writes the whole last page instead of clipping it at end of file (ClusterWriter).</summary>
     SkipEofClipping = 8,
+
+    /// <summary>A handle's flush reports an error epoch without moving its cursor past it: the epoch is reported again (CachedFile).</summary>
+    ReportErrorTwice = 16,
+
+    /// <summary>A failed demanded read starts an error epoch, so a later flush reports a write error that never happened (Pager).</summary>
+    ReportReadErrorAsWriteError = 32,
+
+    /// <summary>A durable flush marks the written pages durable without calling the store's flush (FileSync).</summary>
+    SkipDurableFlush = 64,
+
+    /// <summary>A truncate leaves the bytes past the new end in the last page: a later extension reads them again (Truncation).</summary>
+    KeepBytesPastNewEnd = 128,
 }

@@ -13,7 +13,8 @@
 //  2. Scan the inactive queue from its head: a referenced frame is promoted to the active tail
 //     (it was used again since it came in: new pages enter inactive unreferenced, so a one-time
 //     scan never displaces the hot set); a held frame is rotated to the tail; a dirty or unsynced
-//     one is noted for laundering and rotated; a clean unheld one is claimed.
+//     one is noted for laundering and rotated; a clean unheld one is claimed. A scan that claimed
+//     and noted nothing (it promoted everything) is followed by one more balance and scan.
 //  3. Claimed frames are detached from their file's index and freed.
 //  4. If nothing could be claimed, launder the noted frames (write back and make durable) and scan
 //     again; demand allocations then wait, bounded by MaxFrameWait, for frames to come free.
@@ -318,6 +319,16 @@ internal sealed class PageAllocator
         {
             BalanceLocked();
             (claimedCount, laundryCount) = ScanInactiveLocked(claimed, laundry);
+            if (claimedCount == 0 && laundryCount == 0)
+            {
+                // The scan may have promoted every inactive frame (each was used again) and left
+                // the inactive queue empty; their reference bits are clear now, so a second balance
+                // deactivates the coldest of them. Without it a caller with no wait to spare
+                // (MaxFrameWait zero) is told the pool is exhausted while clean frames could be had.
+                BalanceLocked();
+                (claimedCount, laundryCount) = ScanInactiveLocked(claimed, laundry);
+            }
+
             _queues.AssertInvariantsLocked();
         }
 

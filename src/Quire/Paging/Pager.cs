@@ -18,12 +18,26 @@ internal sealed class Pager
     private readonly FramePool _pool; // (I)
     private readonly CacheCounters _counters; // (I)
     private readonly Verify _verify; // (I)
+    private readonly PlantedBugs _plantedBugs; // (I) none outside the canary tests
 
-    public Pager(FramePool pool, CacheCounters counters, Verify verify)
+    public Pager(FramePool pool, CacheCounters counters, Verify verify, PlantedBugs plantedBugs = PlantedBugs.None)
     {
         _pool = pool;
         _counters = counters;
         _verify = verify;
+        _plantedBugs = plantedBugs;
+    }
+
+    /// <summary>The canary <see cref="PlantedBugs.ReportReadErrorAsWriteError"/>: a read failure starts an error epoch.</summary>
+    private void RecordReadFailureIfPlanted(FileObject file, long fileOffset, int pageCount, Exception error)
+    {
+        if ((_plantedBugs & PlantedBugs.ReportReadErrorAsWriteError) != 0)
+        {
+            lock (file.Lock)
+            {
+                file.RecordFailureLocked(error, new ByteRange(fileOffset, (long)pageCount << _pool.PageShift), 0, 0);
+            }
+        }
     }
 
     /// <summary>
@@ -48,6 +62,7 @@ internal sealed class Pager
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 _counters.ReadFailures.Increment();
+                RecordReadFailureIfPlanted(file, fileOffset, pagesToRead, e);
                 throw new BackingStoreException("read", file.Name, fileOffset, (long)pagesToRead << _pool.PageShift, e);
             }
             finally
@@ -82,6 +97,7 @@ internal sealed class Pager
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 _counters.ReadFailures.Increment();
+                RecordReadFailureIfPlanted(file, fileOffset, pagesToRead, e);
                 throw new BackingStoreException("read", file.Name, fileOffset, (long)pagesToRead << _pool.PageShift, e);
             }
             finally

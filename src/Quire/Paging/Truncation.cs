@@ -25,13 +25,15 @@ internal sealed class Truncation
     private readonly PageAllocator _allocator; // (I)
     private readonly PageHolds _holds; // (I)
     private readonly CacheCounters _counters; // (I)
+    private readonly PlantedBugs _plantedBugs; // (I) none outside the canary tests
 
-    public Truncation(FramePool pool, PageAllocator allocator, PageHolds holds, CacheCounters counters)
+    public Truncation(FramePool pool, PageAllocator allocator, PageHolds holds, CacheCounters counters, PlantedBugs plantedBugs = PlantedBugs.None)
     {
         _pool = pool;
         _allocator = allocator;
         _holds = holds;
         _counters = counters;
+        _plantedBugs = plantedBugs;
     }
 
     /// <summary>Sets the file's size. Throws <see cref="BackingStoreException"/> if the store refuses; see the invariants.</summary>
@@ -172,7 +174,11 @@ internal sealed class Truncation
     {
         try
         {
-            _pool.Bytes(frame)[tailBytes..].Clear();
+            if ((_plantedBugs & PlantedBugs.KeepBytesPastNewEnd) == 0)
+            {
+                _pool.Bytes(frame)[tailBytes..].Clear();
+            }
+
             int firstSectorPast = (tailBytes + SectorMask.SectorSize - 1) >> SectorMask.SectorShift;
             int sectorCount = _pool.PageSize >> SectorMask.SectorShift;
             UInt128 past = SectorMask.Range(firstSectorPast, sectorCount - firstSectorPast);

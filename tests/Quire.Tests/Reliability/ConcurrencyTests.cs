@@ -168,7 +168,16 @@ public sealed class ConcurrencyTests(ITestOutputHelper output)
         }
 
         CacheInspector.AssertQuiescent(cache, "after the threads finished");
-        ReliabilityReport.Record(output, "concurrency", $"seed={seed} threads={ThreadCount} operations={ThreadCount * operationsPerThread} readsChecked={reads.Count} writeFaults={store.FiredCount(StoreOperations.Write)}");
+        int operations = ThreadCount * operationsPerThread;
+        long writesCompleted = events.Sum(e => e.Count(w => w.Ok && w.Stamp != 0));
+        ReliabilityReport.Record(output, "concurrency", $"seed={seed} threads={ThreadCount} operations={operations} readsChecked={reads.Count} writesCompleted={writesCompleted} writeFaults={store.FiredCount(StoreOperations.Write)}");
+
+        // Minimums: 40% of the operations are reads and 45% writes; a run in which most of them
+        // failed (every failure is swallowed above) checked little. A fifth of the operations must
+        // be reads checked, and a fifth writes completed, and the injected faults must have fired.
+        Assert.True(reads.Count >= operations / 5, $"Only {reads.Count} of {operations} operations were reads checked against the history.");
+        Assert.True(writesCompleted >= operations / 5, $"Only {writesCompleted} of {operations} operations were writes that completed.");
+        Assert.True(store.FiredCount(StoreOperations.Write) > 0, "No injected write fault fired: the failure paths were not exercised.");
     }
 
     /// <summary>Why a read's bytes cannot be explained by the page's history, or null if they can.</summary>

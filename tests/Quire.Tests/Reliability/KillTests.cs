@@ -24,6 +24,7 @@ public sealed class KillTests(ITestOutputHelper output)
             ? int.Parse(text, CultureInfo.InvariantCulture)
             : ReliabilityReport.Scale(10, 300);
         ulong firstSeed = ReliabilityReport.ReplaySeed ?? 1;
+        Assert.True(runs > 0, $"QUIRE_KILL_RUNS={runs}: a kill test asked to kill nothing checks nothing.");
         long flushesVerified = 0;
         long bytesVerified = 0;
         for (int run = 0; run < runs; run++)
@@ -35,6 +36,11 @@ public sealed class KillTests(ITestOutputHelper output)
         }
 
         ReliabilityReport.Record(output, "kill-9", $"kills={runs} seeds={firstSeed}..{firstSeed + (ulong)runs - 1} flushesReported={flushesVerified} bytesVerified={bytesVerified}");
+
+        // Minimums: the children flushed before they were killed (the default run reports about
+        // 100 flushes a kill), so the check covered flushed data, not only empty files.
+        Assert.True(flushesVerified >= runs, $"{runs} kills verified only {flushesVerified} reported flushes.");
+        Assert.True(bytesVerified > 0, $"{runs} kills verified no flushed byte.");
     }
 
     private (int Flushes, long Bytes) KillAndVerify(ulong seed)
@@ -75,14 +81,33 @@ public sealed class KillTests(ITestOutputHelper output)
             })
             { IsBackground = true };
             reader.Start();
-            child.ErrorDataReceived += (_, _) => { };
+            var errors = new List<string>();
+            child.ErrorDataReceived += (_, e) =>
+            {
+                if (e.Data is { } line)
+                {
+                    lock (errors)
+                    {
+                        errors.Add(line);
+                    }
+                }
+            };
             child.BeginErrorReadLine();
             Assert.True(ready.Wait(TimeSpan.FromSeconds(30)), $"The crash child (seed {seed}) never started.");
 
             Thread.Sleep(TimeSpan.FromMilliseconds(50 + (seed * 104729 % 450))); // a seeded moment
+
+            // Still running: a child that died on its own (an exception, a failed flush) was not
+            // killed, and what it printed is not the promise this test checks.
+            Assert.False(child.HasExited, $"The crash child (seed {seed}) exited by itself with status {(child.HasExited ? child.ExitCode : 0)} before the kill: {string.Join(" / ", errors)}");
             child.Kill(entireProcessTree: true); // SIGKILL: no finalizers, no flush on the way out
             Assert.True(child.WaitForExit(20_000), $"The crash child (seed {seed}) did not die.");
             Assert.True(reader.Join(TimeSpan.FromSeconds(20)), "The child's output never closed.");
+            Assert.Equal(137, child.ExitCode); // 128 + SIGKILL: the kill, not the child, ended it
+            lock (errors)
+            {
+                Assert.True(errors.Count == 0, $"The crash child (seed {seed}) wrote to stderr: {string.Join(" / ", errors)}");
+            }
             lock (lines)
             {
                 Assert.True(lines.Count > 0 && lines[0] == "READY", $"The crash child (seed {seed}) did not start its workload.");

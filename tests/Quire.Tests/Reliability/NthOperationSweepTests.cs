@@ -29,12 +29,21 @@ public sealed class NthOperationSweepTests(ITestOutputHelper output)
     [MemberData(nameof(ScenarioNames))]
     public void EveryNthStoreCallFailingIsReportedAndRecovered(string scenario)
     {
-        (int callCount, int cases, long fired, long reports) = Sweep(scenario, PlantedBugs.None);
-        ReliabilityReport.Record(output, "nth-sweep", $"scenario={scenario} calls={callCount} cases={cases} faultsFired={fired} errorsReported={reports}");
+        (int callCount, int cases, long fired, long reports, Dictionary<FaultKind, long> firedByKind) = Sweep(scenario, PlantedBugs.None);
+        ReliabilityReport.Record(output, "nth-sweep", $"scenario={scenario} calls={callCount} cases={cases} faultsFired={fired} ({string.Join(", ", firedByKind.Select(k => $"{k.Key}={k.Value}"))}) errorsReported={reports}");
+
+        // Minimums: every kind, transient and persistent, failed every one of the scenario's calls.
+        Assert.Equal(Enum.GetValues<FaultKind>().Length * 2 * callCount, cases);
+        foreach (FaultKind kind in Enum.GetValues<FaultKind>())
+        {
+            Assert.True(firedByKind.GetValueOrDefault(kind) >= 2 * callCount, $"Only {firedByKind.GetValueOrDefault(kind)} {kind} faults fired over {2 * callCount} cases.");
+        }
+
+        Assert.True(reports > 0, $"The sweep of {scenario} fired {fired} faults and reported no error.");
     }
 
     /// <summary>Runs every case of one scenario's sweep; throws on the first broken rule.</summary>
-    internal static (int CallCount, int Cases, long Fired, long Reports) Sweep(string scenario, PlantedBugs plantedBugs)
+    internal static (int CallCount, int Cases, long Fired, long Reports, Dictionary<FaultKind, long> FiredByKind) Sweep(string scenario, PlantedBugs plantedBugs)
     {
         Action<ScenarioHarness> run = Scenarios.All.Single(s => s.Name == scenario).Run;
         int callCount;
@@ -46,9 +55,11 @@ public sealed class NthOperationSweepTests(ITestOutputHelper output)
             Assert.Equal(0, clean.ErrorsReported);
         }
 
+        Assert.True(callCount > 0, $"Scenario {scenario} made no store call: there is nothing to fail.");
         int cases = 0;
         long fired = 0;
         long reports = 0;
+        var firedByKind = new Dictionary<FaultKind, long>();
         foreach (FaultKind kind in Enum.GetValues<FaultKind>())
         {
             foreach (bool persistent in new[] { false, true })
@@ -73,7 +84,12 @@ public sealed class NthOperationSweepTests(ITestOutputHelper output)
                     try
                     {
                         run(harness);
+
+                        // The first N-1 calls are the clean run's, so call N is made and fails: a
+                        // case in which nothing fired checked nothing.
+                        Assert.True(harness.Store.FaultsFired > 0, $"Call {n} of {callCount} was never made or never failed. {harness.Log}");
                         fired += harness.Store.FaultsFired;
+                        firedByKind[kind] = firedByKind.GetValueOrDefault(kind) + harness.Store.FaultsFired;
                         harness.Finish(exactlyOnce: !persistent);
                         reports += harness.ErrorsReported;
                     }
@@ -88,6 +104,6 @@ public sealed class NthOperationSweepTests(ITestOutputHelper output)
             }
         }
 
-        return (callCount, cases, fired, reports);
+        return (callCount, cases, fired, reports, firedByKind);
     }
 }

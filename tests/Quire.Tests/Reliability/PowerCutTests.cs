@@ -6,6 +6,7 @@
 // Then the power is really cut and a fresh cache reads the disk back. Nothing is promised for
 // unflushed data, and the checks ask for nothing more.
 
+using Quire.Internal;
 using Quire.Testing;
 using Xunit.Abstractions;
 
@@ -20,8 +21,20 @@ public sealed class PowerCutTests(ITestOutputHelper output)
     [MemberData(nameof(ScenarioNames))]
     public void EveryCrashPointKeepsEveryFlushedByte(string scenario)
     {
-        Action<ScenarioHarness> run = Scenarios.All.Single(s => s.Name == scenario).Run;
         int seedsPerPoint = ReliabilityReport.Scale(64, 4096);
+        int restarts = ReliabilityReport.Scale(4, 64);
+        (long crashPoints, long crashStates, long flushesVerified) = Run(scenario, PlantedBugs.None, seedsPerPoint, restarts);
+        ReliabilityReport.Record(output, "power-cut", $"scenario={scenario} crashPoints={crashPoints} crashStates={crashStates} flushesVerified={flushesVerified} restarts={restarts}");
+
+        // Minimums: a crash image after every store call, every one under every seed.
+        Assert.True(crashPoints > 0, $"{scenario} made no store call: no crash point was checked.");
+        Assert.Equal((crashPoints * seedsPerPoint) + restarts, crashStates);
+    }
+
+    /// <summary>Runs one scenario's crash points and restarts; throws on the first broken promise.</summary>
+    internal static (long CrashPoints, long CrashStates, long FlushesVerified) Run(string scenario, PlantedBugs plantedBugs, int seedsPerPoint, int restarts)
+    {
+        Action<ScenarioHarness> run = Scenarios.All.Single(s => s.Name == scenario).Run;
         long crashPoints = 0;
         long crashStates = 0;
         long flushesVerified = 0;
@@ -39,13 +52,13 @@ public sealed class PowerCutTests(ITestOutputHelper output)
             }
         }
 
-        using (var harness = new ScenarioHarness(initialContent: Scenarios.InitialContent, afterStoreCall: CheckCrashes))
+        using (var harness = new ScenarioHarness(initialContent: Scenarios.InitialContent, plantedBugs: plantedBugs, afterStoreCall: CheckCrashes))
         {
             harness.ModelFirst = true;
             harness.AfterSuccessfulFlush = h =>
             {
                 Assert.True(h.Model.Content.SequenceEqual(h.Disk.DurableContent), $"{scenario}: a flush returned but the durable image is not the model. {h.Log}");
-                Assert.Equal(0, h.Disk.PendingChangeCount);
+                Assert.True(h.Disk.PendingChangeCount == 0, $"{scenario}: a flush returned with {h.Disk.PendingChangeCount} changes not durable. {h.Log}");
                 h.Model.MarkDurable();
                 flushesVerified++;
             };
@@ -53,21 +66,20 @@ public sealed class PowerCutTests(ITestOutputHelper output)
             harness.Finish(exactlyOnce: true);
         }
 
-        int restarts = ReliabilityReport.Scale(4, 64);
         for (int r = 0; r < restarts; r++)
         {
-            crashStates += CutPowerAndRestart(run, (ulong)r);
+            crashStates += CutPowerAndRestart(run, (ulong)r, plantedBugs);
         }
 
-        ReliabilityReport.Record(output, "power-cut", $"scenario={scenario} crashPoints={crashPoints} crashStates={crashStates} flushesVerified={flushesVerified} restarts={restarts}");
+        return (crashPoints, crashStates, flushesVerified);
     }
 
     /// <summary>Runs the scenario, writes more without flushing, cuts the power, and reads the disk back through a new cache.</summary>
-    private static int CutPowerAndRestart(Action<ScenarioHarness> run, ulong seed)
+    private static int CutPowerAndRestart(Action<ScenarioHarness> run, ulong seed, PlantedBugs plantedBugs)
     {
         CrashImage image;
         FileModel model;
-        using (var harness = new ScenarioHarness(initialContent: Scenarios.InitialContent))
+        using (var harness = new ScenarioHarness(initialContent: Scenarios.InitialContent, plantedBugs: plantedBugs))
         {
             harness.ModelFirst = true;
             harness.AfterSuccessfulFlush = h => h.Model.MarkDurable();

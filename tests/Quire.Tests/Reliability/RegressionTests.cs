@@ -88,4 +88,59 @@ public sealed class RegressionTests
         file.Flush();
         Assert.Equal(5 * PageSize, disk.DurableContent.Length);
     }
+    /// <summary>
+    /// Found by the long simulation (seed 985 of 5,000 operations, QUIRE_LONG_RUN=1): with
+    /// MaxFrameWait zero (one reclaim attempt), a demand allocation threw
+    /// PageCacheExhaustedException although a clean, unpinned page could be reclaimed. Every page on
+    /// the inactive queue had been used again, so the one scan promoted them all to the active queue
+    /// and claimed nothing; the active queue was not looked at again until the next attempt, which
+    /// a zero wait never makes. Here every resident page is clean and has been read twice.
+    /// </summary>
+    [Fact]
+    public void AFullPoolOfCleanPagesEachReadTwiceGivesUpAFrameWithoutWaiting()
+    {
+        const int frameCount = 8;
+        using var cache = new PageCache(new PageCacheOptions
+        {
+            MemoryLimitBytes = frameCount * PageSize,
+            MinFreeFrames = 1,
+            MaxReadAheadBytes = 0,
+            MaxFrameWait = TimeSpan.Zero,
+            StartPageWriter = false,
+        });
+        byte[] content = [.. Enumerable.Range(0, 2 * frameCount * PageSize).Select(i => (byte)(i / PageSize))];
+        using CachedFile file = cache.Open(new MemoryBackingStore("clean", content));
+        var page = new byte[PageSize];
+        for (int round = 0; round < 2; round++)
+        {
+            for (int p = 0; p < frameCount; p++)
+            {
+                Assert.Equal(PageSize, file.Read((long)p * PageSize, page));
+            }
+        }
+
+        Assert.Equal(0, cache.GetStatistics().DirtyPages);
+        Assert.Equal(PageSize, file.Read(frameCount * PageSize, page)); // needs a frame: one of the clean pages gives it up
+        Assert.All(page, b => Assert.Equal(frameCount, b));
+    }
+    /// <summary>
+    /// Found by the simulation's fault-log oracle (default seed 2): a FlushAll whose own write of a
+    /// file failed threw that failure but left its cursor for the file behind the error epoch the
+    /// failure started, so the next FlushAll reported the same epoch again with nothing failed since.
+    /// </summary>
+    [Fact]
+    public void AFlushAllThatReportedAFilesOwnFailureDoesNotReportItsEpochAgain()
+    {
+        using var cache = new PageCache(new PageCacheOptions { MemoryLimitBytes = 16 * PageSize, StartPageWriter = false });
+        var store = new FaultInjectingBackingStore(new CrashSimulatingBackingStore());
+        using CachedFile file = cache.Open(store);
+        file.Write(0, new byte[PageSize]);
+        store.AddRule(FaultRule.FailNth(StoreOperations.Write, 1));
+        Assert.Throws<WritebackFailedException>(cache.FlushAll); // its own write failed
+        store.Heal();
+
+        cache.FlushAll(); // nothing failed since: nothing to report
+        Assert.Throws<WritebackFailedException>(file.Flush); // the handle has its own cursor: told once
+        file.Flush();
+    }
 }

@@ -68,6 +68,14 @@ internal static class Scenarios
             h.Read(1, 0, 3 * Page);
             h.Flush(1);
         }),
+        ("write-shrink-extend-read-flush", h =>
+        {
+            h.Write(0, 0, 2 * Page, 9);
+            h.SetLength(1, Page + 300); // the new last page is cached: its bytes past the end must go
+            h.SetLength(0, 2 * Page);
+            h.Read(1, Page, Page);
+            h.Flush(0);
+        }),
         ("write-more-than-the-pool-flush", h =>
         {
             // 20 pages through a pool of 16 frames: reclaim launders. Each write is applied whole
