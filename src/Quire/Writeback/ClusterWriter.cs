@@ -353,7 +353,6 @@ internal sealed class ClusterWriter
     {
         var window = new WriteWindow();
         long cursor = fromPage;
-        bool foregroundSeen = false;
         try
         {
             while (cursor < toPage && (limits.MaxPages <= 0 || outcome.PagesClaimed < limits.MaxPages))
@@ -368,14 +367,11 @@ internal sealed class ClusterWriter
 
                 outcome.PagesClaimed += run.Pages.Count;
 
-                // Background writeback keeps few writes queued at the device once a read or a
-                // flush has waited for it during this writeback (Linux's writeback throttling
-                // scales its depth down as sync I/O waits), so those that come next, as a log
-                // flushed every few milliseconds does, are not stuck behind MaxWritesInFlight of
-                // its writes.
-                foregroundSeen |= background && _counters.ForegroundIos > 0;
+                // Background writeback keeps few writes queued at the device while a read or a
+                // flush waits for it (Linux's writeback throttling), so those are not stuck
+                // behind MaxWritesInFlight of its writes.
                 int runBytes = run.Pages.Count << _pool.PageShift;
-                window.Enter(foregroundSeen ? BackgroundWritesWhileForeground : _maxRunsInFlight, runBytes);
+                window.Enter(background && _counters.ForegroundIos > 0 ? BackgroundWritesWhileForeground : _maxRunsInFlight, runBytes);
                 run.Start(file, outcome, window, runBytes);
                 threads.Post(run.Execute);
             }
