@@ -478,6 +478,11 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
                 {
                     _files.RemoveLocked(file);
                     close = true;
+
+                    // Under the table's lock, so an Open of the same path cannot come between the
+                    // file leaving the table and its store letting the file go: the new store's
+                    // open would find the old one's lock on the file and fail.
+                    file.Store.Dispose();
                 }
             }
         }
@@ -492,8 +497,6 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
             {
                 _flushAllCursors.Remove(file);
             }
-
-            file.Store.Dispose();
         }
     }
 
