@@ -136,7 +136,6 @@ public sealed class RbdBackingStoreTests(CephClusterFixture cluster, ITestOutput
         cluster.SetOsdRunning(false);
         WritebackFailedException failed;
         int notDurableAfterFailure;
-        var elapsed = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             file.Write(0, during);
@@ -148,9 +147,8 @@ public sealed class RbdBackingStoreTests(CephClusterFixture cluster, ITestOutput
             cluster.SetOsdRunning(true);
         }
 
-        // Bounded: the write times out after the operation timeout; the flush's wait for it is
-        // bounded by the store, well under a minute.
-        Assert.True(elapsed.Elapsed < TimeSpan.FromSeconds(50), $"the failed flush took {elapsed.Elapsed}");
+        // Bounded by the store, not by a clock here: the write fails with the operation timeout's
+        // own error, and the flush reports it.
         Assert.Equal(110, failed.InnerException?.HResult); // ETIMEDOUT
         Assert.True(notDurableAfterFailure > 0, "the data that could not be written is kept, dirty or written again but not durable");
 

@@ -278,28 +278,28 @@ public sealed class WritePathTests
     }
 
     [Fact]
-    public void WriteEndingAtTheLargestFileOffsetIsAppliedOrRefusedUpFront()
+    public void WriteEndingAtTheLargestFileOffsetIsAppliedAndItsFlushReportsTheStoreRefusingIt()
     {
-        // The range ends exactly at long.MaxValue, which the argument check allows: the write must
-        // either be applied or be refused naming an argument, without changing the file.
+        // The range ends exactly at long.MaxValue, which the argument check allows: the cache
+        // applies the write, and the store's refusal to grow that far comes at the flush, with the
+        // data kept, until the caller cuts the file back (the documented way out).
         using var cache = QuietCaches.Create();
         using CachedFile file = cache.Open(new MemoryBackingStore());
 
-        Exception? error = Record.Exception(() => file.Write(long.MaxValue - 1, [7]));
+        file.Write(long.MaxValue - 1, [7]);
 
-        if (error is null)
-        {
-            Assert.Equal(long.MaxValue, file.Length);
-            var back = new byte[1];
-            Assert.Equal(1, file.Read(long.MaxValue - 1, back));
-            Assert.Equal(7, back[0]);
-            file.SetLength(0);
-            return;
-        }
+        Assert.Equal(long.MaxValue, file.Length);
+        var back = new byte[1];
+        Assert.Equal(1, file.Read(long.MaxValue - 1, back));
+        Assert.Equal(7, back[0]);
+        Assert.Throws<WritebackFailedException>(file.Flush);
+        Assert.Equal(1, cache.GetStatistics().DirtyPages);
 
-        var refused = Assert.IsType<ArgumentOutOfRangeException>(error);
-        Assert.Contains(refused.ParamName, new[] { "fileOffset", "buffer" });
+        file.SetLength(0);
+
+        file.Flush(); // the data given up, and the failure already reported to this handle
         Assert.Equal(0, file.Length);
+        Assert.Equal(0, cache.GetStatistics().NotDurablePages);
     }
 
     /// <summary>Pins the first <paramref name="pinnedPages"/> pages of the file, runs <paramref name="action"/>, then unpins.</summary>

@@ -163,7 +163,17 @@ public sealed class ExhaustionTests
                 }
                 catch (WritebackStalledException e)
                 {
-                    Assert.Equal(IOErrorKind.NoSpace, e.ErrorKind);
+                    if (e.ErrorKind != IOErrorKind.NoSpace)
+                    {
+                        // Asserted on the test's thread: a failed assertion here would end the test host.
+                        lock (failures)
+                        {
+                            failures.Add(new InvalidOperationException($"The stall reported {e.ErrorKind}, not the device being full.", e));
+                        }
+
+                        return;
+                    }
+
                     models[w].Write(offset, data); // a stalled write was applied; the writer is told the device is stuck
                     stalled = true;
                 }

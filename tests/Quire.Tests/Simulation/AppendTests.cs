@@ -44,13 +44,17 @@ public sealed class AppendTests
         }
     }
 
-    /// <summary>Fills with a pattern that depends on the file offset, so a lost or misplaced page shows.</summary>
+    /// <summary>
+    /// Fills with each 8-byte word's own file offset (mixed with a constant), so every word of the
+    /// file differs from every other and a lost or misplaced page shows wherever it lands.
+    /// </summary>
     private static void Fill(Span<byte> buffer, long fileOffset)
     {
         for (int i = 0; i < buffer.Length; i++)
         {
             long position = fileOffset + i;
-            buffer[i] = (byte)((position >> 12) ^ (position * 31));
+            long word = (position & ~7L) ^ 0x5DEECE66DL;
+            buffer[i] = (byte)(word >> (int)((position & 7) * 8));
         }
     }
 }

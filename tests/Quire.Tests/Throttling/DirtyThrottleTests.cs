@@ -135,29 +135,31 @@ public sealed class DirtyThrottleTests
         int limit = cache.GetStatistics().DirtyLimitPages;
         int freerun = (cache.GetStatistics().BackgroundThresholdPages + limit) / 2;
 
-        // The clock moves 1 ms per real millisecond, so each pause ends; the store's first write
-        // blocks, so nothing becomes durable and the pauses are the throttle's alone.
-        using var stop = new CancellationTokenSource();
-        var ticker = new Thread(() =>
+        // The store's first write blocks, so nothing becomes durable and the pauses are the
+        // throttle's alone. The clock moves only while the writer is paused, a millisecond at a
+        // time, so each pause ends and its length is the throttle's own.
+        byte[] page = new byte[pageSize];
+        var writer = new Thread(() =>
         {
-            while (!stop.IsCancellationRequested)
+            for (int i = 0; i < limit - 1; i++)
             {
-                clock.Advance(TimeSpan.FromMilliseconds(1));
-                Thread.Sleep(1);
+                file.Write((long)i * pageSize, page);
             }
         });
-        ticker.Start();
-        byte[] page = new byte[pageSize];
-        for (int i = 0; i < limit - 1; i++)
+        writer.Start();
+        while (!writer.Join(0))
         {
-            file.Write((long)i * pageSize, page);
+            if (cache.Counters.ThrottledWriters > 0)
+            {
+                clock.Advance(TimeSpan.FromMilliseconds(1));
+            }
+
+            Thread.Yield();
         }
 
         PageCacheStatistics statistics = cache.GetStatistics();
         gate.Set();
         file.Dispose();
-        stop.Cancel();
-        ticker.Join();
         int throttledPages = limit - 1 - freerun;
         Assert.InRange(statistics.ThrottlePauses, 1, throttledPages / 16);
         Assert.True(statistics.ThrottleTime >= DirtyThrottle.MinPause * statistics.ThrottlePauses, $"{statistics.ThrottlePauses} pauses took {statistics.ThrottleTime}: each is at least {DirtyThrottle.MinPause}.");
