@@ -188,6 +188,13 @@ public sealed class FileBackingStore : IBackingStore
         Volatile.Write(ref _durableLength, length);
     }
 
+    /// <summary>
+    /// The O_DIRECT file descriptor, for writes submitted without waiting (io_uring), or -1 without
+    /// direct I/O. Valid while the store is: the file's writeback gate keeps it from being disposed
+    /// under a write.
+    /// </summary>
+    internal int DirectDescriptor => _directHandle is { } handle ? (int)handle.DangerousGetHandle() : -1;
+
     /// <summary>The device number of the file system holding the file, or null where it cannot be had: files on one device share a write bandwidth estimate.</summary>
     internal long? DeviceNumber => _deviceNumber.Value;
 

@@ -44,6 +44,7 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
     private readonly CacheInstruments _instruments;
     private readonly Verify _verify;
     private readonly CacheClock _clock;
+    private readonly ClusterWriter _clusterWriter;
     private readonly Dictionary<FileObject, int> _flushAllCursors = []; // (_flushAllCursors) FlushAll's own error cursors (P3)
     private int _disposed; // (A)
     private int _prefetchesInFlight; // (A)
@@ -90,6 +91,7 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         Eviction = new Eviction(_pool, _allocator, Holds, _counters, Options.PlantedBugs);
         var progress = new ProgressSignal();
         var clusterWriter = new ClusterWriter(_pool, Holds, pager, _counters, _verify, clock, progress, Options);
+        _clusterWriter = clusterWriter;
         var sync = new FileSync(_pool, _counters, clock, progress, Options.PlantedBugs);
         Flusher = new FileFlusher(clusterWriter, sync, Holds, _counters);
         PageWriter = new PageWriter(_files, clusterWriter, sync, _counters, clock, progress, Options);
@@ -337,6 +339,7 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
             file.Store.Dispose();
         }
 
+        _clusterWriter.Dispose(); // its io_uring rings, idle now
         _pool.BeginDispose();
         (int held, _) = _allocator.CountHeldAndDirtyFrames();
         if (held == 0)

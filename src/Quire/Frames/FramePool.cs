@@ -133,6 +133,13 @@ internal sealed unsafe class FramePool : IDisposable
         return new Span<byte>(_slabs[slab] + ((nint)index * PageSize), PageSize);
     }
 
+    /// <summary>The address of a frame's first byte, for I/O the kernel does straight from the frame (io_uring); valid while the pool is.</summary>
+    public nint Address(int frame)
+    {
+        (int slab, int index) = Math.DivRem(frame, _framesPerSlab);
+        return (nint)(_slabs[slab] + ((nint)index * PageSize));
+    }
+
     /// <summary>The bytes of <paramref name="frame"/> as Memory, for vectored and asynchronous I/O.</summary>
     public Memory<byte> Memory(int frame)
     {

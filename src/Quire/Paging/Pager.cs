@@ -148,6 +148,27 @@ internal sealed class Pager
         _counters.RecordWrite(byteCount, started);
     }
 
+    /// <summary>
+    /// Checks a write about to be submitted without waiting for it (an io_uring write of frames
+    /// already in place) as <see cref="Write"/> checks its own; returns its start time for
+    /// <see cref="RecordSubmittedWrite"/>.
+    /// </summary>
+    public long BeginSubmittedWrite(FileObject file, long fileOffset, long byteCount)
+    {
+        _verify.ThrowIfLatched();
+        ObjectDisposedException.ThrowIf(_pool.IsDisposed, typeof(PageCache));
+        _verify.That(fileOffset + byteCount <= file.Size, $"A write of '{file.Name}' at [{fileOffset}, {fileOffset + byteCount}) stays within its size of {file.Size} bytes, or it would resurrect truncated data.");
+        return _counters.IOStarted();
+    }
+
+    /// <summary>Counts a submitted write that completed in full, as <see cref="Write"/> counts its own.</summary>
+    public void RecordSubmittedWrite(long byteCount, long started)
+    {
+        _counters.WriteIos.Increment();
+        _counters.BytesWritten.Add(byteCount);
+        _counters.RecordWrite(byteCount, started);
+    }
+
     private Memory<byte>[] BuffersOf(ReadOnlySpan<int> frames)
     {
         var buffers = new Memory<byte>[frames.Length];

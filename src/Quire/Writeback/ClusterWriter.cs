@@ -22,7 +22,7 @@ using Quire.Paging;
 
 namespace Quire.Writeback;
 
-internal sealed class ClusterWriter
+internal sealed partial class ClusterWriter : IDisposable
 {
     private readonly FramePool _pool; // (I)
     /// <summary>
@@ -95,9 +95,16 @@ internal sealed class ClusterWriter
             // writes in flight; a buffered file or memory store's write is a memory copy, cheapest
             // done here, in order.
             bool parallel = _ioThreads is not null && file.Store is not (MemoryBackingStore or FileBackingStore { IsDirectIO: false });
-            outcome.NextPage = parallel
-                ? WriteRunsInParallel(file, fromPage, toPage, limits, outcome, _ioThreads!, background: !waitForGate)
-                : WriteRunsInOrder(file, fromPage, toPage, limits, outcome);
+            if (parallel && file.Store is FileBackingStore { DirectDescriptor: >= 0 } direct && TryRentRing() is { } ring)
+            {
+                outcome.NextPage = WriteRunsThroughRing(file, direct.DirectDescriptor, fromPage, toPage, limits, outcome, ring, background: !waitForGate);
+            }
+            else
+            {
+                outcome.NextPage = parallel
+                    ? WriteRunsInParallel(file, fromPage, toPage, limits, outcome, _ioThreads!, background: !waitForGate)
+                    : WriteRunsInOrder(file, fromPage, toPage, limits, outcome);
+            }
         }
         finally
         {
@@ -622,7 +629,14 @@ internal sealed class ClusterWriter
             return _failed;
         }
 
+        /// <summary>When a run written through io_uring was submitted (for its latency) and its bytes.</summary>
+        public long SubmittedAt { get; private set; }
+
+        public int SubmittedBytes { get; private set; }
+
         public void Start(FileObject file, WritebackOutcome outcome, WriteWindow window, int byteCount) => (_file, _outcome, _window, _byteCount) = (file, outcome, window, byteCount);
+
+        public void StartSubmitted(long submittedAt, int byteCount) => (SubmittedAt, SubmittedBytes) = (submittedAt, byteCount);
 
         public void Reset()
         {

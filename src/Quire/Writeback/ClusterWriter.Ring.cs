@@ -1,0 +1,242 @@
+// ClusterWriter's writes through io_uring, for a file opened with direct I/O where the kernel
+// offers it (IoUring.IsSupported): the writeback's own thread claims runs in file order, prepares
+// each as one vectored write straight from its frames, submits all it has with one system call,
+// and completes runs as their writes complete, keeping up to MaxWritesInFlight writes and
+// MaxBytesInFlight bytes at the device, with no thread blocked per write and no thread hop.
+//
+// A run goes this way when every page is whole and in the file in full (page-aligned, so O_DIRECT
+// takes it); any other run (pages written in pieces, the page at end of file) is written on this
+// thread by the synchronous path. A write that does not complete in full (an error, a short
+// write) is written again by the synchronous path, whose store call reports the error exactly as
+// it would have, with the same accounting and the same redirtying: the ring never decides what a
+// failure means. Rings are rented from a pool, one per writeback in progress, and disposed with
+// the cache.
+
+using System.Collections.Concurrent;
+using System.Numerics;
+using Quire.Files;
+using Quire.Paging;
+
+namespace Quire.Writeback;
+
+internal sealed partial class ClusterWriter
+{
+    private readonly ConcurrentBag<IoUring> _rings = []; // idle rings, one per writeback that used one at the same time
+    private int _ringsBroken; // (A) set once a ring failed outside any write's own result: the pool is not used again
+
+    /// <summary>Disposes the idle rings; called once no writeback runs (the cache is disposed).</summary>
+    public void Dispose()
+    {
+        while (_rings.TryTake(out IoUring? ring))
+        {
+            ring.Dispose();
+        }
+    }
+
+    private IoUring? TryRentRing()
+    {
+        if (Volatile.Read(ref _ringsBroken) != 0 || !IoUring.IsSupported)
+        {
+            return null;
+        }
+
+        if (_rings.TryTake(out IoUring? ring))
+        {
+            return ring;
+        }
+
+        try
+        {
+            return IoUring.Create((uint)Math.Max(2, (int)BitOperations.RoundUpToPowerOf2((uint)_maxRunsInFlight)), _maxClusterPages);
+        }
+        catch (IOException)
+        {
+            Volatile.Write(ref _ringsBroken, 1); // refused now (a limit on locked memory, say): do not ask again
+            return null;
+        }
+    }
+
+    /// <summary>Claims runs in file order and writes them through <paramref name="ring"/>; returns where it stopped once all have ended.</summary>
+    private long WriteRunsThroughRing(FileObject file, int descriptor, long fromPage, long toPage, WritebackLimits limits, WritebackOutcome outcome, IoUring ring, bool background)
+    {
+        var inFlight = new PendingRun?[ring.Entries]; // by user data: the slot each write was given
+        Span<nint> buffers = stackalloc nint[Math.Min(_maxClusterPages, 256)];
+        if (buffers.Length < _maxClusterPages)
+        {
+            buffers = new nint[_maxClusterPages];
+        }
+
+        long cursor = fromPage;
+        long bytesInFlight = 0;
+        bool claiming = true;
+        bool healthy = false;
+        try
+        {
+            while (true)
+            {
+                // Background writeback keeps few writes queued at the device while a read or a
+                // flush waits for it (Linux's writeback throttling).
+                int maxRuns = background && _counters.ForegroundIos > 0 ? BackgroundWritesWhileForeground : _maxRunsInFlight;
+                while (claiming && ring.InFlight < Math.Min(maxRuns, (int)ring.Entries) && (ring.InFlight == 0 || bytesInFlight < MaxBytesInFlight)
+                    && cursor < toPage && (limits.MaxPages <= 0 || outcome.PagesClaimed < limits.MaxPages))
+                {
+                    PendingRun run = TakeIdleRun();
+                    cursor = GatherRun(file, cursor, toPage, limits, run.Pages, outcome);
+                    if (run.Pages.Count == 0)
+                    {
+                        GiveBackIdleRun(run);
+                        claiming = false;
+                        break;
+                    }
+
+                    outcome.PagesClaimed += run.Pages.Count;
+                    if (!IsWrittenInFull(run))
+                    {
+                        WriteNow(file, run, outcome);
+                        continue;
+                    }
+
+                    int byteCount = run.Pages.Count << _pool.PageShift;
+                    long offset = run.Pages[0].PageNumber << _pool.PageShift;
+                    for (int i = 0; i < run.Pages.Count; i++)
+                    {
+                        buffers[i] = _pool.Address(run.Pages[i].Frame);
+                    }
+
+                    int slot = Array.IndexOf(inFlight, null);
+                    run.StartSubmitted(_pager.BeginSubmittedWrite(file, offset, byteCount), byteCount);
+                    if (!ring.TryPrepareWrite(descriptor, buffers[..run.Pages.Count], _pool.PageSize, offset, (ulong)slot))
+                    {
+                        WriteNow(file, run, outcome); // cannot happen below Entries in flight; written all the same
+                        continue;
+                    }
+
+                    inFlight[slot] = run;
+                    bytesInFlight += byteCount;
+                }
+
+                if (ring.InFlight == 0)
+                {
+                    break;
+                }
+
+                ring.Submit(waitFor: 1);
+                while (ring.TryReap(out ulong slot, out int result))
+                {
+                    PendingRun run = inFlight[slot]!;
+                    inFlight[slot] = null;
+                    bytesInFlight -= run.SubmittedBytes;
+                    if (result == run.SubmittedBytes)
+                    {
+                        _pager.RecordSubmittedWrite(run.SubmittedBytes, run.SubmittedAt);
+                        CompleteWritten(file, run, outcome);
+                    }
+                    else
+                    {
+                        WriteNow(file, run, outcome); // the synchronous path reports what went wrong
+                    }
+                }
+            }
+
+            healthy = true;
+        }
+        finally
+        {
+            if (!healthy)
+            {
+                // The ring itself failed (not a write: those complete with their own result). Writes
+                // the kernel took still use their frames: wait for them, then write every run still
+                // held the synchronous way, so no page is left under writeback.
+                Volatile.Write(ref _ringsBroken, 1);
+                DrainBrokenRing(file, ring, inFlight, outcome);
+                ring.Dispose();
+            }
+            else
+            {
+                _rings.Add(ring);
+            }
+        }
+
+        return cursor;
+    }
+
+    private bool IsWrittenInFull(PendingRun run)
+    {
+        foreach (ClaimedPage page in run.Pages)
+        {
+            if (!IsWholePage(page) || page.ClippedLength != _pool.PageSize)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Writes a run on this thread, the synchronous way, and gives its state back.</summary>
+    private void WriteNow(FileObject file, PendingRun run, WritebackOutcome outcome)
+    {
+        try
+        {
+            Issue(file, run, outcome);
+            _progress.Pulse(_counters.PagesToWrite);
+        }
+        finally
+        {
+            run.Reset();
+            GiveBackIdleRun(run);
+        }
+    }
+
+    /// <summary>Completes a run whose write completed in full, as Issue completes one, and gives its state back.</summary>
+    private void CompleteWritten(FileObject file, PendingRun run, WritebackOutcome outcome)
+    {
+        try
+        {
+            RunResult result = run.Result;
+            result.Reset();
+            result.BytesWritten = run.SubmittedBytes;
+            lock (outcome)
+            {
+                outcome.BytesWritten += result.BytesWritten;
+            }
+
+            Complete(file, run.Pages, run.FailedFor(run.Pages.Count), outcome, result);
+            _progress.Pulse(_counters.PagesToWrite);
+        }
+        finally
+        {
+            run.Reset();
+            GiveBackIdleRun(run);
+        }
+    }
+
+    private void DrainBrokenRing(FileObject file, IoUring ring, PendingRun?[] inFlight, WritebackOutcome outcome)
+    {
+        // What the kernel took completes on its own (a device times out what it cannot do), and
+        // reaping needs no system call: wait for all of it, since its frames are in use until then.
+        while (ring.InFlight > ring.Unsubmitted)
+        {
+            while (ring.TryReap(out ulong slot, out _))
+            {
+                if (inFlight[slot] is { } run)
+                {
+                    inFlight[slot] = null;
+                    WriteNow(file, run, outcome); // whatever its result, the synchronous write decides
+                }
+            }
+
+            Thread.Sleep(1);
+        }
+
+        // Prepared and never taken: the ring is disposed with them in it, unsubmitted.
+        for (int slot = 0; slot < inFlight.Length; slot++)
+        {
+            if (inFlight[slot] is { } run)
+            {
+                inFlight[slot] = null;
+                WriteNow(file, run, outcome);
+            }
+        }
+    }
+}
