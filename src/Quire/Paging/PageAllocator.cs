@@ -14,7 +14,8 @@
 //     (it was used again since it came in: new pages enter inactive unreferenced, so a one-time
 //     scan never displaces the hot set); a held frame is rotated to the tail; a dirty or unsynced
 //     one is noted for laundering and rotated; a clean unheld one is claimed. A scan that claimed
-//     and noted nothing (it promoted everything) is followed by one more balance and scan.
+//     and noted nothing (it promoted everything, or all it found was held) is followed by a
+//     balance that deactivates the active queue's cold frames whatever the ratio, and a scan.
 //  3. Claimed frames are detached from their file's index and freed.
 //  4. If nothing could be claimed, launder the noted frames (write back and make durable) and scan
 //     again; demand allocations then wait, bounded by MaxFrameWait, for frames to come free.
@@ -321,11 +322,14 @@ internal sealed class PageAllocator
             (claimedCount, laundryCount) = ScanInactiveLocked(claimed, laundry);
             if (claimedCount == 0 && laundryCount == 0)
             {
-                // The scan may have promoted every inactive frame (each was used again) and left
-                // the inactive queue empty; their reference bits are clear now, so a second balance
-                // deactivates the coldest of them. Without it a caller with no wait to spare
-                // (MaxFrameWait zero) is told the pool is exhausted while clean frames could be had.
-                BalanceLocked();
+                // Nothing on the inactive queue could be taken: the scan may have promoted every
+                // inactive frame (each was used again), or every one left is held (the frames of
+                // the very write asking for one more). Clean frames may still sit on the active
+                // queue, which the ratio alone keeps there: deactivate its cold frames whatever
+                // the ratio (reference bits cleared by the scan count as cold now) and scan again.
+                // Without it a caller with no wait to spare (MaxFrameWait zero) is told the pool is
+                // exhausted while clean frames could be had.
+                BalanceLocked(force: true);
                 (claimedCount, laundryCount) = ScanInactiveLocked(claimed, laundry);
             }
 
@@ -347,10 +351,15 @@ internal sealed class PageAllocator
         return claimedCount;
     }
 
-    private void BalanceLocked()
+    /// <summary>
+    /// Moves cold frames from the head of the active queue to the inactive one while the active
+    /// queue is over its ratio, or, with <paramref name="force"/>, once over the whole active queue
+    /// whatever the ratio; a referenced frame gets a second chance (rotated, its bit cleared).
+    /// </summary>
+    private void BalanceLocked(bool force = false)
     {
         int budget = _queues.CountLocked(PageQueue.Active);
-        while (budget-- > 0 && _queues.CountLocked(PageQueue.Active) > _inactiveRatio * Math.Max(1, _queues.CountLocked(PageQueue.Inactive)))
+        while (budget-- > 0 && (force || _queues.CountLocked(PageQueue.Active) > _inactiveRatio * Math.Max(1, _queues.CountLocked(PageQueue.Inactive))))
         {
             int frame = _queues.HeadLocked(PageQueue.Active);
             ref int state = ref _pool.Metadata(frame).State;
