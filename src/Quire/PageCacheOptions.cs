@@ -154,7 +154,10 @@ public sealed class PageCacheOptions
     /// Whether files opened by path bypass the OS page cache with O_DIRECT, so data is cached once.
     /// Default false: buffered I/O works on every file system and lets the OS cache what does not fit;
     /// turn it on when the pool is sized to hold the working set. Falls back to buffered per file
-    /// where the file system refuses O_DIRECT.
+    /// where the file system refuses O_DIRECT. With it, writeback goes through io_uring where the
+    /// kernel offers it (Linux 5.5 and later, unless disabled: the environment variable
+    /// <c>QUIRE_IO_URING=0</c> turns it off), many writes submitted with one system call and none
+    /// waiting on a thread of its own; elsewhere each write waits on a thread of its own.
     /// </summary>
     public bool UseDirectIO { get; init; }
 
