@@ -3,14 +3,22 @@
 // Locking: every change is an Interlocked operation on the state word; the queue bits change
 // only under the PageQueues lock, the Dirty and Unsynced bits only under the frame's meta lock.
 //
-// The page life cycle (docs/ARCHITECTURE.md draws it):
-//   Free --PageAllocator.Allocate--> Filling (Exclusive, in the index, on no queue or inactive)
+// The page life cycle (docs/ARCHITECTURE.md draws it), with the functions that move a page:
+//   Free --PageAllocator.AllocateForDemand / AllocateAll / TryAllocateForSpeculation-->
+//       Filling (Exclusive, in the index, on no queue or inactive)
 //   Filling --ReadPath/WritePath release--> Resident (clean or dirty, on inactive or active)
 //   Resident --TryAcquireShared--> held for reading; --TryAcquireExclusive--> held for writing
-//   Resident+Dirty --ClusterWriter.Claim--> Writeback --completion--> Unsynced --FileSync--> clean
-//   Resident --PageAllocator reclaim (TryClaimForReclaim)--> Exclusive, detached --> reused
+//   Resident+Dirty --ClusterWriter.TryClaim--> Writeback --ClusterWriter.Complete--> Unsynced
+//       (or Dirty and WriteFailed again if the write failed) --FileSync (MarkDurable)--> clean
+//   Resident, clean and unreferenced --PageAllocator reclaim (TryClaimForReclaim)--> Exclusive,
+//       detached --> reused
 //   held or Writeback --Truncation--> Doomed --last release--> Free
-//
+// Marks beside the life cycle: WriteFailed (the page's last write or durable flush failed: it
+// keeps its error epoch open), Fresh (read ahead, not used yet: its first hit does not count as
+// a reuse), ReadAheadMark (reaching it starts the next read-ahead window), Referenced (used
+// again: the scan gives it a second chance), Waiters (someone waits for a hold), MetaLock (the
+// frame's metadata is being changed).
+
 // Rules, numbered as FreeBSD numbers its general rules on page manipulation:
 //  1. A frame's identity (FileId, PageNumber) changes only while it is held Exclusive and out of
 //     every page index, and is published with a release write before the index slot that
@@ -19,7 +27,8 @@
 //  2. Shared and Exclusive exclude each other; Exclusive excludes a second Exclusive.
 //  3. Writeback is a hold of its own: it excludes reclaim and a second writeback, not readers
 //     or writers. A write into a page under writeback re-dirties it.
-//  4. A frame may be reclaimed only when no bit but Referenced and the queue bits is set.
+//  4. A frame may be reclaimed only when no bit but Waiters and the queue bits is set (a
+//     Referenced frame gets a second chance first: TryClaimForReclaim refuses it).
 //  5. Doomed frames are out of their index; the last hold released frees them.
 
 using System.Diagnostics;
@@ -163,8 +172,8 @@ internal static class PageState
     }
 
     /// <summary>
-    /// Claims a reclaimable frame for its new owner: succeeds only when nothing but Referenced,
-    /// Waiters and the queue bits is set (rule 4), and the frame is not referenced.
+    /// Claims a reclaimable frame for its new owner: succeeds only when nothing but Waiters and the
+    /// queue bits is set (rule 4; a referenced frame is refused, for its second chance).
     /// </summary>
     public static bool TryClaimForReclaim(ref int state)
     {
