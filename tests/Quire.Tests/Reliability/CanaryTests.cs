@@ -18,6 +18,7 @@ namespace Quire.Tests.Reliability;
 public sealed class CanaryTests(ITestOutputHelper output)
 {
     private const int SimulationSeedsPerCanary = 20;
+    private const int ConcurrencySeedsPerCanary = 5;
 
     /// <summary>The suites a canary can be run against.</summary>
     public enum Suite
@@ -26,6 +27,7 @@ public sealed class CanaryTests(ITestOutputHelper output)
         Simulation,
         PowerCut,
         UnsyncedEviction,
+        Concurrency,
 
         /// <summary>The library's own always-on checks (Verify), seen through the Nth-operation sweep: they stop the bug before any suite's oracle could.</summary>
         AlwaysOnCheck,
@@ -34,7 +36,7 @@ public sealed class CanaryTests(ITestOutputHelper output)
     /// <summary>Which suite claims to catch which planted bug, and what the bug does.</summary>
     internal static readonly (PlantedBugs Canary, string Bug, Suite[] Suites)[] Claims =
     [
-        (PlantedBugs.DropPageAfterFailedWrite, "a page whose write failed is treated as written", [Suite.NthOperationSweep, Suite.Simulation]),
+        (PlantedBugs.DropPageAfterFailedWrite, "a page whose write failed is treated as written", [Suite.NthOperationSweep, Suite.Simulation, Suite.Concurrency]),
         (PlantedBugs.ClearErrorAfterFirstReport, "an error is reported to the first handle only", [Suite.NthOperationSweep, Suite.Simulation]),
         (PlantedBugs.EvictUnsyncedPage, "a page written but not durable is evicted", [Suite.UnsyncedEviction]),
         (PlantedBugs.SkipEofClipping, "write-back writes the last page whole, past the end of file", [Suite.AlwaysOnCheck]),
@@ -118,6 +120,7 @@ public sealed class CanaryTests(ITestOutputHelper output)
             Suite.Simulation => Enumerable.Range(1, SimulationSeedsPerCanary).Select(seed => ($"seed {seed}", (Action)(() => SimulationTests.RunSeed((ulong)seed, 1000, canary)))),
             Suite.PowerCut => Scenarios.All.Select(s => ($"scenario {s.Name}", (Action)(() => PowerCutTests.Run(s.Name, canary, seedsPerPoint: 16, restarts: 4)))),
             Suite.UnsyncedEviction => [("the test", () => UnsyncedEvictionTests.Run(canary))],
+            Suite.Concurrency => Enumerable.Range(1, ConcurrencySeedsPerCanary).Select(seed => ($"seed {seed}", (Action)(() => ConcurrencyTests.Run((ulong)seed, 1500, canary)))),
             Suite.AlwaysOnCheck => Scenarios.All.Select(s => ($"scenario {s.Name}", (Action)(() => NthOperationSweepTests.Sweep(s.Name, canary)))),
             _ => throw new ArgumentOutOfRangeException(nameof(suite), suite, "Name a suite."),
         };

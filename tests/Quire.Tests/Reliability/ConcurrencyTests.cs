@@ -7,6 +7,7 @@
 // been overwritten before the read began, or zeros where that was possible. Every wait is
 // bounded; a thread that hangs fails the test with what every thread was doing.
 
+using Quire.Internal;
 using Quire.Testing;
 using Xunit.Abstractions;
 
@@ -23,9 +24,18 @@ public sealed class ConcurrencyTests(ITestOutputHelper output)
     [Fact]
     public void ReadsReturnWholeWritesThatTheHistoryAllows()
     {
-        int operationsPerThread = ReliabilityReport.Scale(1500, 10_000);
         ulong seed = ReliabilityReport.ReplaySeed ?? 7;
         output.WriteLine($"seed {seed}");
+        string figures = Run(seed, ReliabilityReport.Scale(1500, 10_000), PlantedBugs.None);
+        ReliabilityReport.Record(output, "concurrency", figures);
+    }
+
+    /// <summary>
+    /// Runs the threads with <paramref name="seed"/> against a cache with <paramref name="plantedBugs"/>
+    /// and checks every read and the final image; returns the figures. Fails through its assertions.
+    /// </summary>
+    internal static string Run(ulong seed, int operationsPerThread, PlantedBugs plantedBugs)
+    {
         var disk = new CrashSimulatingBackingStore("shared");
         var store = new FaultInjectingBackingStore(disk, seed);
         store.AddRule(FaultRule.FailFraction(StoreOperations.Write, 0.05));
@@ -35,6 +45,7 @@ public sealed class ConcurrencyTests(ITestOutputHelper output)
             MinFreeFrames = 1,
             MaxFrameWait = TimeSpan.FromSeconds(5),
             MaxPageWait = TimeSpan.FromSeconds(20),
+            PlantedBugs = plantedBugs,
         });
         using CachedFile file = cache.Open(store);
         file.SetLength(PageCount * PageSize);
@@ -170,7 +181,6 @@ public sealed class ConcurrencyTests(ITestOutputHelper output)
         CacheInspector.AssertQuiescent(cache, "after the threads finished");
         int operations = ThreadCount * operationsPerThread;
         long writesCompleted = events.Sum(e => e.Count(w => w.Ok && w.Stamp != 0));
-        ReliabilityReport.Record(output, "concurrency", $"seed={seed} threads={ThreadCount} operations={operations} readsChecked={reads.Count} writesCompleted={writesCompleted} writeFaults={store.FiredCount(StoreOperations.Write)}");
 
         // Minimums: 40% of the operations are reads and 45% writes; a run in which most of them
         // failed (every failure is swallowed above) checked little. A fifth of the operations must
@@ -178,6 +188,7 @@ public sealed class ConcurrencyTests(ITestOutputHelper output)
         Assert.True(reads.Count >= operations / 5, $"Only {reads.Count} of {operations} operations were reads checked against the history.");
         Assert.True(writesCompleted >= operations / 5, $"Only {writesCompleted} of {operations} operations were writes that completed.");
         Assert.True(store.FiredCount(StoreOperations.Write) > 0, "No injected write fault fired: the failure paths were not exercised.");
+        return $"seed={seed} threads={ThreadCount} operations={operations} readsChecked={reads.Count} writesCompleted={writesCompleted} writeFaults={store.FiredCount(StoreOperations.Write)}";
     }
 
     /// <summary>Why a read's bytes cannot be explained by the page's history, or null if they can.</summary>
