@@ -100,16 +100,8 @@ public sealed class RegressionTests
     public void AFullPoolOfCleanPagesEachReadTwiceGivesUpAFrameWithoutWaiting()
     {
         const int frameCount = 8;
-        using var cache = new PageCache(new PageCacheOptions
-        {
-            MemoryLimitBytes = frameCount * PageSize,
-            MinFreeFrames = 1,
-            MaxReadAheadBytes = 0,
-            MaxFrameWait = TimeSpan.Zero,
-            StartPageWriter = false,
-        });
-        byte[] content = [.. Enumerable.Range(0, 2 * frameCount * PageSize).Select(i => (byte)(i / PageSize))];
-        using CachedFile file = cache.Open(new MemoryBackingStore("clean", content));
+        using PageCache cache = ZeroWaitCache(frameCount);
+        using CachedFile file = cache.Open(CleanStore(2 * frameCount));
         var page = new byte[PageSize];
         for (int round = 0; round < 2; round++)
         {
@@ -133,16 +125,8 @@ public sealed class RegressionTests
     public void AWriteThatHoldsTheWholeInactiveQueueStillGetsACleanActiveFrame()
     {
         const int frameCount = 8;
-        using var cache = new PageCache(new PageCacheOptions
-        {
-            MemoryLimitBytes = frameCount * PageSize,
-            MinFreeFrames = 1, // a write takes up to 5 pages at once
-            MaxReadAheadBytes = 0,
-            MaxFrameWait = TimeSpan.Zero,
-            StartPageWriter = false,
-        });
-        byte[] content = [.. Enumerable.Range(0, 2 * frameCount * PageSize).Select(i => (byte)(i / PageSize))];
-        using CachedFile file = cache.Open(new MemoryBackingStore("clean", content));
+        using PageCache cache = ZeroWaitCache(frameCount); // a write takes up to 5 pages at once
+        using CachedFile file = cache.Open(CleanStore(2 * frameCount));
         var page = new byte[PageSize];
         for (int round = 0; round < 2; round++)
         {
@@ -187,4 +171,18 @@ public sealed class RegressionTests
         Assert.Throws<WritebackFailedException>(file.Flush); // the handle has its own cursor: told once
         file.Flush();
     }
+
+    /// <summary>A pool of <paramref name="frameCount"/> frames whose demand allocations never wait (one reclaim attempt), with no read-ahead and no page writer.</summary>
+    private static PageCache ZeroWaitCache(int frameCount) => new(new PageCacheOptions
+    {
+        MemoryLimitBytes = frameCount * PageSize,
+        MinFreeFrames = 1,
+        MaxReadAheadBytes = 0,
+        MaxFrameWait = TimeSpan.Zero,
+        StartPageWriter = false,
+    });
+
+    /// <summary>A store of <paramref name="pages"/> pages, each filled with its page number.</summary>
+    private static MemoryBackingStore CleanStore(int pages) =>
+        new("clean", [.. Enumerable.Range(0, pages * PageSize).Select(i => (byte)(i / PageSize))]);
 }
