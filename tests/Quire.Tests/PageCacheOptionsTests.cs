@@ -28,7 +28,7 @@ public sealed class PageCacheOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(5), options.WritebackInterval);
         Assert.Equal(TimeSpan.FromSeconds(30), options.DirtyExpire);
         Assert.False(options.LaptopMode);
-        Assert.Equal(16, options.MaxWritesInFlight);
+        Assert.Equal(64, options.MaxWritesInFlight);
         Assert.Equal(TimeSpan.FromSeconds(60), options.MaxWritebackStall);
         Assert.True(options.StartPageWriter);
         Assert.Equal(16384, options.FrameCount);
@@ -192,8 +192,8 @@ public sealed class PageCacheOptionsTests
     [Theory]
     [InlineData(0)]
     [InlineData(-1)]
-    [InlineData(65)]
-    public void WritesInFlightOutsideOneToSixtyFourAreRefused(int writes)
+    [InlineData(257)]
+    public void WritesInFlightOutsideOneTo256AreRefused(int writes)
     {
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => new PageCacheOptions { MaxWritesInFlight = writes });
 

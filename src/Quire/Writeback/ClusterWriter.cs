@@ -352,7 +352,7 @@ internal sealed partial class ClusterWriter : IDisposable
 
     /// <summary>
     /// Claims runs in file order and hands each to the I/O threads as soon as it is claimed,
-    /// keeping up to MaxWritesInFlight writes in flight all along (a pipeline, not batches, so the
+    /// keeping up to MaxWritesInFlight writes (one per thread) in flight all along (a pipeline, not batches, so the
     /// device's queue does not drain between them); returns where it stopped once all have ended.
     /// The runs' state comes from a pool, so a writeback allocates only its window.
     /// </summary>
@@ -378,7 +378,8 @@ internal sealed partial class ClusterWriter : IDisposable
                 // flush waits for it (Linux's writeback throttling), so those are not stuck
                 // behind MaxWritesInFlight of its writes.
                 int runBytes = run.Pages.Count << _pool.PageShift;
-                window.Enter(background && _counters.ForegroundIos > 0 ? BackgroundWritesWhileForeground : _maxRunsInFlight, runBytes);
+                int maxRuns = Math.Min(_maxRunsInFlight, threads.Count); // more would only queue for a thread
+                window.Enter(background && _counters.ForegroundIos > 0 ? BackgroundWritesWhileForeground : maxRuns, runBytes);
                 run.Start(file, outcome, window, runBytes);
                 threads.Post(run.Execute);
             }

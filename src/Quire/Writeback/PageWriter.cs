@@ -31,7 +31,7 @@
 // under memory pressure, on expiry and for requests, runs are written as they are.
 // Urgency follows the backlog, as Haiku raises its I/O priority with the number of modified
 // pages: with little to write, one file at a time at idle I/O priority; with a backlog over three
-// quarters of the limit or few free frames, MaxWritesInFlight files at once at normal priority.
+// quarters of the limit or few free frames, several files at once (one per worker thread) at normal priority.
 // A file whose write failed is left alone until its back-off expires (FileObject), so it cannot
 // stop other files from being written; a pass that wrote nothing because everything failed makes
 // the thread back off instead of spinning.
@@ -290,7 +290,7 @@ internal sealed class PageWriter : IDisposable
         var limits = new WritebackLimits(turn.Count > 1 ? _pagesPerFileTurn : _pagesPerSoloTurn, expiredAt, SkipBusy: true, MinRunPages: minRun);
         if (urgent && _workers is { } workers && turn.Count > 1)
         {
-            int parallel = Math.Min(turn.Count, _options.MaxWritesInFlight);
+            int parallel = Math.Min(turn.Count, workers.Count);
             workers.RunAll(turn, file => WriteFileAtCursor(file, limits, pass, idlePriority: false, parallel));
             return;
         }
