@@ -59,6 +59,9 @@ internal sealed class BenchRunState(long? operationBudget, long chunkCount)
         return chunk < chunkCount ? chunk : -1;
     }
 
+    /// <summary>The data file's next sequential chunk, from its first again past its last: never runs out.</summary>
+    public long NextChunkAround() => (Interlocked.Increment(ref _nextChunk) - 1) % chunkCount;
+
     public void AddCounted(long byteCount)
     {
         Interlocked.Increment(ref _operationsDone);

@@ -283,7 +283,7 @@ internal sealed class BenchRunner
 
     private double Fraction(TimeSpan elapsed)
     {
-        double fraction = _run.ChunkFraction;
+        double fraction = _plan.RewritesDataFile ? 0 : _run.ChunkFraction;
         if (_settings.Duration is { } duration)
         {
             fraction = Math.Max(fraction, elapsed / duration);
@@ -326,10 +326,10 @@ internal sealed class BenchRunner
         }
     }
 
-    /// <summary>The next sequential chunk's offset in the data file, or -1 past its end.</summary>
+    /// <summary>The next sequential chunk's offset in the data file, or -1 past its end (never, where the plan rewrites the file).</summary>
     private long NextChunkOffset()
     {
-        long chunk = _run.NextChunk();
+        long chunk = _plan.RewritesDataFile ? _run.NextChunkAround() : _run.NextChunk();
         return chunk < 0 ? -1 : chunk * _plan.SequentialIoBytes;
     }
 

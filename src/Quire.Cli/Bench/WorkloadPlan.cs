@@ -39,6 +39,13 @@ internal sealed record WorkloadPlan
     /// <summary>The workload makes its writes durable as it runs (a checkpoint, a commit), so flush latencies are measured.</summary>
     public bool FlushesAsItRuns => Workload is BenchWorkload.Checkpoint or BenchWorkload.ManyFiles;
 
+    /// <summary>
+    /// The data file is written over and over, from its start again past its end, for the whole
+    /// run (fsync-latency's large writer): what is measured beside it is the steady state, not the
+    /// second or so that one pass takes while the OS still absorbs it in memory.
+    /// </summary>
+    public bool RewritesDataFile => Workload is BenchWorkload.FsyncLatency;
+
     /// <summary>The second file (scan-resistance's hot set, fsync-latency's appended file), or 0.</summary>
     public required long SecondFileBytes { get; init; }
 
@@ -80,7 +87,7 @@ internal sealed record WorkloadPlan
             BenchWorkload.RandReadZipf => Plan(FileOr(4 * pool), 0, prefill: true, cold: true, warm: false, flush: false, Invariant($"{page} reads"), "reads zipfian-distributed pages (skew 0.99) of a file larger than the pool, from a cold cache"),
             BenchWorkload.Mixed => Plan(FileOr(4 * pool), 0, prefill: true, cold: true, warm: false, flush: true, Invariant($"{page} reads and updates"), "reads (50 %) and updates (50 %) zipfian-distributed pages, YCSB-A-like, then flushes"),
             BenchWorkload.ScanResistance => Plan(FileOr(10 * pool), RoundDown(pool / 4, sequential), prefill: true, cold: true, warm: true, flush: false, Invariant($"{page} reads of the hot set"), "reads a hot set at random while one more thread scans a file 10x the pool once"),
-            BenchWorkload.FsyncLatency => Plan(FileOr(4 * pool), (long)SmallFilePages * settings.PageSize, prefill: false, cold: false, warm: false, flush: false, Invariant($"{page} appends + flush"), Invariant($"appends a page to a small file and flushes it every {AppendInterval.TotalMilliseconds:0} ms while the other threads write a large file")),
+            BenchWorkload.FsyncLatency => Plan(FileOr(4 * pool), (long)SmallFilePages * settings.PageSize, prefill: false, cold: false, warm: false, flush: false, Invariant($"{page} appends + flush"), Invariant($"appends a page to a small file and flushes it every {AppendInterval.TotalMilliseconds:0} ms while the other threads write a large file over and over")),
             BenchWorkload.Checkpoint => Plan(FileOr(4 * pool), 0, prefill: true, cold: true, warm: false, flush: true, Invariant($"{page} updates"), Invariant($"updates pages at random offsets of an existing file and makes them durable every {BenchReport.FormatBytes(settings.FlushEveryBytes)} written, as a database's checkpoint does")),
             BenchWorkload.ManyFiles => Plan(FileOr(4 * pool), 0, prefill: false, cold: false, warm: false, flush: true, Invariant($"{seq} writes"), Invariant($"writes segments of {BenchReport.FormatBytes(SegmentWriter.MinSegmentBytes)} to {BenchReport.FormatBytes(SegmentWriter.MaxSegmentBytes)} as new files, flushes the new ones every {SegmentWriter.SegmentsPerCommit} segments (a commit) and deletes the oldest so that at most the data size stays, as a search index does")),
             BenchWorkload.Throttle => Plan(FileOr(4 * pool), 0, prefill: false, cold: false, warm: false, flush: true, Invariant($"{seq} writes"), "writes a new file as fast as the writers can go, then flushes it"),

@@ -83,6 +83,22 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
+    public async Task FsyncLatencyMeasuresBesideALargeWriterThatRunsAsLongAsTheRun()
+    {
+        using var directory = new TempDirectory();
+
+        // One pass over a 2 MiB file takes milliseconds: the large writer starts over at the
+        // file's start instead of ending the run at its end.
+        ToolRun run = await ToolRun.RunAsync(
+            ["bench", "fsync-latency", "--file-size", "2MiB", "--pool", "1MiB", "--duration", "400ms", "--engines", "quire,os", "--directory", directory.Path]);
+
+        Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
+        Assert.Equal(2, Regex.Count(run.Output, @"operations in [\d.]+ s, stopped by duration"));
+        Assert.DoesNotContain("stopped by end of file", run.Output, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(directory.Path));
+    }
+
+    [Fact]
     public async Task ColdRunsSayHowTheCacheWasEmptied()
     {
         using var directory = new TempDirectory();
