@@ -44,6 +44,7 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
     private readonly CacheInstruments _instruments;
     private readonly Verify _verify;
     private readonly CacheClock _clock;
+    private readonly CacheLimits _limits;
     private readonly ClusterWriter _clusterWriter;
     private readonly Dictionary<FileObject, int> _flushAllCursors = []; // (_flushAllCursors) FlushAll's own error cursors (P3)
     private int _disposed; // (A)
@@ -56,6 +57,8 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
     {
         Options = options ?? new PageCacheOptions();
         Options.Validate();
+        var limits = new CacheLimits(Options);
+        _limits = limits;
         _instruments = new CacheInstruments(Options.MeterFactory, Options.TimeProvider);
         var log = new CacheLog(Options.Logger, Options.TimeProvider);
         _counters = new CacheCounters(_instruments, log);
@@ -81,27 +84,27 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         var waits = new PageWaitTable(_pool);
         var clock = new CacheClock(Options.TimeProvider);
         _clock = clock;
-        _allocator = new PageAllocator(_pool, _queues, _files, waits, _counters, _verify, Options);
-        Holds = new PageHolds(_pool, waits, _allocator, Options.MaxPageWait);
+        _allocator = new PageAllocator(_pool, _queues, _files, waits, _counters, _verify, limits);
+        Holds = new PageHolds(_pool, waits, _allocator, limits.MaxPageWait);
         var pager = new Pager(_pool, _counters, _verify, Options.PlantedBugs);
-        Reads = new ReadPath(_pool, _allocator, Holds, pager, _counters, Options);
+        Reads = new ReadPath(_pool, _allocator, Holds, pager, _counters, limits);
         Reads.SetPrefetchStarter(StartPrefetch);
-        Writes = new WritePath(_pool, _allocator, Holds, Reads, _counters, clock, Options);
+        Writes = new WritePath(_pool, _allocator, Holds, Reads, _counters, clock, limits);
         Truncation = new Truncation(_pool, _allocator, Holds, _counters, Options.PlantedBugs);
         Eviction = new Eviction(_pool, _allocator, Holds, _counters, Options.PlantedBugs);
         var progress = new ProgressSignal();
-        var clusterWriter = new ClusterWriter(_pool, Holds, pager, _counters, _verify, clock, progress, Options);
+        var clusterWriter = new ClusterWriter(_pool, Holds, pager, _counters, _verify, clock, progress, limits, Options.PlantedBugs);
         _clusterWriter = clusterWriter;
         var sync = new FileSync(_pool, _counters, clock, progress, Options.PlantedBugs);
         Flusher = new FileFlusher(clusterWriter, sync, Holds, _counters);
-        PageWriter = new PageWriter(_files, clusterWriter, sync, _counters, clock, progress, Options);
+        PageWriter = new PageWriter(_files, clusterWriter, sync, _counters, clock, progress, limits);
         _instruments.Observe(_counters, () => _pool.FrameCount - _queues.CountRacy(PageQueue.Free), () => _allocator.CountHeldAndDirtyFrames().Held);
-        _allocator.SetLaunderer(new PageLaunderer(_pool, _files, clusterWriter, sync, PageWriter, progress, Options.TimeProvider, Options.MaxPageWait));
+        _allocator.SetLaunderer(new PageLaunderer(_pool, _files, clusterWriter, sync, PageWriter, progress, Options.TimeProvider, limits.MaxPageWait));
         if (Options.StartPageWriter)
         {
             // Throttling needs someone to clean: without the page writer's thread, dirty data is
             // bounded by the pool alone and reclaim launders it.
-            Writes.SetThrottle(new DirtyThrottle(_counters, clock, PageWriter.Wake, progress, Options));
+            Writes.SetThrottle(new DirtyThrottle(_counters, clock, PageWriter.Wake, progress, limits));
             PageWriter.Start();
         }
     }
@@ -266,8 +269,8 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
             WriteRetries = _counters.WriteRetries.Value,
             ThrottlePauses = _counters.ThrottlePauses.Value,
             ThrottleTime = TimeSpan.FromTicks(_counters.ThrottleTicks.Value),
-            BackgroundThresholdPages = Options.BackgroundDirtyPages,
-            DirtyLimitPages = Options.DirtyLimitPages,
+            BackgroundThresholdPages = _limits.BackgroundDirtyPages,
+            DirtyLimitPages = _limits.DirtyLimitPages,
         };
     }
 

@@ -336,17 +336,8 @@ public sealed class PageCacheOptions
     /// <summary>Known bugs to plant, for tests that prove the reliability suites catch them; none in production.</summary>
     internal Internal.PlantedBugs PlantedBugs { get; init; }
 
-    /// <summary>The background threshold in pages, with the default resolved: at least 1, below the limit even in the smallest pool.</summary>
-    internal int BackgroundDirtyPages => Math.Clamp(ResolvePages(BackgroundDirtyBytes, BackgroundDirtyRatio), 1, DirtyLimitPages - 1);
-
-    /// <summary>The dirty limit in pages, with the default resolved: at least 2, so a background threshold fits below it.</summary>
-    internal int DirtyLimitPages => Math.Max(2, ResolvePages(DirtyBytes, DirtyRatio));
-
     /// <summary>The number of frames the pool will have.</summary>
     public int FrameCount => (int)Math.Min(MemoryLimitBytes / PageSize, Array.MaxLength / 64);
-
-    /// <summary>The reserve of free frames, with the default resolved.</summary>
-    internal int ResolvedMinFreeFrames => MinFreeFrames >= 0 ? MinFreeFrames : Math.Max(4, FrameCount / 64);
 
     /// <summary>Checks the combination of settings; each property was checked on its own when set.</summary>
     internal void Validate()
@@ -359,12 +350,13 @@ public sealed class PageCacheOptions
                 $"'{nameof(MemoryLimitBytes)}' of {MemoryLimitBytes} bytes holds fewer than {MinFrameCount} pages of {PageSize} bytes.");
         }
 
-        if (ResolvedMinFreeFrames > FrameCount / 2)
+        int reserve = CacheLimits.ResolveReserve(this);
+        if (reserve > FrameCount / 2)
         {
             throw new ArgumentOutOfRangeException(
                 nameof(MinFreeFrames),
                 MinFreeFrames,
-                $"'{nameof(MinFreeFrames)}' of {ResolvedMinFreeFrames} frames is more than half the pool of {FrameCount} frames.");
+                $"'{nameof(MinFreeFrames)}' of {reserve} frames is more than half the pool of {FrameCount} frames.");
         }
 
         bool bothBytes = BackgroundDirtyBytes > 0 && DirtyBytes > 0;
@@ -396,9 +388,5 @@ public sealed class PageCacheOptions
         }
     }
 
-    private int ResolvePages(long bytes, double ratio)
-    {
-        long pages = bytes > 0 ? bytes / PageSize : (long)(FrameCount * ratio);
-        return (int)Math.Clamp(pages, 1, FrameCount);
-    }
+    private int ResolvePages(long bytes, double ratio) => CacheLimits.ResolvePages(this, bytes, ratio);
 }

@@ -32,7 +32,7 @@ public sealed class PageCacheOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(60), options.MaxWritebackStall);
         Assert.True(options.StartPageWriter);
         Assert.Equal(16384, options.FrameCount);
-        Assert.Equal(256, options.ResolvedMinFreeFrames);
+        Assert.Equal(256, new CacheLimits(options).ReserveFrames);
     }
 
     [Fact]
@@ -243,7 +243,7 @@ public sealed class PageCacheOptionsTests
         using var cache = new PageCache(options);
 
         Assert.Equal(16, options.FrameCount);
-        Assert.Equal(0, options.ResolvedMinFreeFrames);
+        Assert.Equal(0, new CacheLimits(options).ReserveFrames);
         Assert.Same(options, cache.Options);
     }
 
@@ -264,7 +264,7 @@ public sealed class PageCacheOptionsTests
     {
         var options = new PageCacheOptions { MemoryLimitBytes = frameCount * 4096L };
 
-        Assert.Equal(reserve, options.ResolvedMinFreeFrames);
+        Assert.Equal(reserve, new CacheLimits(options).ReserveFrames);
     }
 
     [Fact]

@@ -52,7 +52,7 @@ internal sealed class PageAllocator
     private int _frameWaiters; // (A) threads waiting in AllocateForDemand; frees pulse only then
     private IPageLaunderer? _launderer; // (I after start)
 
-    public PageAllocator(FramePool pool, PageQueues queues, FileTable files, PageWaitTable waits, CacheCounters counters, Verify verify, PageCacheOptions options)
+    public PageAllocator(FramePool pool, PageQueues queues, FileTable files, PageWaitTable waits, CacheCounters counters, Verify verify, CacheLimits limits)
     {
         _pool = pool;
         _queues = queues;
@@ -60,13 +60,9 @@ internal sealed class PageAllocator
         _waits = waits;
         _counters = counters;
         _verify = verify;
-        _reserve = options.ResolvedMinFreeFrames;
-        _maxFrameWait = options.MaxFrameWait;
-
-        // Linux's inactive_ratio: the active queue may be sqrt(10 * GiB) times the inactive one,
-        // at least as large, so larger pools keep a larger share of proven-hot pages.
-        double gib = (double)pool.FrameCount * pool.PageSize / (1L << 30);
-        _inactiveRatio = Math.Max(1, (int)Math.Sqrt(10 * gib));
+        _reserve = limits.ReserveFrames;
+        _maxFrameWait = limits.MaxFrameWait;
+        _inactiveRatio = limits.InactiveRatio;
 
         lock (_queues.Lock)
         {

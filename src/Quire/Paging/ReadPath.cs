@@ -18,7 +18,7 @@ namespace Quire.Paging;
 
 internal sealed class ReadPath
 {
-    private const int MaxClusterPages = 256; // bounds a miss's frame list and its vectored read
+    public const int MaxClusterPages = 256; // bounds a miss's frame list and its vectored read
 
     private readonly FramePool _pool; // (I)
     private readonly PageAllocator _allocator; // (I)
@@ -28,18 +28,14 @@ internal sealed class ReadPath
     private readonly int _maxReadAheadPages; // (I)
     private Action<FileObject, long, long>? _startPrefetch; // (I after start) tracked background prefetch
 
-    public ReadPath(FramePool pool, PageAllocator allocator, PageHolds holds, Pager pager, CacheCounters counters, PageCacheOptions options)
+    public ReadPath(FramePool pool, PageAllocator allocator, PageHolds holds, Pager pager, CacheCounters counters, CacheLimits limits)
     {
         _pool = pool;
         _allocator = allocator;
         _holds = holds;
         _pager = pager;
         _counters = counters;
-        // At most a quarter of the pool beyond the reserve: a window and the one being read in the
-        // background must fit with room to spare, or read-ahead evicts what it just read (thrashing).
-        _maxReadAheadPages = Math.Min(
-            Math.Min(options.MaxReadAheadBytes / options.PageSize, MaxClusterPages),
-            Math.Max(1, (options.FrameCount - options.ResolvedMinFreeFrames) / 4));
+        _maxReadAheadPages = limits.MaxReadAheadPages;
     }
 
     /// <summary>Sets how a background read-ahead window is started (the cache tracks them so Dispose can wait).</summary>

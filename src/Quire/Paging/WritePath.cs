@@ -25,7 +25,7 @@ namespace Quire.Paging;
 
 internal sealed class WritePath
 {
-    private const int MaxAtomicPages = 1024; // 4 MiB with 4 KiB pages: the pages one write holds at once
+    public const int MaxAtomicPages = 1024; // 4 MiB with 4 KiB pages: the pages one write holds at once
     private const int StackPages = 64; // frame lists up to this size live on the stack
 
     private readonly FramePool _pool; // (I)
@@ -37,7 +37,7 @@ internal sealed class WritePath
     private readonly int _atomicPages; // (I)
     private IDirtyThrottle? _throttle; // (I after start)
 
-    public WritePath(FramePool pool, PageAllocator allocator, PageHolds holds, ReadPath reads, CacheCounters counters, CacheClock clock, PageCacheOptions options)
+    public WritePath(FramePool pool, PageAllocator allocator, PageHolds holds, ReadPath reads, CacheCounters counters, CacheClock clock, CacheLimits limits)
     {
         _pool = pool;
         _allocator = allocator;
@@ -45,9 +45,7 @@ internal sealed class WritePath
         _reads = reads;
         _counters = counters;
         _clock = clock;
-
-        // Two frames stay for the partial-sector reads at the ends of a write.
-        _atomicPages = Math.Clamp(options.FrameCount - options.ResolvedMinFreeFrames - 2, 1, MaxAtomicPages);
+        _atomicPages = limits.MaxAtomicWritePages;
     }
 
     public void SetThrottle(IDirtyThrottle throttle) => _throttle = throttle;

@@ -67,16 +67,16 @@ internal sealed class DirtyThrottle : IDirtyThrottle
     private readonly TimeSpan _maxStall; // (I)
     private readonly bool _strict; // (I)
 
-    public DirtyThrottle(CacheCounters counters, CacheClock clock, WakeSignal writerWake, ProgressSignal progress, PageCacheOptions options)
+    public DirtyThrottle(CacheCounters counters, CacheClock clock, WakeSignal writerWake, ProgressSignal progress, CacheLimits limits)
     {
         _counters = counters;
         _clock = clock;
         _writerWake = writerWake;
         _progress = progress;
-        _backgroundPages = options.BackgroundDirtyPages;
-        _limitPages = options.DirtyLimitPages;
-        _maxStall = options.MaxWritebackStall;
-        _strict = options.StrictFileDirtyLimit;
+        _backgroundPages = limits.BackgroundDirtyPages;
+        _limitPages = limits.DirtyLimitPages;
+        _maxStall = limits.MaxWritebackStall;
+        _strict = limits.StrictFileDirtyLimit;
     }
 
     /// <summary>The pages to write at or below which writers are never paused (without a strict file limit).</summary>

@@ -56,7 +56,7 @@ internal sealed partial class ClusterWriter : IDisposable
     private WritebackWorkers? _ioThreads; // (I after EnableParallelWrites)
     private readonly Stack<PendingRun> _idleRuns = new(); // (itself) runs' state between uses: at most one per write ever in flight
 
-    public ClusterWriter(FramePool pool, PageHolds holds, Pager pager, CacheCounters counters, Verify verify, CacheClock clock, ProgressSignal progress, PageCacheOptions options)
+    public ClusterWriter(FramePool pool, PageHolds holds, Pager pager, CacheCounters counters, Verify verify, CacheClock clock, ProgressSignal progress, CacheLimits limits, PlantedBugs plantedBugs)
     {
         _progress = progress;
         _pool = pool;
@@ -65,9 +65,9 @@ internal sealed partial class ClusterWriter : IDisposable
         _pager = pager;
         _counters = counters;
         _verify = verify;
-        _maxClusterPages = Math.Max(1, options.MaxClusterBytes / options.PageSize);
-        _maxRunsInFlight = options.MaxWritesInFlight;
-        _plantedBugs = options.PlantedBugs;
+        _maxClusterPages = limits.MaxClusterPages;
+        _maxRunsInFlight = limits.MaxWritesInFlight;
+        _plantedBugs = plantedBugs;
     }
 
     /// <summary>

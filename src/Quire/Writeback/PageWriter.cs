@@ -16,14 +16,10 @@
 //  device is awake), and then writes everything.
 // When it makes files durable (the sync thread, or the pass itself without one), batched over
 // many writes, never a durable flush per run:
-//  a. when unsynced data reaches half the dirty limit; each file's OS write-out is started early,
-//     after each of its turns, with sync_file_range(WRITE), so the durable flush finds little
-//     left to do. The unsynced bound, at which the writer waits for the syncs before writing
-//     more so frames held for durability stay bounded, is half the frames the dirty limit leaves
-//     (never below the limit): far enough above the start that writing goes on while a durable
-//     flush runs (one that commits new blocks of a file can take tens of milliseconds, while
-//     the device writes the limit's worth in as many), and low enough that half the frames
-//     outside the dirty limit stay reclaimable at once;
+//  a. when unsynced data reaches CacheLimits.SyncStartPages (half the dirty limit); each file's
+//     OS write-out is started early, after each of its turns, with sync_file_range(WRITE), so the
+//     durable flush finds little left to do. At CacheLimits.UnsyncedBoundPages the writer waits
+//     for the syncs before writing more, so frames held for durability stay bounded;
 //  b. on expiry, laptop mode's "everything", or few reclaimable frames: every file with unsynced data;
 //  c. on a reclaim request for the file's pages (they are reclaimable only once durable).
 // Short runs: between the background threshold and the freerun point short runs wait to grow
@@ -57,13 +53,7 @@ internal sealed class PageWriter : IDisposable
     private readonly FileSync _sync; // (I)
     private readonly CacheCounters _counters; // (I)
     private readonly CacheClock _clock; // (I)
-    private readonly PageCacheOptions _options; // (I)
-    private readonly int _backgroundPages; // (I)
-    private readonly int _limitPages; // (I)
-    private readonly int _unsyncedBoundPages; // (I)
-    private readonly int _lowFreeFrames; // (I)
-    private readonly int _frameCount; // (I)
-    private readonly int _pagesPerFileTurn; // (I)
+    private readonly CacheLimits _limits; // (I)
     private readonly Lock _passLock = new();
     private readonly Lock _requestsLock = new();
     private readonly Queue<WritebackRequest> _requests = new(); // (_requestsLock)
@@ -73,10 +63,6 @@ internal sealed class PageWriter : IDisposable
     private readonly Lock _syncLock = new();
     private readonly HashSet<FileObject> _syncPending = []; // (_syncLock) files written and waiting for their durable flush
     private readonly WakeSignal _syncWake = new();
-    private readonly int _pagesPerSoloTurn; // (I)
-    private readonly int _minBackgroundRunPages; // (I)
-    private readonly int _freerunPages; // (I)
-    private readonly int _syncStartPages; // (I)
     private readonly ProgressSignal _progress; // (I)
     private Thread? _syncThread; // (I after Start)
     private Thread? _thread; // (I after Start)
@@ -85,7 +71,7 @@ internal sealed class PageWriter : IDisposable
     private volatile bool _stopping;
     private Exception? _failure; // (A) a bug caught on the writer thread, reported by the next flush
 
-    public PageWriter(FileTable files, ClusterWriter writer, FileSync sync, CacheCounters counters, CacheClock clock, ProgressSignal progress, PageCacheOptions options)
+    public PageWriter(FileTable files, ClusterWriter writer, FileSync sync, CacheCounters counters, CacheClock clock, ProgressSignal progress, CacheLimits limits)
     {
         _progress = progress;
         _files = files;
@@ -93,28 +79,7 @@ internal sealed class PageWriter : IDisposable
         _sync = sync;
         _counters = counters;
         _clock = clock;
-        _options = options;
-        _backgroundPages = options.BackgroundDirtyPages;
-        _limitPages = options.DirtyLimitPages;
-        _lowFreeFrames = options.ResolvedMinFreeFrames * 2;
-        _frameCount = options.FrameCount;
-        _pagesPerFileTurn = Math.Max(1, options.MaxClusterBytes / options.PageSize) * 4; // fairness: four clusters per file per turn
-
-        // A file alone is written in turns of the dirty limit, its OS write-out started after each,
-        // so the device is kept busy (every turn ends by waiting for its last writes, which
-        // leaves the device idle a moment: turns of a quarter of the limit cost a sequential
-        // writer 10-20 %) and the durable flush that comes finds the data on its way.
-        _pagesPerSoloTurn = Math.Max(Math.Max(1, options.MaxClusterBytes / options.PageSize), _limitPages);
-        _freerunPages = (_backgroundPages + _limitPages) / 2;
-
-        // Durable flushes start at half the dirty limit, well below the unsynced bound (see the
-        // file header), so one flush covers many writes and the bound is rarely reached.
-        _syncStartPages = Math.Max(1, _limitPages / 2);
-        _unsyncedBoundPages = Math.Max(_limitPages, (_frameCount - _limitPages) / 2);
-
-        // Half a cluster (512 KiB by default), and never more than an eighth of the limit so a
-        // small pool still writes in the background.
-        _minBackgroundRunPages = Math.Max(1, Math.Min(options.MaxClusterBytes / options.PageSize / 2, _limitPages / 8));
+        _limits = limits;
         _lastExpiryTick = clock.NowTick;
     }
 
@@ -128,8 +93,8 @@ internal sealed class PageWriter : IDisposable
 
     public void Start()
     {
-        _workers = new WritebackWorkers(_options.MaxWritesInFlight, "quire-writeback");
-        _ioThreads = new WritebackWorkers(_options.MaxWritesInFlight, "quire-write-io");
+        _workers = new WritebackWorkers(_limits.MaxWritesInFlight, "quire-writeback");
+        _ioThreads = new WritebackWorkers(_limits.MaxWritesInFlight, "quire-write-io");
         _writer.EnableParallelWrites(_ioThreads);
         _syncThread = new Thread(RunSyncs) { IsBackground = true, Name = "quire-page-sync" };
         _syncThread.Start();
@@ -168,15 +133,15 @@ internal sealed class PageWriter : IDisposable
             List<FileObject>? durableRequested = RunRequests(pass);
 
             int toWrite = _counters.PagesToWrite;
-            bool background = toWrite > _backgroundPages || _counters.ThrottledWriters > 0;
-            bool expiryDue = now - _lastExpiryTick >= TicksOf(_options.WritebackInterval);
+            bool background = toWrite > _limits.BackgroundDirtyPages || _counters.ThrottledWriters > 0;
+            bool expiryDue = now - _lastExpiryTick >= TicksOf(_limits.WritebackInterval);
             bool everything = false;
-            if (_options.LaptopMode)
+            if (_limits.LaptopMode)
             {
                 long readIos = _counters.ReadIos.Value;
                 bool deviceAwake = readIos != _readIosSeen;
                 _readIosSeen = readIos;
-                bool nearLimit = toWrite >= _limitPages * 3 / 4;
+                bool nearLimit = toWrite >= _limits.DirtyLimitPages * 3 / 4;
                 everything = (deviceAwake || nearLimit) && _counters.NotDurablePages > 0;
                 background &= everything;
                 expiryDue &= everything;
@@ -189,20 +154,20 @@ internal sealed class PageWriter : IDisposable
 
             // Memory pressure: frames that are free or clean (reclaimable at once) run short. Free
             // frames alone say nothing: a full cache of clean pages has none, and needs none.
-            bool lowOnFrames = _frameCount - _counters.NotDurablePages < _lowFreeFrames;
+            bool lowOnFrames = _limits.FrameCount - _counters.NotDurablePages < _limits.LowFreeFrames;
             if (background || expiryDue || everything)
             {
                 pass.Mode = everything ? "everything" : background ? "background" : "expiry";
-                int? expiredAt = background || everything ? null : now - TicksOf(_options.DirtyExpire);
-                bool urgent = toWrite > _limitPages * 3 / 4 || lowOnFrames;
+                int? expiredAt = background || everything ? null : now - TicksOf(_limits.DirtyExpire);
+                bool urgent = toWrite > _limits.DirtyLimitPages * 3 / 4 || lowOnFrames;
 
                 // Above freerun writers may be paced: nothing waits to grow then.
-                bool takeShortRuns = lowOnFrames || everything || toWrite >= _freerunPages || _counters.ThrottledWriters > 0;
+                bool takeShortRuns = lowOnFrames || everything || toWrite >= _limits.FreerunPages || _counters.ThrottledWriters > 0;
                 pass.Urgent = urgent;
                 WriteFiles(pass, expiredAt, stopBelowBackground: background && !everything, urgent, takeShortRuns, now);
             }
 
-            MakeDurable(pass, all: everything || expiryDue || lowOnFrames || _counters.UnsyncedPages >= _syncStartPages, durableRequested);
+            MakeDurable(pass, all: everything || expiryDue || lowOnFrames || _counters.UnsyncedPages >= _limits.SyncStartPages, durableRequested);
             return pass;
         }
     }
@@ -286,8 +251,8 @@ internal sealed class PageWriter : IDisposable
         // its data is made durable with as few store flushes as possible.
         // In the background, short runs wait to grow into full clusters; expiry, a backlog at the
         // limit and memory pressure take whatever is there.
-        int minRun = !takeShortRuns && expiredAt is null ? _minBackgroundRunPages : 0;
-        var limits = new WritebackLimits(turn.Count > 1 ? _pagesPerFileTurn : _pagesPerSoloTurn, expiredAt, SkipBusy: true, MinRunPages: minRun);
+        int minRun = !takeShortRuns && expiredAt is null ? _limits.MinBackgroundRunPages : 0;
+        var limits = new WritebackLimits(turn.Count > 1 ? _limits.PagesPerFileTurn : _limits.PagesPerSoloTurn, expiredAt, SkipBusy: true, MinRunPages: minRun);
         if (urgent && _workers is { } workers && turn.Count > 1)
         {
             int parallel = Math.Min(turn.Count, workers.Count);
@@ -298,7 +263,7 @@ internal sealed class PageWriter : IDisposable
         LinuxFileIO.TrySetThreadIOPriority(idle: !urgent);
         foreach (FileObject file in turn)
         {
-            if (stopBelowBackground && _counters.PagesToWrite <= _backgroundPages && _counters.ThrottledWriters == 0)
+            if (stopBelowBackground && _counters.PagesToWrite <= _limits.BackgroundDirtyPages && _counters.ThrottledWriters == 0)
             {
                 break;
             }
@@ -311,7 +276,7 @@ internal sealed class PageWriter : IDisposable
     {
         // A turn writes no more than its part of the room left under the unsynced bound.
         WaitWhileUnsyncedAtBound();
-        int room = Math.Max(1, (_unsyncedBoundPages - _counters.UnsyncedPages) / writersInParallel);
+        int room = Math.Max(1, (_limits.UnsyncedBoundPages - _counters.UnsyncedPages) / writersInParallel);
         limits = limits with { MaxPages = limits.MaxPages <= 0 ? room : Math.Min(limits.MaxPages, room) };
         LinuxFileIO.TrySetThreadIOPriority(idlePriority);
         long cursor;
@@ -336,7 +301,7 @@ internal sealed class PageWriter : IDisposable
     /// <summary>Writes back a range of a file and starts its OS write-out; returns where it stopped.</summary>
     private long WriteFile(FileObject file, long fromPage, long toPage, WritebackLimits limits, PageWriterPass pass)
     {
-        WritebackOutcome outcome = _writer.WriteBack(file, fromPage, toPage, waitForGate: false, Deadline.After(_options.MaxPageWait), limits);
+        WritebackOutcome outcome = _writer.WriteBack(file, fromPage, toPage, waitForGate: false, Deadline.After(_limits.MaxPageWait), limits);
         pass.Record(file, outcome);
         if (outcome.Error is not null)
         {
@@ -400,7 +365,7 @@ internal sealed class PageWriter : IDisposable
     /// </summary>
     private void WaitWhileUnsyncedAtBound()
     {
-        for (int i = 0; i < 10 && _syncThread is not null && _counters.UnsyncedPages >= _unsyncedBoundPages && !_stopping; i++)
+        for (int i = 0; i < 10 && _syncThread is not null && _counters.UnsyncedPages >= _limits.UnsyncedBoundPages && !_stopping; i++)
         {
             MakeDurable(new PageWriterPass(), all: true, requested: null);
             _progress.Wait(_clock.TimeProvider, TimeSpan.FromMilliseconds(20));
@@ -446,7 +411,7 @@ internal sealed class PageWriter : IDisposable
     {
         while (!_stopping)
         {
-            _syncWake.Wait(_options.WritebackInterval);
+            _syncWake.Wait(_limits.WritebackInterval);
             FileObject[] files;
             lock (_syncLock)
             {
@@ -502,13 +467,13 @@ internal sealed class PageWriter : IDisposable
             {
                 wait = s_failureBackoff;
             }
-            else if (pass.Mode is not null && _counters.DirtyPages > 0 && (_counters.PagesToWrite > _backgroundPages || _counters.ThrottledWriters > 0) && pass.PagesWritten > 0)
+            else if (pass.Mode is not null && _counters.DirtyPages > 0 && (_counters.PagesToWrite > _limits.BackgroundDirtyPages || _counters.ThrottledWriters > 0) && pass.PagesWritten > 0)
             {
                 wait = TimeSpan.Zero; // still above the background threshold, or a writer waits, and making progress
             }
             else
             {
-                wait = _options.WritebackInterval;
+                wait = _limits.WritebackInterval;
             }
 
             if (wait > TimeSpan.Zero)
