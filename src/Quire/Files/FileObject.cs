@@ -119,7 +119,7 @@ internal sealed class FileObject
     /// <summary>The number of pages written but not yet durable.</summary>
     public int UnsyncedPageCount => Volatile.Read(ref _unsyncedPageCount);
 
-    /// <summary>Pages not yet durable: dirty, under writeback or unsynced, each counted once (PageAccounting).</summary>
+    /// <summary>Pages not yet durable: dirty, under writeback or unsynced, each counted once (PageTransitions).</summary>
     public int NotDurablePageCount => DirtyPageCount + WritebackPageCount + UnsyncedPageCount;
 
     /// <summary>Pages the throttle counts: dirty or under writeback.</summary>

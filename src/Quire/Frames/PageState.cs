@@ -8,8 +8,9 @@
 //       Filling (Exclusive, in the index, on no queue or inactive)
 //   Filling --ReadPath/WritePath release--> Resident (clean or dirty, on inactive or active)
 //   Resident --TryAcquireShared--> held for reading; --TryAcquireExclusive--> held for writing
-//   Resident+Dirty --ClusterWriter.TryClaim--> Writeback --ClusterWriter.Complete--> Unsynced
-//       (or Dirty and WriteFailed again if the write failed) --FileSync (MarkDurable)--> clean
+//   Resident+Dirty --...--> Writeback --...--> Unsynced --...--> clean: the data transitions, the
+//       only code that changes Dirty, Writeback, Unsynced and WriteFailed, are Files/PageTransitions
+//       (its header draws them; this file gives them their atomic primitives)
 //   Resident, clean and unreferenced --PageAllocator reclaim (TryClaimForReclaim)--> Exclusive,
 //       detached --> reused
 //   held or Writeback --Truncation--> Doomed --last release--> Free

@@ -10,7 +10,6 @@
 using Quire.Files;
 using Quire.Frames;
 using Quire.Internal;
-using Quire.Metrics;
 
 namespace Quire.Paging;
 
@@ -20,15 +19,15 @@ internal sealed class Eviction
     private readonly FramePool _pool; // (I)
     private readonly PageAllocator _allocator; // (I)
     private readonly PageHolds _holds; // (I)
-    private readonly CacheCounters? _counters; // (I) needed only by the EvictUnsyncedPage canary
+    private readonly PageTransitions _transitions; // (I) needed only by the EvictUnsyncedPage canary
     private readonly PlantedBugs _plantedBugs; // (I) none outside the canary tests
 
-    public Eviction(FramePool pool, PageAllocator allocator, PageHolds holds, CacheCounters? counters = null, PlantedBugs plantedBugs = PlantedBugs.None)
+    public Eviction(FramePool pool, PageAllocator allocator, PageHolds holds, PageTransitions transitions, PlantedBugs plantedBugs = PlantedBugs.None)
     {
         _pool = pool;
         _allocator = allocator;
         _holds = holds;
-        _counters = counters;
+        _transitions = transitions;
         _plantedBugs = plantedBugs;
     }
 
@@ -146,14 +145,7 @@ internal sealed class Eviction
             return;
         }
 
-        PageState.EnterMetaLock(ref metadata.State);
-        int before = PageState.ClearBits(ref metadata.State, PageState.Unsynced);
-        if (_counters is not null)
-        {
-            PageAccounting.Recount(file, _counters, before, before & ~PageState.Unsynced);
-        }
-
-        PageState.ExitMetaLock(ref metadata.State);
+        _transitions.ForgetUnsyncedForCanary(file, frame);
     }
 
     private bool TryDoomCleanSharedLocked(FileObject file, long page, int frame)

@@ -217,8 +217,7 @@ internal sealed class PageAllocator
 
         Volatile.Write(ref metadata.FileId, FrameMetadata.FreeFileId);
         Volatile.Write(ref metadata.PageNumber, -1);
-        metadata.ValidSectors = UInt128.Zero;
-        metadata.DirtySectors = UInt128.Zero;
+        PageTransitions.ClearSectors(ref metadata);
         int before = ResetStateToExclusive(ref metadata.State);
         _waits.WakeIfWaiting(frame, before);
     }

@@ -8,7 +8,6 @@
 using Quire.Files;
 using Quire.Frames;
 using Quire.Internal;
-using Quire.Metrics;
 
 namespace Quire.Paging;
 
@@ -17,13 +16,15 @@ internal sealed class PageHolds
     private readonly FramePool _pool; // (I)
     private readonly PageWaitTable _waits; // (I)
     private readonly PageAllocator _allocator; // (I)
+    private readonly PageTransitions _transitions; // (I)
     private readonly TimeSpan _maxPageWait; // (I)
 
-    public PageHolds(FramePool pool, PageWaitTable waits, PageAllocator allocator, TimeSpan maxPageWait)
+    public PageHolds(FramePool pool, PageWaitTable waits, PageAllocator allocator, PageTransitions transitions, TimeSpan maxPageWait)
     {
         _pool = pool;
         _waits = waits;
         _allocator = allocator;
+        _transitions = transitions;
         _maxPageWait = maxPageWait;
     }
 
@@ -96,17 +97,9 @@ internal sealed class PageHolds
     }
 
     /// <summary>Ends a writeback hold; frees the frame if it was doomed meanwhile.</summary>
-    public void ReleaseWriteback(int frame, FileObject file, CacheCounters counters)
+    public void ReleaseWriteback(int frame, FileObject file)
     {
-        // Under the meta lock, so the page leaves the writeback gauge (for dirty, unsynced or none)
-        // in the same step as its bit, ordered with every other transition (PageAccounting).
-        ref int state = ref _pool.Metadata(frame).State;
-        PageState.EnterMetaLock(ref state);
-        int before = PageState.ClearBits(ref state, PageState.Writeback);
-        int after = before & ~PageState.Writeback;
-        PageAccounting.Recount(file, counters, before, after);
-        PageState.ExitMetaLock(ref state);
-        after &= ~PageState.MetaLock;
+        int after = _transitions.EndWriteback(file, frame);
         _waits.WakeIfWaiting(frame, after);
         if ((after & PageState.Doomed) != 0 && (after & PageState.HoldMask) == 0)
         {

@@ -431,8 +431,7 @@ internal sealed class ReadPath
             while (published < allocated && page + published < eofPage && file.Index.Lookup(page + published) < 0)
             {
                 ref FrameMetadata metadata = ref _pool.Metadata(frames[published]);
-                metadata.ValidSectors = UInt128.Zero;
-                metadata.DirtySectors = UInt128.Zero;
+                PageTransitions.ClearSectors(ref metadata);
                 Volatile.Write(ref metadata.FileId, file.Id);
                 Volatile.Write(ref metadata.PageNumber, page + published);
                 file.Index.InsertLocked(page + published, frames[published]);

@@ -15,7 +15,6 @@
 using Quire.Files;
 using Quire.Frames;
 using Quire.Internal;
-using Quire.Metrics;
 
 namespace Quire.Paging;
 
@@ -24,15 +23,15 @@ internal sealed class Truncation
     private readonly FramePool _pool; // (I)
     private readonly PageAllocator _allocator; // (I)
     private readonly PageHolds _holds; // (I)
-    private readonly CacheCounters _counters; // (I)
+    private readonly PageTransitions _transitions; // (I)
     private readonly PlantedBugs _plantedBugs; // (I) none outside the canary tests
 
-    public Truncation(FramePool pool, PageAllocator allocator, PageHolds holds, CacheCounters counters, PlantedBugs plantedBugs = PlantedBugs.None)
+    public Truncation(FramePool pool, PageAllocator allocator, PageHolds holds, PageTransitions transitions, PlantedBugs plantedBugs = PlantedBugs.None)
     {
         _pool = pool;
         _allocator = allocator;
         _holds = holds;
-        _counters = counters;
+        _transitions = transitions;
         _plantedBugs = plantedBugs;
     }
 
@@ -99,7 +98,12 @@ internal sealed class Truncation
         ref FrameMetadata metadata = ref _pool.Metadata(frame);
         bool claimed = PageState.TryAcquireExclusive(ref metadata.State);
         file.Index.RemoveLocked(page);
-        DiscardDirtyData(file, ref metadata, doom: !claimed);
+        // Truncation discards the page's data not yet durable by intent; a failed write's epoch
+        // is still reported (T4), and the page no longer keeps it open.
+        if (_transitions.DiscardData(file, frame, doom: !claimed))
+        {
+            file.RecordRecoveryLocked(1);
+        }
         if (claimed)
         {
             toFree.Add(frame);
@@ -182,25 +186,7 @@ internal sealed class Truncation
             int firstSectorPast = (tailBytes + SectorMask.SectorSize - 1) >> SectorMask.SectorShift;
             int sectorCount = _pool.PageSize >> SectorMask.SectorShift;
             UInt128 past = SectorMask.Range(firstSectorPast, sectorCount - firstSectorPast);
-            ref FrameMetadata metadata = ref _pool.Metadata(frame);
-            PageState.EnterMetaLock(ref metadata.State);
-            metadata.ValidSectors |= past;
-            metadata.DirtySectors &= ~past;
-            bool becameClean = metadata.DirtySectors == UInt128.Zero && (Volatile.Read(ref metadata.State) & PageState.Dirty) != 0;
-            if (becameClean)
-            {
-                int before = PageState.ClearBits(ref metadata.State, PageState.Dirty);
-                PageAccounting.Recount(file, _counters, before, before & ~PageState.Dirty);
-            }
-
-            PageState.ExitMetaLock(ref metadata.State);
-            if (becameClean)
-            {
-                lock (file.Lock)
-                {
-                    file.Index.ClearTagLocked(page, PageTag.Dirty);
-                }
-            }
+            _transitions.ClipPastEnd(file, page, frame, past);
         }
         finally
         {
@@ -245,26 +231,4 @@ internal sealed class Truncation
         }
     }
 
-    /// <summary>Clears a dropped page's dirty and unsynced state: truncation discards that data by intent.</summary>
-    private void DiscardDirtyData(FileObject file, ref FrameMetadata metadata, bool doom)
-    {
-        // Under the meta lock, so a writer holding the page either dirtied it before (and the
-        // dirt is discarded here) or sees Doomed and does not dirty it.
-        PageState.EnterMetaLock(ref metadata.State);
-        if (doom)
-        {
-            PageState.SetBits(ref metadata.State, PageState.Doomed);
-        }
-
-        metadata.DirtySectors = UInt128.Zero;
-        int before = PageState.ClearBits(ref metadata.State, PageState.Dirty | PageState.Unsynced | PageState.WriteFailed);
-        PageAccounting.Recount(file, _counters, before, before & ~(PageState.Dirty | PageState.Unsynced));
-        PageState.ExitMetaLock(ref metadata.State);
-
-        if ((before & PageState.WriteFailed) != 0)
-        {
-            // The failed data is discarded by intent; the epoch it belongs to is still reported (T4).
-            file.RecordRecoveryLocked(1);
-        }
-    }
 }

@@ -19,7 +19,6 @@ using System.Diagnostics;
 using Quire.Files;
 using Quire.Frames;
 using Quire.Internal;
-using Quire.Metrics;
 
 namespace Quire.Paging;
 
@@ -32,18 +31,18 @@ internal sealed class WritePath
     private readonly PageAllocator _allocator; // (I)
     private readonly PageHolds _holds; // (I)
     private readonly ReadPath _reads; // (I)
-    private readonly CacheCounters _counters; // (I)
+    private readonly PageTransitions _transitions; // (I)
     private readonly CacheClock _clock; // (I)
     private readonly int _atomicPages; // (I)
     private IDirtyThrottle? _throttle; // (I after start)
 
-    public WritePath(FramePool pool, PageAllocator allocator, PageHolds holds, ReadPath reads, CacheCounters counters, CacheClock clock, CacheLimits limits)
+    public WritePath(FramePool pool, PageAllocator allocator, PageHolds holds, ReadPath reads, PageTransitions transitions, CacheClock clock, CacheLimits limits)
     {
         _pool = pool;
         _allocator = allocator;
         _holds = holds;
         _reads = reads;
-        _counters = counters;
+        _transitions = transitions;
         _clock = clock;
         _atomicPages = limits.MaxAtomicWritePages;
     }
@@ -247,8 +246,7 @@ internal sealed class WritePath
                 if (!raced)
                 {
                     ref FrameMetadata metadata = ref _pool.Metadata(frame);
-                    metadata.ValidSectors = UInt128.Zero;
-                    metadata.DirtySectors = UInt128.Zero;
+                    PageTransitions.ClearSectors(ref metadata);
                     Volatile.Write(ref metadata.FileId, file.Id);
                     Volatile.Write(ref metadata.PageNumber, page);
                     file.Index.InsertLocked(page, frame);
@@ -362,23 +360,10 @@ internal sealed class WritePath
             int inPage = (int)Math.Max(0, fileOffset - pageStart);
             int length = (int)(Math.Min(fileOffset + byteCount, pageStart + _pool.PageSize) - pageStart - inPage);
             UInt128 touched = SectorMask.Touched(inPage, length);
-            ref FrameMetadata metadata = ref _pool.Metadata(frames[i]);
-            PageState.EnterMetaLock(ref metadata.State);
-            int state = Volatile.Read(ref metadata.State);
-            if ((state & PageState.Doomed) == 0)
+            if (_transitions.MarkWritten(file, frames[i], touched, now))
             {
-                metadata.ValidSectors |= touched;
-                metadata.DirtySectors |= touched;
-                if ((state & PageState.Dirty) == 0)
-                {
-                    PageState.SetBits(ref metadata.State, PageState.Dirty);
-                    PageAccounting.Recount(file, _counters, state, state | PageState.Dirty);
-                    metadata.DirtiedAtTick = now;
-                    becameDirty[becameDirtyCount++] = i;
-                }
+                becameDirty[becameDirtyCount++] = i;
             }
-
-            PageState.ExitMetaLock(ref metadata.State);
         }
 
         if (becameDirtyCount > 0)
@@ -387,10 +372,7 @@ internal sealed class WritePath
             {
                 foreach (int i in becameDirty[..becameDirtyCount])
                 {
-                    if (file.Index.Lookup(firstPage + i) == frames[i])
-                    {
-                        file.Index.SetTagLocked(firstPage + i, PageTag.Dirty);
-                    }
+                    PageTransitions.TagDirtyLocked(file, firstPage + i, frames[i]);
                 }
             }
         }

@@ -2,7 +2,7 @@
 // has since 3.2 (I/O-less balance_dirty_pages): a writer never writes back itself; it sleeps for
 // a pause that paces it at the rate the device writes, the closer to the limit the slower.
 //
-// What is counted: pages to write, dirty + under writeback, each page once (PageAccounting), as
+// What is counted: pages to write, dirty + under writeback, each page once (PageTransitions), as
 // Linux counts NR_FILE_DIRTY + NR_WRITEBACK. Pages written but not yet durable (unsynced) are not
 // counted: they leave only through a durable flush, so counting them paced writers by the
 // latency of fsync instead of the bandwidth of the device. They keep their frames until durable

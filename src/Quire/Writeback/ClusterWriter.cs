@@ -34,6 +34,7 @@ internal sealed partial class ClusterWriter : IDisposable
 
     private readonly PageHolds _holds; // (I)
     private readonly Pager _pager; // (I)
+    private readonly PageTransitions _transitions; // (I)
     private readonly CacheCounters _counters; // (I)
     private readonly Verify _verify; // (I)
     private readonly int _maxClusterPages; // (I)
@@ -56,13 +57,14 @@ internal sealed partial class ClusterWriter : IDisposable
     private WritebackWorkers? _ioThreads; // (I after EnableParallelWrites)
     private readonly Stack<PendingRun> _idleRuns = new(); // (itself) runs' state between uses: at most one per write ever in flight
 
-    public ClusterWriter(FramePool pool, PageHolds holds, Pager pager, CacheCounters counters, Verify verify, CacheClock clock, ProgressSignal progress, CacheLimits limits, PlantedBugs plantedBugs)
+    public ClusterWriter(FramePool pool, PageHolds holds, Pager pager, PageTransitions transitions, CacheCounters counters, Verify verify, CacheClock clock, ProgressSignal progress, CacheLimits limits, PlantedBugs plantedBugs)
     {
         _progress = progress;
         _pool = pool;
         _clock = clock;
         _holds = holds;
         _pager = pager;
+        _transitions = transitions;
         _counters = counters;
         _verify = verify;
         _maxClusterPages = limits.MaxClusterPages;
@@ -289,24 +291,11 @@ internal sealed partial class ClusterWriter : IDisposable
         ref FrameMetadata metadata = ref _pool.Metadata(frame);
         _verify.That(metadata.FileId == file.Id && metadata.PageNumber == page, $"Frame {frame} in the index of '{file.Name}' holds its page {page}; otherwise another file's data would be written here.");
         long pageStart = page << _pool.PageShift;
-        PageState.EnterMetaLock(ref metadata.State);
-        UInt128 dirty = metadata.DirtySectors;
-        UInt128 valid = metadata.ValidSectors;
-        if (dirty == UInt128.Zero)
+        if (!_transitions.TryClaimForWritebackLocked(file, page, frame, out UInt128 dirty, out UInt128 valid))
         {
-            PageState.ExitMetaLock(ref metadata.State);
-            file.Index.ClearTagLocked(page, PageTag.Dirty);
             return false;
         }
 
-        metadata.DirtySectors = UInt128.Zero;
-        int before = PageState.ClearBits(ref metadata.State, PageState.Dirty);
-        PageState.SetBits(ref metadata.State, PageState.Writeback);
-        PageAccounting.Recount(file, _counters, before, Volatile.Read(ref metadata.State));
-        PageState.ExitMetaLock(ref metadata.State);
-
-        file.Index.ClearTagLocked(page, PageTag.Dirty);
-        file.Index.SetTagLocked(page, PageTag.Writeback);
         _verify.That(pageStart < size, $"Dirty page {page} of '{file.Name}' lies within its size of {size} bytes; writing it would resurrect truncated data.");
         int clipped = (_plantedBugs & PlantedBugs.SkipEofClipping) != 0 ? _pool.PageSize : (int)Math.Min(_pool.PageSize, size - pageStart);
         run.Add(new ClaimedPage(frame, page, dirty, valid, clipped));
@@ -493,53 +482,25 @@ internal sealed partial class ClusterWriter : IDisposable
             for (int i = 0; i < run.Count; i++)
             {
                 ClaimedPage page = run[i];
-                ref FrameMetadata metadata = ref _pool.Metadata(page.Frame);
 
                 // A failed page counts as dirty again at once; a written one stays counted under
-                // writeback until ReleaseWriteback clears its bit, after the file lock (PageAccounting).
-                PageState.EnterMetaLock(ref metadata.State);
-                int state = Volatile.Read(ref metadata.State);
-                bool doomed = (state & PageState.Doomed) != 0;
+                // writeback until ReleaseWriteback clears its bit, after the file lock (PageTransitions).
                 bool pageFailed = failed[i] && (_plantedBugs & PlantedBugs.DropPageAfterFailedWrite) == 0; // the canary treats it as written
-                if (pageFailed)
+                switch (_transitions.CompleteWritebackLocked(file, page.PageNumber, page.Frame, pageFailed, page.DirtySnapshot))
                 {
-                    if (!doomed)
-                    {
-                        metadata.DirtySectors |= page.DirtySnapshot;
-                        PageState.SetBits(ref metadata.State, PageState.Dirty);
-                        if ((state & PageState.WriteFailed) == 0)
-                        {
-                            PageState.SetBits(ref metadata.State, PageState.WriteFailed);
-                            newlyFailed++;
-                        }
-                    }
-                }
-                else
-                {
-                    if (!doomed)
-                    {
-                        PageState.SetBits(ref metadata.State, PageState.Unsynced);
-                    }
-
-                    if ((state & PageState.WriteFailed) != 0)
-                    {
-                        PageState.ClearBits(ref metadata.State, PageState.WriteFailed);
+                    case PageTransitions.Completion.NewlyFailed:
+                        newlyFailed++;
+                        continue;
+                    case PageTransitions.Completion.Failed:
+                        continue;
+                    case PageTransitions.Completion.Recovered:
                         recovered++;
-                    }
-
-                    metadata.SyncGeneration = file.SyncGeneration;
-                    written++;
-                    _counters.PagesWritten.Increment();
-                    file.StoreLength = Math.Max(file.StoreLength, (page.PageNumber << _pool.PageShift) + page.ClippedLength);
+                        break;
                 }
 
-                PageAccounting.Recount(file, _counters, state, Volatile.Read(ref metadata.State));
-                PageState.ExitMetaLock(ref metadata.State);
-                if (!doomed && file.Index.Lookup(page.PageNumber) == page.Frame)
-                {
-                    file.Index.ClearTagLocked(page.PageNumber, PageTag.Writeback);
-                    file.Index.SetTagLocked(page.PageNumber, pageFailed ? PageTag.Dirty : PageTag.Unsynced);
-                }
+                written++;
+                _counters.PagesWritten.Increment();
+                file.StoreLength = Math.Max(file.StoreLength, (page.PageNumber << _pool.PageShift) + page.ClippedLength);
             }
 
             if (recovered > 0)
@@ -569,7 +530,7 @@ internal sealed partial class ClusterWriter : IDisposable
 
         foreach (ClaimedPage page in run)
         {
-            _holds.ReleaseWriteback(page.Frame, file, _counters);
+            _holds.ReleaseWriteback(page.Frame, file);
         }
     }
 

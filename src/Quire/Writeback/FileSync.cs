@@ -20,14 +20,16 @@ namespace Quire.Writeback;
 internal sealed class FileSync
 {
     private readonly FramePool _pool; // (I)
+    private readonly PageTransitions _transitions; // (I)
     private readonly CacheCounters _counters; // (I)
     private readonly CacheClock _clock; // (I)
     private readonly ProgressSignal _progress; // (I)
     private readonly PlantedBugs _plantedBugs; // (I) none outside the canary tests
 
-    public FileSync(FramePool pool, CacheCounters counters, CacheClock clock, ProgressSignal progress, PlantedBugs plantedBugs = PlantedBugs.None)
+    public FileSync(FramePool pool, PageTransitions transitions, CacheCounters counters, CacheClock clock, ProgressSignal progress, PlantedBugs plantedBugs = PlantedBugs.None)
     {
         _pool = pool;
+        _transitions = transitions;
         _counters = counters;
         _clock = clock;
         _progress = progress;
@@ -87,14 +89,9 @@ internal sealed class FileSync
             long page = 0;
             while (file.Index.FindNextLocked(page, long.MaxValue, PageTag.Unsynced, out page, out int frame))
             {
-                ref FrameMetadata metadata = ref _pool.Metadata(frame);
-                if (metadata.SyncGeneration - generation <= 0)
+                if (_pool.Metadata(frame).SyncGeneration - generation <= 0)
                 {
-                    PageState.EnterMetaLock(ref metadata.State);
-                    int before = PageState.ClearBits(ref metadata.State, PageState.Unsynced);
-                    PageAccounting.Recount(file, _counters, before, before & ~PageState.Unsynced);
-                    PageState.ExitMetaLock(ref metadata.State);
-                    file.Index.ClearTagLocked(page, PageTag.Unsynced);
+                    _transitions.MarkDurableLocked(file, page, frame);
                 }
 
                 page++;
@@ -112,23 +109,13 @@ internal sealed class FileSync
             long page = 0;
             while (file.Index.FindNextLocked(page, long.MaxValue, PageTag.Unsynced, out page, out int frame))
             {
-                ref FrameMetadata metadata = ref _pool.Metadata(frame);
-                if (metadata.SyncGeneration - generation <= 0)
+                if (_pool.Metadata(frame).SyncGeneration - generation <= 0)
                 {
-                    PageState.EnterMetaLock(ref metadata.State);
-                    metadata.DirtySectors |= metadata.ValidSectors;
-                    int before = PageState.ClearBits(ref metadata.State, PageState.Unsynced);
-                    if ((before & PageState.WriteFailed) == 0)
+                    if (_transitions.RedirtyAfterFailedSyncLocked(file, page, frame))
                     {
-                        PageState.SetBits(ref metadata.State, PageState.WriteFailed);
                         newlyFailed++;
                     }
 
-                    PageState.SetBits(ref metadata.State, PageState.Dirty);
-                    PageAccounting.Recount(file, _counters, before, Volatile.Read(ref metadata.State));
-                    PageState.ExitMetaLock(ref metadata.State);
-                    file.Index.ClearTagLocked(page, PageTag.Unsynced);
-                    file.Index.SetTagLocked(page, PageTag.Dirty);
                     first = first < 0 ? page : first;
                     last = page;
                 }

@@ -59,7 +59,7 @@ public sealed partial class LayeringTests
         Assert.Equal([Path.Combine("Frames", "FramePool.cs"), Path.Combine("Paging", "IoUring.cs")], unsafeFiles);
     }
 
-    private static string SourceRoot
+    internal static string SourceRoot
     {
         get
         {
@@ -74,7 +74,7 @@ public sealed partial class LayeringTests
         }
     }
 
-    private static IEnumerable<string> SourceFiles() =>
+    internal static IEnumerable<string> SourceFiles() =>
         Directory.EnumerateFiles(SourceRoot, "*.cs", SearchOption.AllDirectories)
             .Where(path => !path.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
                 && !path.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal));

@@ -12,7 +12,7 @@ using Quire.Tests.Infrastructure;
 
 namespace Quire.Tests.Files;
 
-public sealed class PageAccountingTests
+public sealed class PageTransitionsTests
 {
     private static readonly int[] s_bits = [PageState.Dirty, PageState.Writeback, PageState.Unsynced];
 
@@ -30,7 +30,7 @@ public sealed class PageAccountingTests
                 {
                     int bit = s_bits[step % 3];
                     int after = step < 3 ? state | bit : state & ~bit;
-                    PageAccounting.Recount(file, counters, state, after);
+                    PageTransitions.Recount(file, counters, state, after);
                     state = after;
                 }
 
