@@ -5,7 +5,7 @@
 //
 // Locking: Lock (F) guards the index, the size's writes, StoreLength and SyncGeneration. The
 // size is read without the lock (a volatile read), so hits can clip at end of file cheaply.
-// _gate is a monitor, taken after Lock when both are needed, guarding the writeback gate
+// _gate is a monitor of its own, never taken with Lock held, guarding the writeback gate
 // (_writebacksInFlight, _resizing, _closing, _closed): writebacks of a file and changes of its
 // size exclude each other, so a write issued against the old size can never land after the store
 // was cut (P7); a close waits for writebacks in flight and lets none begin after it, so nothing
@@ -383,6 +383,25 @@ internal sealed class FileObject
 
                 Monitor.Wait(_gate, deadline.RemainingMilliseconds);
             }
+        }
+    }
+
+    /// <summary>
+    /// Begins a size change only if it needs no wait: no other size change or close in progress and
+    /// no writeback in flight; false otherwise. For paths that may hold pages (see ClusterWriter).
+    /// </summary>
+    public bool TryBeginResize()
+    {
+        lock (_gate)
+        {
+            if (_resizing || _closing || _writebacksInFlight > 0)
+            {
+                return false;
+            }
+
+            ObjectDisposedException.ThrowIf(_closed, this);
+            _resizing = true;
+            return true;
         }
     }
 

@@ -3,7 +3,9 @@
 // they failed or were re-dirtied), then the store makes it all durable. Memory cleaning
 // (laundering, later the page writer) may skip pages; a flush never does.
 //
-// Locking: none held across I/O; ClusterWriter takes the file lock, FileSync the gate.
+// Locking: the writes run inside the file's writeback gate (ClusterWriter takes it, and the file
+// lock to gather and complete runs); the durable flush runs inside the gate too, taken here, and
+// under the file's SyncLock (FileSync). No page is held while it waits at the gate.
 // Invariants: Flush returns normally only if every page dirty at its start, in its range, was
 // written (by it, or by a write in flight that it waited for) and a store flush that began
 // after those writes succeeded (P2). A bounded number of

@@ -4,7 +4,10 @@
 //
 // Locking: queue work happens under PageQueues.Lock; detaching a reclaimed frame from its file
 // takes that file's lock after the queue lock is released (lock order: file before queues).
-// Laundering runs with no lock held. _frameFreed is a monitor that allocation waits on.
+// Laundering runs with no queue or file lock held, but under the reservation mutex when a
+// reservation reclaims and possibly while the caller holds pages (a write's earlier pages, a
+// fill's), so it never waits for a file's size change (docs/ARCHITECTURE.md, "Lock order").
+// _frameFreed is a monitor that allocation waits on.
 //
 // Reclaim policy, in order:
 //  1. Balance: while the active queue is more than InactiveRatio times the inactive one, move the
@@ -121,8 +124,9 @@ internal sealed class PageAllocator
     /// </summary>
     public void AllocateAll(Span<int> frames)
     {
-        // A mutex held across the reclaim this may do (laundering is I/O): it serializes only
-        // reservations, which take no other lock while waiting, so it cannot deadlock.
+        // A mutex held across the reclaim this may do (laundering is I/O). It is taken with no page
+        // held and no other lock (before a write holds any of its pages), and everything reclaim
+        // takes under it ranks below it, so it cannot close a cycle.
         lock (_reservationMutex)
         {
             int allocated = 0;

@@ -1,7 +1,7 @@
 // PageQueues: the free, inactive and active queues, threaded through FrameMetadata's links.
 //
 // Locking: Lock guards every queue, every link and every count here (Q). Lock order: page holds,
-// then the file object's lock, then this lock, then a PageWaitTable bucket. Never held across
+// then the file object's lock, then this lock (docs/ARCHITECTURE.md); nothing is taken under it. Never held across
 // I/O, a wait, or user code. A cache hit never takes it: hits only set PageState.Referenced,
 // and the reclaim scan acts on that bit later.
 // Orientation: the head of a queue is its oldest end, scanned first; frames enter at the tail

@@ -118,16 +118,27 @@ internal sealed partial class ClusterWriter : IDisposable
 
     /// <summary>
     /// Cuts the store to a length a failed size change left pending, inside a size change of its
-    /// own so no writeback is in flight. Throws <see cref="BackingStoreException"/>.
+    /// own so no writeback is in flight. With <paramref name="wait"/> false it does not wait for
+    /// the size-change gate: memory cleaning may run under page holds (reclaim), and a size change
+    /// in progress may be waiting for one of them, so waiting there could close a cycle; it returns
+    /// false instead and the cut is left for later. Throws <see cref="BackingStoreException"/>.
     /// </summary>
-    public static void ApplyPendingTruncate(FileObject file, Deadline deadline)
+    public static bool ApplyPendingTruncate(FileObject file, Deadline deadline, bool wait)
     {
         if (file.PendingStoreTruncate < 0)
         {
-            return;
+            return true;
         }
 
-        file.BeginResize(deadline);
+        if (wait)
+        {
+            file.BeginResize(deadline);
+        }
+        else if (!file.TryBeginResize())
+        {
+            return false;
+        }
+
         try
         {
             long target = file.PendingStoreTruncate;
@@ -161,13 +172,19 @@ internal sealed partial class ClusterWriter : IDisposable
         {
             file.EndResize();
         }
+
+        return true;
     }
 
     private static bool BeginWriteback(FileObject file, bool waitForGate, Deadline deadline, WritebackOutcome outcome)
     {
         try
         {
-            ApplyPendingTruncate(file, deadline);
+            if (!ApplyPendingTruncate(file, deadline, wait: waitForGate))
+            {
+                outcome.Skipped = true; // a size change is in progress: memory cleaning skips the file
+                return false;
+            }
         }
         catch (Exception e) when (e is BackingStoreException or TimeoutException)
         {

@@ -1,9 +1,14 @@
 // Proves writeback clusters: adjacent dirty pages go to the store in one vectored write, a gap
 // or the MaxClusterBytes cap splits them, the last page is clipped at end of file, a page
 // written in pieces writes only its dirty sectors (leaving the store's other bytes alone), and
-// clean pages are not written again. Counts MemoryBackingStore calls after a Flush.
+// clean pages are not written again. Counts MemoryBackingStore calls after a Flush. And that
+// memory cleaning, which may run under page holds, never waits for a size change to apply a
+// store truncation left pending.
 
+using Quire.Files;
+using Quire.Internal;
 using Quire.Tests.Infrastructure;
+using Quire.Writeback;
 
 namespace Quire.Tests.Writeback;
 
@@ -122,5 +127,34 @@ public sealed class ClusterWriterTests
         Assert.Equal(2, store.WriteCount);
         Assert.Equal(5, cache.GetStatistics().PagesWritten);
         Assert.Equal(new byte[] { 1, 2 }, store.ToArray()[(PageSize + 3)..(PageSize + 5)]);
+    }
+
+    [Fact]
+    public void MemoryCleaningLeavesAPendingStoreCutForLaterRatherThanWaitForASizeChange()
+    {
+        // A size change in progress may be waiting for a page that a reclaiming thread holds; if
+        // that thread waited for the size change to apply a pending cut, each would wait for the
+        // other. So memory cleaning does not wait: the cut is left pending, the store untouched.
+        byte[] content = BytePatterns.Create(8 * PageSize, 11);
+        var store = new MemoryBackingStore("pending", content);
+        var file = new FileObject(1, "pending", store, isWritable: true, size: 8 * PageSize) { PendingStoreTruncate = 2 * PageSize };
+        file.BeginResize(Deadline.After(TimeSpan.FromSeconds(1))); // another thread's size change, not ended
+        try
+        {
+            Assert.False(ClusterWriter.ApplyPendingTruncate(file, Deadline.After(TimeSpan.FromSeconds(30)), wait: false));
+            Assert.Equal(2 * PageSize, file.PendingStoreTruncate);
+            Assert.Equal(content, store.ToArray());
+        }
+        finally
+        {
+            file.EndResize();
+        }
+
+        // With the gate free it cuts the store, even without waiting; a flush waits and cuts.
+        Assert.True(ClusterWriter.ApplyPendingTruncate(file, Deadline.After(TimeSpan.FromSeconds(30)), wait: false));
+        Assert.Equal(-1, file.PendingStoreTruncate);
+        byte[] cut = store.ToArray(); // cut to 2 pages, then back up to the file's size of 8
+        Assert.Equal(content[..(2 * PageSize)], cut[..(2 * PageSize)]);
+        Assert.Equal(new byte[6 * PageSize], cut[(2 * PageSize)..]);
     }
 }
