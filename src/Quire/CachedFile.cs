@@ -38,7 +38,7 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
         CanWrite = canWrite;
         lock (file.Lock)
         {
-            _errorCursor = file.NewErrorCursorLocked();
+            _errorCursor = file.Errors.NewCursorLocked();
         }
     }
 
@@ -98,21 +98,32 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
     }
 
     /// <summary>
+    /// The key of <see cref="Exception.Data"/> under which a failed <see cref="Write"/> gives the
+    /// number of its bytes that were written into the cache before it failed (a <see cref="long"/>).
+    /// </summary>
+    public const string BytesWrittenKey = "Quire.BytesWritten";
+
+    /// <summary>
     /// Writes <paramref name="buffer"/> at <paramref name="fileOffset"/>, extending the file when it ends
     /// past the end (a gap reads as zeros). Only sectors the write covers partially and that are not
     /// cached are read first. The data is in the cache, not durable, when this returns.
     /// </summary>
     /// <remarks>
-    /// A write of up to 4 MiB (1,024 pages, and at most the pool less its reserve) is all or nothing:
-    /// if it throws, nothing was written. A larger write is applied in pieces of that size; if a later
-    /// piece fails, the exception's inner exception says how many bytes were written. When the dirty
-    /// limit is reached, the call may pause (dirty throttling) after its data is in the cache.
+    /// A write of up to 4 MiB (1,024 pages, and at most the pool less its reserve) is all or nothing
+    /// unless the throttle gives up after it (see <see cref="WritebackStalledException"/>). A larger
+    /// write is applied in pieces of that size. When a call fails after some of its bytes are in the
+    /// cache (a later piece failed, or the throttle gave up), the exception is the one the failure
+    /// raised, and its <see cref="Exception.Data"/> holds the number of bytes written, from
+    /// <paramref name="fileOffset"/> on, under <see cref="BytesWrittenKey"/> (a <see cref="long"/>);
+    /// without that entry nothing was written. When the dirty limit is reached, the call may pause
+    /// (dirty throttling) after its data is in the cache.
     /// </remarks>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="fileOffset"/> is negative, or the range ends past <see cref="long.MaxValue"/>.</exception>
     /// <exception cref="NotSupportedException">The handle is read-only.</exception>
-    /// <exception cref="BackingStoreException">A partially written sector could not be read; nothing was written.</exception>
-    /// <exception cref="PageCacheExhaustedException">No frame could be had; nothing was written.</exception>
-    /// <exception cref="TimeoutException">A page was held by another thread too long; nothing was written.</exception>
+    /// <exception cref="BackingStoreException">A partially written sector could not be read.</exception>
+    /// <exception cref="PageCacheExhaustedException">No frame could be had.</exception>
+    /// <exception cref="TimeoutException">A page was held by another thread too long.</exception>
+    /// <exception cref="WritebackStalledException">The data to write stayed over the dirty limit while the device wrote nothing for <see cref="PageCacheOptions.MaxWritebackStall"/>; this call's data is in the cache (its <see cref="Exception.Data"/> says how much).</exception>
     /// <exception cref="ObjectDisposedException">The handle or the cache was disposed.</exception>
     public void Write(long fileOffset, ReadOnlySpan<byte> buffer)
     {
@@ -281,7 +292,7 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
             DirtyPages = _file.DirtyPageCount,
             WritebackPages = _file.WritebackPageCount,
             UnsyncedPages = _file.UnsyncedPageCount,
-            OldestDirtyAge = _cache.OldestDirtyAge(_file),
+            OldestDirtyAge = _cache.Transitions.OldestDirtyAge(_file),
             WriteBandwidthBytesPerSecond = _file.Device.BandwidthBytesPerSecond,
             BytesDirtied = _accounting.BytesDirtied,
             BytesWrittenByFlush = _accounting.BytesWrittenByFlush,
@@ -336,7 +347,7 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
                 if (end > fileOffset)
                 {
                     (long first, long endPage) = PageSpan(fileOffset, end - fileOffset);
-                    _cache.StartPrefetch(_file, first, endPage);
+                    _cache.Reads.StartPrefetch(_file, first, endPage);
                 }
 
                 break;
@@ -423,7 +434,7 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            _cache.ReleaseHandle(_file, ref _errorCursor);
+            _cache.Lifecycle.ReleaseHandle(_file, ref _errorCursor);
         }
     }
 
@@ -457,9 +468,9 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
         WritebackFailedException? epoch;
         lock (_file.Lock)
         {
-            bool reportedBefore = !_file.HasUnreportedErrorLocked;
+            bool reportedBefore = !_file.Errors.HasUnreportedLocked;
             int cursorBefore = _errorCursor;
-            epoch = _file.ConsumeEpochLocked(ref _errorCursor);
+            epoch = _file.Errors.ConsumeLocked(ref _errorCursor);
             if ((_cache.Options.PlantedBugs & PlantedBugs.ReportErrorTwice) != 0)
             {
                 _errorCursor = cursorBefore; // the canary: the epoch is reported at every flush

@@ -190,7 +190,7 @@ public sealed class FileBackingStore : IBackingStore
 
     /// <summary>
     /// The O_DIRECT file descriptor, for writes submitted without waiting (io_uring), or -1 without
-    /// direct I/O. Valid while the store is: the file's writeback gate keeps it from being disposed
+    /// direct I/O. Valid while the store is: the file's store gate keeps it from being disposed
     /// under a write.
     /// </summary>
     internal int DirectDescriptor => _directHandle is { } handle ? (int)handle.DangerousGetHandle() : -1;
@@ -209,10 +209,6 @@ public sealed class FileBackingStore : IBackingStore
             LinuxFileIO.TryStartWriteout(_handle);
         }
     }
-
-    /// <summary>Passes advice about a range on to the OS page cache (posix_fadvise); advice is best effort.</summary>
-    internal void AdviseOperatingSystem(long fileOffset, long byteCount, int advice) =>
-        LinuxFileIO.Advise(_handle, fileOffset, byteCount, advice);
 
     /// <inheritdoc/>
     public void Dispose()

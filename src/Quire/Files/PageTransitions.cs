@@ -33,11 +33,12 @@
 
 using System.Diagnostics;
 using Quire.Frames;
+using Quire.Internal;
 using Quire.Metrics;
 
 namespace Quire.Files;
 
-internal sealed class PageTransitions(FramePool pool, CacheCounters counters)
+internal sealed class PageTransitions(FramePool pool, CacheCounters counters, CacheClock clock)
 {
     /// <summary>What a completed write did to a page, for the file's error accounting.</summary>
     public enum Completion
@@ -326,6 +327,24 @@ internal sealed class PageTransitions(FramePool pool, CacheCounters counters)
         int before = PageState.ClearBits(ref metadata.State, PageState.Unsynced);
         Recount(file, counters, before, before & ~PageState.Unsynced);
         PageState.ExitMetaLock(ref metadata.State);
+    }
+
+    /// <summary>How long the file's oldest dirty page has been dirty: a walk of its dirty pages, under the file lock.</summary>
+    public TimeSpan OldestDirtyAge(FileObject file)
+    {
+        int now = clock.NowTick;
+        int oldest = 0;
+        lock (file.Lock)
+        {
+            long page = 0;
+            while (file.Index.FindNextLocked(page, long.MaxValue, PageTag.Dirty, out page, out int frame))
+            {
+                oldest = Math.Max(oldest, now - pool.Metadata(frame).DirtiedAtTick);
+                page++;
+            }
+        }
+
+        return TimeSpan.FromMilliseconds((double)oldest * CacheClock.TickMilliseconds);
     }
 
     /// <summary>Checks, in debug builds, that a frame's views agree; the caller holds its meta lock.</summary>

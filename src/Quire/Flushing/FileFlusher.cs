@@ -3,7 +3,7 @@
 // they failed or were re-dirtied), then the store makes it all durable. Memory cleaning
 // (laundering, later the page writer) may skip pages; a flush never does.
 //
-// Locking: the writes run inside the file's writeback gate (ClusterWriter takes it, and the file
+// Locking: the writes run inside the file's store gate (ClusterWriter enters it, and the file
 // lock to gather and complete runs); the durable flush runs inside the gate too, taken here, and
 // under the file's SyncLock (FileSync). No page is held while it waits at the gate.
 // Invariants: Flush returns normally only if every page dirty at its start, in its range, was
@@ -92,7 +92,7 @@ internal sealed class FileFlusher
         }
 
         Deadline gateDeadline = _holds.NewPageDeadline();
-        if (!file.BeginWriteback(gateDeadline))
+        if (!file.Gate.EnterIo(gateDeadline))
         {
             return bytesWritten; // closed since: all it held was durable when it closed
         }
@@ -103,7 +103,7 @@ internal sealed class FileFlusher
         }
         finally
         {
-            file.EndWriteback();
+            file.Gate.ExitIo();
         }
 
         if (firstError is not null)

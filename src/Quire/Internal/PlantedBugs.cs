@@ -1,4 +1,4 @@
-// PlantedBugs: known bugs the reliability suites must catch (canaries, RELIABILITY H8). Compiled
+// PlantedBugs: known bugs the reliability suites must catch (canaries: docs/DURABILITY.md, "Canaries"). Compiled
 // into every build but inert: only a test sets PageCacheOptions.PlantedBugs, per cache, so a
 // planted bug never leaks into another cache or another test running in parallel.
 //

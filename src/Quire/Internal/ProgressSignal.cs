@@ -1,6 +1,6 @@
 // ProgressSignal: wakes threads waiting for writeback to make progress (throttled writers, the
 // laundering of frames), so none sleeps its whole pause once what it waits on has happened: no
-// lost wake-ups (RELIABILITY C5). Waits are also ended by a timer on the cache's clock.
+// lost wake-ups. Waits are also ended by a timer on the cache's clock.
 //
 // A waiter may say how little data to write it waits for (a level, in pages to write): a pulse
 // that reports a level above it leaves it asleep. Writes complete thousands of times a second,

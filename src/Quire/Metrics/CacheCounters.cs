@@ -57,8 +57,6 @@ internal sealed class CacheCounters
 
     public StripedCounter AdvisedEvictions { get; } = new();
 
-    public StripedCounter LaunderedPages { get; } = new();
-
     public StripedCounter Promotions { get; } = new();
 
     public StripedCounter Deactivations { get; } = new();

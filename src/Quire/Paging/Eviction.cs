@@ -4,7 +4,7 @@
 //
 // Locking: pages are claimed and removed under the file lock; frames are freed and queues
 // changed after it is released (file lock before queue lock in any case).
-// Invariants: only clean, durable, unheld pages are dropped (I11); dirty or unsynced data is
+// Invariants: only clean, durable, unheld pages are dropped (P1, P5); dirty or unsynced data is
 // never dropped here.
 
 using Quire.Files;

@@ -1,10 +1,12 @@
 // LinuxFileIO: the few system calls .NET does not expose: O_DIRECT on an open descriptor,
-// fdatasync, sync_file_range, posix_fadvise and the device number of an open file (statx). All platform-specific code of the cache lives in Paging/.
+// fdatasync, sync_file_range, madvise, I/O priority and the device number of an open file (statx). All platform-specific code of the cache lives in Paging/.
 //
 // Locking: stateless.
 
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
+
+using Quire.Frames;
 
 namespace Quire.Paging;
 
@@ -36,29 +38,6 @@ internal static partial class LinuxFileIO
 
         int fd = OpenFile(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC | DirectFlag, 0);
         return fd < 0 ? null : new SafeFileHandle(fd, ownsHandle: true);
-    }
-
-    /// <summary>Advises the kernel about a range (posix_fadvise); returns the error number, 0 on success.</summary>
-    public static int Advise(SafeFileHandle handle, long fileOffset, long byteCount, int advice)
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            return 0;
-        }
-
-        bool added = false;
-        handle.DangerousAddRef(ref added);
-        try
-        {
-            return PosixFadvise((int)handle.DangerousGetHandle(), fileOffset, byteCount, advice);
-        }
-        finally
-        {
-            if (added)
-            {
-                handle.DangerousRelease();
-            }
-        }
     }
 
     private const int IoprioWhoProcess = 1; // with who = 0: the calling thread
@@ -199,6 +178,27 @@ internal static partial class LinuxFileIO
     private static partial int Statx(int dirfd, string path, int flags, uint mask, ref byte buffer);
 
     /// <summary>
+    /// Makes the pool's frames resident now, with transparent huge pages where the OS offers them:
+    /// first touches (a fault per page or huge page, under a container's memory limit a reclaim too)
+    /// would otherwise land on the first writers and readers, and a budget the machine cannot hold
+    /// is met now rather than under load. Touches the frames itself where the OS cannot populate.
+    /// </summary>
+    public static void MakeResident(FramePool pool)
+    {
+        bool resident = true;
+        foreach ((nint address, nuint byteCount) in pool.Slabs())
+        {
+            TryAdviseHugePages(address, byteCount);
+            resident &= TryPopulateForWriting(address, byteCount);
+        }
+
+        if (!resident)
+        {
+            pool.TouchUnused();
+        }
+    }
+
+    /// <summary>
     /// Asks the OS to back a range of memory with transparent huge pages (madvise MADV_HUGEPAGE):
     /// a hit then walks fewer page-table levels. Best effort: false where it is not available.
     /// </summary>
@@ -226,7 +226,4 @@ internal static partial class LinuxFileIO
 
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int OpenFile(string path, int flags, int mode);
-
-    [LibraryImport("libc", EntryPoint = "posix_fadvise")]
-    private static partial int PosixFadvise(int fd, long offset, long length, int advice);
 }

@@ -12,6 +12,7 @@
 using System.Buffers;
 using Quire.Files;
 using Quire.Frames;
+using Quire.Internal;
 using Quire.Metrics;
 
 namespace Quire.Paging;
@@ -26,7 +27,7 @@ internal sealed class ReadPath
     private readonly Pager _pager; // (I)
     private readonly CacheCounters _counters; // (I)
     private readonly int _maxReadAheadPages; // (I)
-    private Action<FileObject, long, long>? _startPrefetch; // (I after start) tracked background prefetch
+    private int _prefetchesInFlight; // (A) background prefetches started and not ended, so Dispose can wait for them
 
     public ReadPath(FramePool pool, PageAllocator allocator, PageHolds holds, Pager pager, CacheCounters counters, CacheLimits limits)
     {
@@ -38,8 +39,26 @@ internal sealed class ReadPath
         _maxReadAheadPages = limits.MaxReadAheadPages;
     }
 
-    /// <summary>Sets how a background read-ahead window is started (the cache tracks them so Dispose can wait).</summary>
-    public void SetPrefetchStarter(Action<FileObject, long, long> startPrefetch) => _startPrefetch = startPrefetch;
+    /// <summary>
+    /// Starts reading pages [<paramref name="firstPage"/>, <paramref name="endPage"/>) in the
+    /// background (a read-ahead window, WillNeed advice); failures leave the pages to be read on
+    /// demand and are not reported: it is advice. Tracked, so the cache's Dispose can wait for it.
+    /// </summary>
+    public void StartPrefetch(FileObject file, long firstPage, long endPage)
+    {
+        Interlocked.Increment(ref _prefetchesInFlight);
+        _ = RunPrefetchAsync(file, firstPage, endPage);
+    }
+
+    /// <summary>Waits until no background prefetch runs, or <paramref name="deadline"/>.</summary>
+    public void WaitForPrefetches(Deadline deadline)
+    {
+        var spinner = default(SpinWait);
+        while (Volatile.Read(ref _prefetchesInFlight) > 0 && !deadline.HasExpired)
+        {
+            spinner.SpinOnce();
+        }
+    }
 
     private enum FillResult
     {
@@ -279,13 +298,29 @@ internal sealed class ReadPath
     /// <summary>The reader reached a window's marked page: read the next window in the background.</summary>
     private void StartAsyncReadAhead(FileObject file, ReadAheadState readAhead)
     {
-        if (_startPrefetch is { } start && readAhead.TakeAsync(_maxReadAheadPages, out long firstPage, out int pageCount))
+        if (readAhead.TakeAsync(_maxReadAheadPages, out long firstPage, out int pageCount))
         {
             long eofPage = PagesIn(file.Size);
             if (firstPage < eofPage)
             {
-                start(file, firstPage, Math.Min(firstPage + pageCount, eofPage));
+                StartPrefetch(file, firstPage, Math.Min(firstPage + pageCount, eofPage));
             }
+        }
+    }
+
+    private async Task RunPrefetchAsync(FileObject file, long firstPage, long endPage)
+    {
+        try
+        {
+            await PrefetchAsync(file, firstPage, endPage).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or TimeoutException or ObjectDisposedException)
+        {
+            // Advice is best effort: a prefetch that cannot run leaves the pages to be read on demand.
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _prefetchesInFlight);
         }
     }
 

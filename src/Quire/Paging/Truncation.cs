@@ -39,7 +39,7 @@ internal sealed class Truncation
     public void SetLength(FileObject file, long newSize)
     {
         Deadline deadline = _holds.NewPageDeadline();
-        file.BeginResize(deadline);
+        file.Gate.EnterResize(deadline);
         try
         {
             long oldSize = file.Size;
@@ -54,7 +54,7 @@ internal sealed class Truncation
         }
         finally
         {
-            file.EndResize();
+            file.Gate.ExitResize();
         }
     }
 
@@ -68,7 +68,7 @@ internal sealed class Truncation
     public void Discard(FileObject file, long firstPage, long endPage)
     {
         Deadline deadline = _holds.NewPageDeadline();
-        file.BeginResize(deadline);
+        file.Gate.EnterResize(deadline);
         try
         {
             var toFree = new List<int>();
@@ -88,7 +88,7 @@ internal sealed class Truncation
         }
         finally
         {
-            file.EndResize();
+            file.Gate.ExitResize();
         }
     }
 
@@ -102,7 +102,7 @@ internal sealed class Truncation
         // is still reported (T4), and the page no longer keeps it open.
         if (_transitions.DiscardData(file, frame, doom: !claimed))
         {
-            file.RecordRecoveryLocked(1);
+            file.Errors.RecordRecoveryLocked(1);
         }
         if (claimed)
         {

@@ -61,22 +61,22 @@ internal sealed class WritePath
             long offset = fileOffset + done;
             long room = ((long)_atomicPages << _pool.PageShift) - (offset & (_pool.PageSize - 1)); // no overflow near the largest offset
             int length = (int)Math.Min(data.Length - done, room);
-            int dirtied;
             try
             {
-                dirtied = WritePiece(file, offset, data.Slice(done, length));
+                int dirtied = WritePiece(file, offset, data.Slice(done, length));
+                handle.AddBytesDirtied(length);
+                done += length;
+                if (dirtied > 0)
+                {
+                    _throttle?.OnPagesDirtied(file, handle, dirtied);
+                }
             }
-            catch (PageCacheExhaustedException e) when (done > 0)
+            catch (Exception e) when (done > 0)
             {
-                throw new PageCacheExhaustedException(e.FrameCount, e.PinnedFrameCount, e.DirtyFrameCount, TimeSpan.Zero, new IOException(
-                    $"The write of {data.Length} bytes at file offset {fileOffset} of '{file.Name}' is larger than the pool can hold at once; its first {done} bytes were written.", e));
-            }
-
-            handle.AddBytesDirtied(length);
-            done += length;
-            if (dirtied > 0)
-            {
-                _throttle?.OnPagesDirtied(file, handle, dirtied);
+                // Earlier pieces (or this one, when the throttle gave up after it) are in the cache:
+                // the caller is told how much, on the exception it would have had anyway.
+                e.Data[CachedFile.BytesWrittenKey] = (long)done;
+                throw;
             }
         }
     }

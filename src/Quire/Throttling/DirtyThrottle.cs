@@ -245,7 +245,7 @@ internal sealed class DirtyThrottle : IDirtyThrottle
                 Exception? error;
                 lock (file.Lock)
                 {
-                    error = file.IsFailing ? file.LastError : null;
+                    error = file.Errors.IsFailing ? file.Errors.LastError : null;
                 }
 
                 throw new WritebackStalledException(file.Name, _counters.PagesToWrite, _maxStall, error);

@@ -5,7 +5,7 @@
 // or, on failure, dirty again with exactly the sectors it took.
 //
 // Locking: gathering and completion take the file lock (and each frame's meta lock inside it);
-// the writes run with no lock held, inside the file's writeback gate (FileObject) so that no
+// the writes run with no lock held, inside the file's store gate (FileObject.Gate) so that no
 // size change cuts the store under them.
 // Invariants (checked always where data is at stake): every page of a run belongs to the file,
 // runs are consecutive in the file, no byte at or past the size is written (Pager checks); a
@@ -110,7 +110,7 @@ internal sealed partial class ClusterWriter : IDisposable
         }
         finally
         {
-            file.EndWriteback();
+            file.Gate.ExitIo();
         }
 
         return outcome;
@@ -132,9 +132,9 @@ internal sealed partial class ClusterWriter : IDisposable
 
         if (wait)
         {
-            file.BeginResize(deadline);
+            file.Gate.EnterResize(deadline);
         }
-        else if (!file.TryBeginResize())
+        else if (!file.Gate.TryEnterResize())
         {
             return false;
         }
@@ -170,7 +170,7 @@ internal sealed partial class ClusterWriter : IDisposable
         }
         finally
         {
-            file.EndResize();
+            file.Gate.ExitResize();
         }
 
         return true;
@@ -200,11 +200,11 @@ internal sealed partial class ClusterWriter : IDisposable
 
         if (waitForGate)
         {
-            outcome.Skipped = !file.BeginWriteback(deadline);
+            outcome.Skipped = !file.Gate.EnterIo(deadline);
             return !outcome.Skipped;
         }
 
-        outcome.Skipped = !file.TryBeginWriteback();
+        outcome.Skipped = !file.Gate.TryEnterIo();
         return !outcome.Skipped;
     }
 
@@ -522,7 +522,7 @@ internal sealed partial class ClusterWriter : IDisposable
 
             if (recovered > 0)
             {
-                file.RecordRecoveryLocked(recovered);
+                file.Errors.RecordRecoveryLocked(recovered);
             }
 
             if (written > 0)

@@ -5,7 +5,7 @@
 //
 // Locking: the file's SyncLock across the whole of a sync, store flush included, so a file's
 // durable flushes never overlap; the file lock around the generation bump and the page
-// transitions, never across the store's flush. Callers hold the file's writeback gate, so no
+// transitions, never across the store's flush. Callers are inside the file's store gate, so no
 // size change runs meanwhile.
 // Invariants: a page is clean (not Unsynced) only after a store flush that began after its write
 // completed succeeded; SyncGeneration orders the two.

@@ -70,7 +70,7 @@ internal sealed class PageLaunderer : IPageLaunderer
                     _pageWriter.Request(file, first, last + 1, makeDurable: true);
                     lock (file.Lock)
                     {
-                        lastError ??= file.IsFailing ? file.LastError : null;
+                        lastError ??= file.Errors.IsFailing ? file.Errors.LastError : null;
                     }
                 }
             }
@@ -90,7 +90,7 @@ internal sealed class PageLaunderer : IPageLaunderer
 
             var outcome = _writer.WriteBack(file, first, last + 1, waitForGate: false, Deadline.After(_maxPageWait), new WritebackLimits(0, null, SkipBusy: true));
             error ??= outcome.Error;
-            if (outcome.Skipped || !file.TryBeginWriteback())
+            if (outcome.Skipped || !file.Gate.TryEnterIo())
             {
                 continue;
             }
@@ -101,7 +101,7 @@ internal sealed class PageLaunderer : IPageLaunderer
             }
             finally
             {
-                file.EndWriteback();
+                file.Gate.ExitIo();
             }
         }
 

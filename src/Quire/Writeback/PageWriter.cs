@@ -372,10 +372,10 @@ internal sealed class PageWriter : IDisposable
         }
     }
 
-    /// <summary>Starts the OS write-out of a file on a buffered store, inside its writeback gate (so not once it is closed).</summary>
+    /// <summary>Starts the OS write-out of a file on a buffered store, inside its store gate (so not once it is closed).</summary>
     private static void StartWriteout(FileObject file)
     {
-        if (file.Store is FileBackingStore store && file.TryBeginWriteback())
+        if (file.Store is FileBackingStore store && file.Gate.TryEnterIo())
         {
             try
             {
@@ -383,7 +383,7 @@ internal sealed class PageWriter : IDisposable
             }
             finally
             {
-                file.EndWriteback();
+                file.Gate.ExitIo();
             }
         }
     }
@@ -391,7 +391,7 @@ internal sealed class PageWriter : IDisposable
     /// <summary>Makes a file's written pages durable unless its size is changing (then a later pass does).</summary>
     private Exception? SyncFile(FileObject file)
     {
-        if (file.UnsyncedPageCount == 0 || !file.TryBeginWriteback())
+        if (file.UnsyncedPageCount == 0 || !file.Gate.TryEnterIo())
         {
             return null;
         }
@@ -402,7 +402,7 @@ internal sealed class PageWriter : IDisposable
         }
         finally
         {
-            file.EndWriteback();
+            file.Gate.ExitIo();
         }
     }
 

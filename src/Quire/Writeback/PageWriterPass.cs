@@ -14,8 +14,6 @@ internal sealed class PageWriterPass
 
     public int PagesWritten { get; private set; }
 
-    public int WriteIos { get; private set; }
-
     public int Errors { get; private set; }
 
     public int FilesBackingOff { get; set; }

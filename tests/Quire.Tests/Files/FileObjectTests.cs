@@ -62,69 +62,69 @@ public sealed class FileObjectTests
     public void WritebackCannotStartWhileTheSizeChanges()
     {
         var file = NewFile(0);
-        file.BeginResize(Deadline.After(s_long));
+        file.Gate.EnterResize(Deadline.After(s_long));
 
-        Assert.False(file.TryBeginWriteback());
-        Assert.Throws<TimeoutException>(() => file.BeginWriteback(Deadline.After(s_short)));
+        Assert.False(file.Gate.TryEnterIo());
+        Assert.Throws<TimeoutException>(() => file.Gate.EnterIo(Deadline.After(s_short)));
 
-        file.EndResize();
-        Assert.True(file.TryBeginWriteback());
-        file.EndWriteback();
+        file.Gate.ExitResize();
+        Assert.True(file.Gate.TryEnterIo());
+        file.Gate.ExitIo();
     }
 
     [Fact]
     public void SizeChangeTimesOutWhileAWritebackIsInFlightAndLeavesTheGateOpen()
     {
         var file = NewFile(0);
-        file.BeginWriteback(Deadline.After(s_long));
+        file.Gate.EnterIo(Deadline.After(s_long));
 
-        Assert.Throws<TimeoutException>(() => file.BeginResize(Deadline.After(s_short)));
+        Assert.Throws<TimeoutException>(() => file.Gate.EnterResize(Deadline.After(s_short)));
 
         // The failed size change must not keep writebacks out.
-        Assert.True(file.TryBeginWriteback());
-        file.EndWriteback();
-        file.EndWriteback();
-        file.BeginResize(Deadline.After(s_short));
-        file.EndResize();
+        Assert.True(file.Gate.TryEnterIo());
+        file.Gate.ExitIo();
+        file.Gate.ExitIo();
+        file.Gate.EnterResize(Deadline.After(s_short));
+        file.Gate.ExitResize();
     }
 
     [Fact]
     public void SizeChangeProceedsWhenTheLastWritebackEnds()
     {
         var file = NewFile(0);
-        file.BeginWriteback(Deadline.After(s_long));
-        file.BeginWriteback(Deadline.After(s_long));
+        file.Gate.EnterIo(Deadline.After(s_long));
+        file.Gate.EnterIo(Deadline.After(s_long));
         using var resized = new ManualResetEventSlim();
         var resizer = new Thread(() =>
         {
-            file.BeginResize(Deadline.After(s_long));
+            file.Gate.EnterResize(Deadline.After(s_long));
             resized.Set();
-            file.EndResize();
+            file.Gate.ExitResize();
         });
         resizer.Start();
         Assert.True(SpinWait.SpinUntil(() => !CouldBeginWriteback(file), s_long)); // the resizer holds new writebacks back
 
-        file.EndWriteback();
+        file.Gate.ExitIo();
         Assert.False(resized.IsSet);
-        file.EndWriteback();
+        file.Gate.ExitIo();
 
         Assert.True(resized.Wait(s_long));
         resizer.Join();
-        Assert.True(file.TryBeginWriteback());
-        file.EndWriteback();
+        Assert.True(file.Gate.TryEnterIo());
+        file.Gate.ExitIo();
     }
 
     [Fact]
     public void SecondSizeChangeWaitsForTheFirst()
     {
         var file = NewFile(0);
-        file.BeginResize(Deadline.After(s_long));
+        file.Gate.EnterResize(Deadline.After(s_long));
 
-        Assert.Throws<TimeoutException>(() => file.BeginResize(Deadline.After(s_short)));
+        Assert.Throws<TimeoutException>(() => file.Gate.EnterResize(Deadline.After(s_short)));
 
-        file.EndResize();
-        file.BeginResize(Deadline.After(s_short));
-        file.EndResize();
+        file.Gate.ExitResize();
+        file.Gate.EnterResize(Deadline.After(s_short));
+        file.Gate.ExitResize();
     }
 
     private static FileObject NewFile(long size) => new(0, "f", new MemoryBackingStore(), isWritable: true, size);
@@ -132,12 +132,12 @@ public sealed class FileObjectTests
     /// <summary>Whether a writeback could start now, without leaving one in flight.</summary>
     private static bool CouldBeginWriteback(FileObject file)
     {
-        if (!file.TryBeginWriteback())
+        if (!file.Gate.TryEnterIo())
         {
             return false;
         }
 
-        file.EndWriteback();
+        file.Gate.ExitIo();
         return true;
     }
 }

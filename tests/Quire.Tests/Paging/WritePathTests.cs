@@ -1,9 +1,11 @@
 // Proves the write path reads only what it must (nothing for whole sectors or past the store's
 // end, the page for a partial sector), that write leases extend the file, hold the page's bytes
 // and mark it dirty on release, that a write which runs out of frames applies nothing (M1), and
-// that writes at the very end of the offset range are handled. Counts store calls on a
+// that writes at the very end of the offset range are handled, and that a write failing after
+// some of its bytes are in the cache says how many on its exception. Counts store calls on a
 // MemoryBackingStore; a store that refuses writes stands in for a failing device.
 
+using Quire.Testing;
 using Quire.Tests.Infrastructure;
 
 namespace Quire.Tests.Paging;
@@ -351,5 +353,45 @@ public sealed class WritePathTests
         public void Flush() => _inner.Flush();
 
         public void Dispose() => _inner.Dispose();
+    }
+
+    [Fact]
+    public void AWriteThatFailsAfterItsFirstPieceSaysHowManyBytesItWrote()
+    {
+        // 64 frames less a reserve of 4 and 2 for partial sectors: a write holds 58 pages at once.
+        const int PiecePages = 58;
+        byte[] content = BytePatterns.Create((PiecePages + 2) * PageSize, 21);
+        var store = new FaultInjectingBackingStore(new MemoryBackingStore("pieces", content));
+        store.AddRule(FaultRule.FailNth(StoreOperations.Read, 1));
+        using var cache = QuietCaches.Create();
+        using CachedFile file = cache.Open(store);
+        byte[] data = BytePatterns.Create((PiecePages * PageSize) + 100, 22);
+
+        // The first piece is whole pages (no read); the second ends inside a sector of a page that
+        // is not cached, whose read fails.
+        var error = Assert.Throws<BackingStoreException>(() => file.Write(0, data));
+
+        Assert.Equal((long)PiecePages * PageSize, error.Data[CachedFile.BytesWrittenKey]);
+        byte[] read = new byte[(PiecePages + 1) * PageSize];
+        file.Read(0, read);
+        Assert.Equal(data[..(PiecePages * PageSize)], read[..(PiecePages * PageSize)]);
+        Assert.Equal(content[(PiecePages * PageSize)..((PiecePages + 1) * PageSize)], read[(PiecePages * PageSize)..]);
+    }
+
+    [Fact]
+    public void AWriteThatFailsBeforeAnyOfItsBytesAreInTheCacheSaysNothingWasWritten()
+    {
+        byte[] content = BytePatterns.Create(2 * PageSize, 23);
+        var store = new FaultInjectingBackingStore(new MemoryBackingStore("nothing", content));
+        store.AddRule(FaultRule.FailNth(StoreOperations.Read, 1));
+        using var cache = QuietCaches.Create();
+        using CachedFile file = cache.Open(store);
+
+        var error = Assert.Throws<BackingStoreException>(() => file.Write(PageSize, new byte[100]));
+
+        Assert.False(error.Data.Contains(CachedFile.BytesWrittenKey));
+        byte[] read = new byte[2 * PageSize];
+        file.Read(0, read);
+        Assert.Equal(content, read);
     }
 }

@@ -1,4 +1,4 @@
-// Proves the reliability suites can fail (RELIABILITY H8): each known bug is planted in a cache of
+// Proves the reliability suites can fail: each known bug is planted in a cache of
 // its own (PageCacheOptions.PlantedBugs, inert in every other cache) and run, separately, against
 // every suite that claims to catch it. Each pair must fail through the suite's own oracle (an
 // assertion about data, errors or sizes); a crash, a timeout or any other exception does not count
@@ -19,6 +19,7 @@ public sealed class CanaryTests(ITestOutputHelper output)
 {
     private const int SimulationSeedsPerCanary = 20;
     private const int ConcurrencySeedsPerCanary = 5;
+    private const int KillsPerCanary = 30; // a kill lands after about 60-100 flushes; the bug shows within 9-14 kills here
 
     /// <summary>The suites a canary can be run against.</summary>
     public enum Suite
@@ -28,6 +29,9 @@ public sealed class CanaryTests(ITestOutputHelper output)
         PowerCut,
         UnsyncedEviction,
         Concurrency,
+
+        /// <summary>The kill -9 test: a child process killed at a seeded moment, its files checked against its reported flushes.</summary>
+        Kill,
 
         /// <summary>The library's own always-on checks (Verify), seen through the Nth-operation sweep: they stop the bug before any suite's oracle could.</summary>
         AlwaysOnCheck,
@@ -43,7 +47,7 @@ public sealed class CanaryTests(ITestOutputHelper output)
         (PlantedBugs.ReportErrorTwice, "a handle reports the same error at every flush", [Suite.NthOperationSweep, Suite.Simulation]),
         (PlantedBugs.ReportReadErrorAsWriteError, "a failed read is reported by a later flush as a write error (an invented error)", [Suite.NthOperationSweep, Suite.Simulation]),
         (PlantedBugs.SkipDurableFlush, "a flush returns without the store's durable flush", [Suite.NthOperationSweep, Suite.Simulation, Suite.PowerCut]),
-        (PlantedBugs.KeepBytesPastNewEnd, "a truncate leaves the bytes past the new end, which a later extension brings back", [Suite.NthOperationSweep, Suite.Simulation, Suite.PowerCut]),
+        (PlantedBugs.KeepBytesPastNewEnd, "a truncate leaves the bytes past the new end, which a later extension brings back", [Suite.NthOperationSweep, Suite.Simulation, Suite.PowerCut, Suite.Kill]),
     ];
 
     public static TheoryData<string, string> Pairs
@@ -121,6 +125,7 @@ public sealed class CanaryTests(ITestOutputHelper output)
             Suite.PowerCut => Scenarios.All.Select(s => ($"scenario {s.Name}", (Action)(() => PowerCutTests.Run(s.Name, canary, seedsPerPoint: 16, restarts: 4)))),
             Suite.UnsyncedEviction => [("the test", () => UnsyncedEvictionTests.Run(canary))],
             Suite.Concurrency => Enumerable.Range(1, ConcurrencySeedsPerCanary).Select(seed => ($"seed {seed}", (Action)(() => ConcurrencyTests.Run((ulong)seed, 1500, canary)))),
+            Suite.Kill => Enumerable.Range(1, KillsPerCanary).Select(seed => ($"seed {seed}", (Action)(() => KillTests.KillAndVerify((ulong)seed, canary, output: null)))),
             Suite.AlwaysOnCheck => Scenarios.All.Select(s => ($"scenario {s.Name}", (Action)(() => NthOperationSweepTests.Sweep(s.Name, canary)))),
             _ => throw new ArgumentOutOfRangeException(nameof(suite), suite, "Name a suite."),
         };
@@ -138,7 +143,14 @@ public sealed class CanaryTests(ITestOutputHelper output)
                     cause = inner; // the sweep wraps its assertion with the case that failed
                 }
 
-                bool expected = suite == Suite.AlwaysOnCheck ? cause is PageCacheInvariantException : cause is XunitException;
+                // The kill test also asserts about its child (it started, it was killed, it wrote
+                // nothing to stderr): only its oracle's assertion about the files counts.
+                bool expected = suite switch
+                {
+                    Suite.AlwaysOnCheck => cause is PageCacheInvariantException,
+                    Suite.Kill => cause is XunitException && cause.Message.Contains(KillTests.OracleFailure, StringComparison.Ordinal),
+                    _ => cause is XunitException,
+                };
                 if (!expected)
                 {
                     throw new InvalidOperationException($"{suite} failed on {name} with {cause.GetType().Name}, not through its oracle: {cause.Message}", e);

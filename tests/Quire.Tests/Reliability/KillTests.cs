@@ -8,6 +8,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Quire.CrashChild;
+using Quire.Internal;
 using Quire.Testing;
 using Quire.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -17,6 +18,9 @@ namespace Quire.Tests.Reliability;
 [Collection("Writeback")]
 public sealed class KillTests(ITestOutputHelper output)
 {
+    /// <summary>How the oracle's assertion begins: a file after the kill is not one the flushes reported allow.</summary>
+    internal const string OracleFailure = "kill -9 of seed";
+
     [Fact]
     public void EveryFlushReportedBeforeAKillIsOnDisk()
     {
@@ -30,7 +34,7 @@ public sealed class KillTests(ITestOutputHelper output)
         for (int run = 0; run < runs; run++)
         {
             ulong seed = firstSeed + (ulong)run;
-            (int flushes, long bytes) = KillAndVerify(seed);
+            (int flushes, long bytes) = KillAndVerify(seed, PlantedBugs.None, output);
             flushesVerified += flushes;
             bytesVerified += bytes;
         }
@@ -43,7 +47,12 @@ public sealed class KillTests(ITestOutputHelper output)
         Assert.True(bytesVerified > 0, $"{runs} kills verified no flushed byte.");
     }
 
-    private (int Flushes, long Bytes) KillAndVerify(ulong seed)
+    /// <summary>
+    /// Runs the child with <paramref name="seed"/> (and <paramref name="canary"/> planted in its
+    /// cache), kills it, and checks the files against the replayed workload; the oracle's
+    /// assertion starts with <see cref="OracleFailure"/>. Returns the flushes and bytes verified.
+    /// </summary>
+    internal static (int Flushes, long Bytes) KillAndVerify(ulong seed, PlantedBugs canary, ITestOutputHelper? output)
     {
         using var directory = new TempDirectory();
         string childPath = typeof(CrashWorkload).Assembly.Location;
@@ -56,6 +65,10 @@ public sealed class KillTests(ITestOutputHelper output)
         start.ArgumentList.Add(childPath);
         start.ArgumentList.Add(directory.Path);
         start.ArgumentList.Add(seed.ToString(CultureInfo.InvariantCulture));
+        if (canary != PlantedBugs.None)
+        {
+            start.ArgumentList.Add(((int)canary).ToString(CultureInfo.InvariantCulture));
+        }
 
         int lastFlushed = -1;
         int flushCount = 0;
@@ -160,11 +173,11 @@ public sealed class KillTests(ITestOutputHelper output)
         {
             byte[] onDisk = File.ReadAllBytes(directory.File(CrashWorkload.FileName(f)));
             string? violation = models[f].FindCrashViolation(onDisk);
-            Assert.True(violation is null, $"kill -9 of seed {seed} after {flushCount} reported flushes (last operation {lastFlushed}), file {f}: {violation} (replay: QUIRE_SEED={seed} QUIRE_KILL_RUNS=1)");
+            Assert.True(violation is null, $"{OracleFailure} {seed} after {flushCount} reported flushes (last operation {lastFlushed}), file {f}: {violation} (replay: QUIRE_SEED={seed} QUIRE_KILL_RUNS=1)");
             bytes += models[f].DurableContent.Length;
         }
 
-        output.WriteLine($"seed {seed}: killed after {flushCount} reported flushes, last operation {lastFlushed}");
+        output?.WriteLine($"seed {seed}: killed after {flushCount} reported flushes, last operation {lastFlushed}");
         return (flushCount, bytes);
     }
 }

@@ -547,7 +547,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
             file.Handles.Add(handle);
             lock (handle.FileObject.Lock)
             {
-                file.ReportedEpoch.Add(handle.FileObject.NewErrorCursorLocked());
+                file.ReportedEpoch.Add(handle.FileObject.Errors.NewCursorLocked());
             }
 
             // A new handle may report what nobody has reported yet (an epoch nobody saw goes to
@@ -596,7 +596,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
             Check(violation is null, violation ?? string.Empty);
         }
 
-        private static int EpochOf(SimFile file) => file.Handles[0].FileObject.ErrorEpoch;
+        private static int EpochOf(SimFile file) => file.Handles[0].FileObject.Errors.Epoch;
 
         private static long WriteFaultsOf(SimFile file) => file.Store.FiredCount(StoreOperations.Write) + file.Store.FiredCount(StoreOperations.Flush) + file.Store.FiredCount(StoreOperations.SetLength);
 

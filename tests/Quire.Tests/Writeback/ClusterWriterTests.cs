@@ -138,7 +138,7 @@ public sealed class ClusterWriterTests
         byte[] content = BytePatterns.Create(8 * PageSize, 11);
         var store = new MemoryBackingStore("pending", content);
         var file = new FileObject(1, "pending", store, isWritable: true, size: 8 * PageSize) { PendingStoreTruncate = 2 * PageSize };
-        file.BeginResize(Deadline.After(TimeSpan.FromSeconds(1))); // another thread's size change, not ended
+        file.Gate.EnterResize(Deadline.After(TimeSpan.FromSeconds(1))); // another thread's size change, not ended
         try
         {
             Assert.False(ClusterWriter.ApplyPendingTruncate(file, Deadline.After(TimeSpan.FromSeconds(30)), wait: false));
@@ -147,7 +147,7 @@ public sealed class ClusterWriterTests
         }
         finally
         {
-            file.EndResize();
+            file.Gate.ExitResize();
         }
 
         // With the gate free it cuts the store, even without waiting; a flush waits and cuts.
