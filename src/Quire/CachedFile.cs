@@ -1,3 +1,10 @@
+// CachedFile: a handle on a file of the cache: reads, writes, leases, flushes, advice and size
+// changes, each handed to the layer that does it; its own state is the handle's read-ahead
+// heuristics, its accounting (bytes dirtied, throttle pauses) and its error cursor.
+//
+// Locking: _errorCursor is guarded by the file object's lock (F); _disposed and the accounting are
+// atomic; the read-ahead state is a heuristic that tolerates racing readers.
+
 using Quire.Files;
 using Quire.Internal;
 using Quire.Paging;

@@ -1,3 +1,10 @@
+// FileBackingStore: a backing store over a file, buffered or with O_DIRECT (a second descriptor
+// for aligned transfers), with the file's device number for the cache's per-device bandwidth.
+//
+// Locking: stateless past construction but for the lazily read device number (Lazy); the
+// descriptors are closed by Dispose, which the cache calls once no writeback can reach the store
+// (the file's store gate closed, or, when the cache is disposed, its page writer stopped).
+
 using Microsoft.Win32.SafeHandles;
 using Quire.Paging;
 

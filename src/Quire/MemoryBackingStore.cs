@@ -1,3 +1,8 @@
+// MemoryBackingStore: a backing store in a growable byte array, for tests, simulations and data
+// that need not outlive the process; it counts the calls it receives.
+//
+// Locking: _lock (L) guards the bytes, the length and the counts; every call takes it once.
+
 namespace Quire;
 
 /// <summary>

@@ -1,3 +1,11 @@
+// PageCache: the public face of the cache and its composition root: it builds the pool, the
+// queues, the file table and every layer from the options (resolved once into CacheLimits), opens
+// files through FileLifecycle, and flushes, reports and disposes. The layers' own headers say what
+// each owns; docs/ARCHITECTURE.md draws them.
+//
+// Locking: none of its own beyond the atomic _disposed; opening and closing take the file
+// table's lock (FileLifecycle), and Dispose runs once, with the page writer stopped first.
+
 using Quire.Files;
 using Quire.Flushing;
 using Quire.Frames;

@@ -1,3 +1,10 @@
+// PageWriterPass: the record of one page writer pass (RunOnePass): why it wrote, how urgently,
+// the pages it wrote in all and per file, and the failures; tests read it, and the writer's
+// thread paces itself by it.
+//
+// Locking: _lock guards the tallies, since the files of an urgent pass are written on several
+// worker threads at once; Mode, Urgent and FilesBackingOff are set by the pass's own thread.
+
 namespace Quire.Writeback;
 
 /// <summary>What one page writer pass did; tests read it, the writer's thread uses it to pace itself.</summary>

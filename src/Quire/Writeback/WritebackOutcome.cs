@@ -1,3 +1,9 @@
+// WritebackOutcome: what one writeback of a file's range did: the pages it claimed and wrote, where
+// it stopped, the pages it found under another writeback, and the failures with their ranges.
+//
+// Locking: owned by the thread that runs the writeback; the runs it writes in parallel (I/O
+// threads, io_uring completions) change the totals they share under a lock on the outcome itself.
+
 namespace Quire.Writeback;
 
 /// <summary>What one writeback of a file's range did: pages written, pages it had to skip, and the failures.</summary>

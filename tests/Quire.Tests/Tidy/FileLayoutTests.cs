@@ -21,12 +21,8 @@ public sealed class FileLayoutTests
     {
         // The public surface, written before the header rule; its XML docs say what each type is.
         ["BackingStoreException.cs"] = "public exception, immutable once built: its XML summary says when it is thrown",
-        ["CachedFile.cs"] = "the public handle (500+ lines): its locking (the file object's lock, atomic _disposed) is told only in XML remarks",
         ["CachedFileStatistics.cs"] = "public immutable snapshot record: its XML summary says how it is read",
-        ["FileBackingStore.cs"] = "public store over a file: direct I/O and descriptor ownership are told in its XML docs only",
         ["IBackingStore.cs"] = "the public seam (46 lines): its contract, thread-safety included, is in its XML docs",
-        ["MemoryBackingStore.cs"] = "public in-memory store: its _lock is told only as \"Thread-safe\" in its XML summary",
-        ["PageCache.cs"] = "the public facade (600+ lines): its locks are told in XML remarks and docs/ARCHITECTURE.md, not in a header",
         ["PageCacheExhaustedException.cs"] = "public exception, immutable once built: its XML summary says when it is thrown",
         ["PageCacheInvariantException.cs"] = "public exception, immutable once built: its XML summary says when it is thrown",
         ["PageCacheOptions.cs"] = "public init-only options, validated up front: each default's reason is on its property",
@@ -37,8 +33,6 @@ public sealed class FileLayoutTests
         ["WritebackStalledException.cs"] = "public exception, immutable once built: its XML summary says when it is thrown",
 
         // Internal types with state whose header is simply missing: they need one first.
-        ["Writeback/PageWriterPass.cs"] = "one page writer pass's record; has a _lock (per-file counts) that no header names yet",
-        ["Writeback/WritebackOutcome.cs"] = "one writeback's result, mutable, owned by the thread that runs the writeback; no header yet",
     };
 
     [Fact]
