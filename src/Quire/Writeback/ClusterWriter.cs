@@ -436,7 +436,7 @@ internal sealed partial class ClusterWriter : IDisposable
                 long offset = pageStart + start;
                 if (offset != stretchEnd)
                 {
-                    Flush(file, segments, stretchStart, stretchEnd, stretchFirstPage, i, failed, result);
+                    WriteStretch(file, segments, stretchStart, stretchEnd, stretchFirstPage, i, failed, result);
                     stretchStart = offset;
                     stretchFirstPage = i;
                 }
@@ -446,7 +446,7 @@ internal sealed partial class ClusterWriter : IDisposable
             }
         }
 
-        Flush(file, segments, stretchStart, stretchEnd, stretchFirstPage, run.Count, failed, result);
+        WriteStretch(file, segments, stretchStart, stretchEnd, stretchFirstPage, run.Count, failed, result);
         lock (outcome)
         {
             outcome.BytesWritten += result.BytesWritten;
@@ -459,7 +459,7 @@ internal sealed partial class ClusterWriter : IDisposable
     }
 
     /// <summary>Issues the pending stretch; on failure marks pages [firstPage, endPage) of the run failed.</summary>
-    private void Flush(FileObject file, List<ReadOnlyMemory<byte>> segments, long start, long end, int firstPage, int endPage, bool[] failed, RunResult result)
+    private void WriteStretch(FileObject file, List<ReadOnlyMemory<byte>> segments, long start, long end, int firstPage, int endPage, bool[] failed, RunResult result)
     {
         if (segments.Count == 0)
         {
