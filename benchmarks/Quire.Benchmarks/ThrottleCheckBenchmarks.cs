@@ -18,6 +18,7 @@ namespace Quire.Benchmarks;
 public class ThrottleCheckBenchmarks
 {
     private readonly CacheCounters _counters = new();
+    private readonly WritebackCounts _counts = new();
     private readonly HandleAccounting _handle = new();
     private DirtyThrottle? _throttle;
     private FileObject? _file;
@@ -34,8 +35,8 @@ public class ThrottleCheckBenchmarks
     [Benchmark(Baseline = true)]
     public void AccountOneDirtyPage()
     {
-        _counters.AddDirtyPages(1);
-        _counters.AddDirtyPages(-1);
+        _counts.AddDirtyPages(1);
+        _counts.AddDirtyPages(-1);
     }
 
     [Benchmark]
@@ -53,9 +54,9 @@ public class ThrottleCheckBenchmarks
     {
         var options = new PageCacheOptions { MemoryLimitBytes = 64L << 20 };
         _file = new FileObject(1, "throttle-check", new MemoryBackingStore(), isWritable: true, size: 0);
-        _throttle = new DirtyThrottle(_counters, new CacheClock(TimeProvider.System), new WakeSignal(), new ProgressSignal(), new CacheLimits(options));
+        _throttle = new DirtyThrottle(_counters, _counts, new CacheClock(TimeProvider.System), new WakeSignal(), new ProgressSignal(), new CacheLimits(options));
         int pages = pagesToWrite < 0 ? _throttle.FreerunPages + 1 : pagesToWrite;
-        _counters.AddDirtyPages(pages - _counters.DirtyPages);
+        _counts.AddDirtyPages(pages - _counts.DirtyPages);
         _handle.PagesSinceThrottleCheck = 0;
     }
 

@@ -75,28 +75,28 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         var waits = new PageWaitTable(_pool);
         var clock = new CacheClock(Options.TimeProvider);
         _allocator = new PageAllocator(_pool, _queues, _files, waits, _counters, _verify, limits);
-        var transitions = new PageTransitions(_pool, _counters, clock);
+        var transitions = new PageTransitions(_pool, Counts, clock);
         Transitions = transitions;
         Holds = new PageHolds(_pool, waits, _allocator, transitions, limits.MaxPageWait);
-        var pager = new Pager(_pool, _counters, _verify, Options.PlantedBugs);
+        var pager = new Pager(_pool, _counters, Counts, _verify, Options.PlantedBugs);
         Reads = new ReadPath(_pool, _allocator, Holds, pager, _counters, limits);
         Writes = new WritePath(_pool, _allocator, Holds, Reads, transitions, clock, limits);
         Truncation = new Truncation(_pool, _allocator, Holds, transitions, Options.PlantedBugs);
         Eviction = new Eviction(_pool, _allocator, Holds, transitions, Options.PlantedBugs);
         var progress = new ProgressSignal();
-        var clusterWriter = new ClusterWriter(_pool, Holds, pager, transitions, _counters, _verify, clock, progress, limits, Options.PlantedBugs);
+        var clusterWriter = new ClusterWriter(_pool, Holds, pager, transitions, _counters, Counts, _verify, clock, progress, limits, Options.PlantedBugs);
         _clusterWriter = clusterWriter;
         var sync = new FileSync(_pool, transitions, _counters, clock, progress, Options.PlantedBugs);
-        Flusher = new FileFlusher(clusterWriter, sync, Holds, _counters);
-        PageWriter = new PageWriter(_files, clusterWriter, sync, _counters, clock, progress, limits);
+        Flusher = new FileFlusher(clusterWriter, sync, Holds, Counts);
+        PageWriter = new PageWriter(_files, clusterWriter, sync, _counters, Counts, clock, progress, limits);
         Lifecycle = new FileLifecycle(_files, Flusher, Eviction, Holds, _pool.PageSize, Options.UseDirectIO);
-        _instruments.Observe(_counters, () => _pool.FrameCount - _queues.CountRacy(PageQueue.Free), () => _allocator.CountHeldAndDirtyFrames().Held);
+        _instruments.Observe(_counters, () => _pool.FrameCount - _queues.CountRacy(PageQueue.Free), () => _allocator.CountHeldAndDirtyFrames().Held, () => Counts.DirtyPages, () => Counts.WritebackPages, () => Counts.UnsyncedPages);
         _allocator.SetLaunderer(new PageLaunderer(_pool, _files, clusterWriter, sync, PageWriter, progress, Options.TimeProvider, limits.MaxPageWait));
         if (Options.StartPageWriter)
         {
             // Throttling needs someone to clean: without the page writer's thread, dirty data is
             // bounded by the pool alone and reclaim launders it.
-            Writes.SetThrottle(new DirtyThrottle(_counters, clock, PageWriter.Wake, progress, limits));
+            Writes.SetThrottle(new DirtyThrottle(_counters, Counts, clock, PageWriter.Wake, progress, limits));
             PageWriter.Start();
         }
     }
@@ -130,6 +130,9 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
     internal bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
     internal CacheCounters Counters => _counters;
+
+    /// <summary>The counts that steer writeback: the not-durable gauges and who waits on writeback.</summary>
+    internal WritebackCounts Counts { get; } = new();
 
     /// <summary>The cache's meter (named "Quire"), for tests that listen to this cache alone.</summary>
     internal System.Diagnostics.Metrics.Meter Meter => _instruments.Meter;
@@ -199,9 +202,9 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
             ActiveFrames = _queues.CountRacy(PageQueue.Active),
             InactiveFrames = _queues.CountRacy(PageQueue.Inactive),
             PinnedFrames = held,
-            DirtyPages = _counters.DirtyPages,
-            WritebackPages = _counters.WritebackPages,
-            UnsyncedPages = _counters.UnsyncedPages,
+            DirtyPages = Counts.DirtyPages,
+            WritebackPages = Counts.WritebackPages,
+            UnsyncedPages = Counts.UnsyncedPages,
             OpenFiles = _files.Snapshot().Length,
             Hits = _counters.Hits.Value,
             Misses = _counters.Misses.Value,

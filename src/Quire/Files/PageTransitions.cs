@@ -34,11 +34,10 @@
 using System.Diagnostics;
 using Quire.Frames;
 using Quire.Internal;
-using Quire.Metrics;
 
 namespace Quire.Files;
 
-internal sealed class PageTransitions(FramePool pool, CacheCounters counters, CacheClock clock)
+internal sealed class PageTransitions(FramePool pool, WritebackCounts counts, CacheClock clock)
 {
     /// <summary>What a completed write did to a page, for the file's error accounting.</summary>
     public enum Completion
@@ -63,7 +62,7 @@ internal sealed class PageTransitions(FramePool pool, CacheCounters counters, Ca
         : state & PageState.Unsynced;
 
     /// <summary>Moves one page between gauges after its state went from <paramref name="before"/> to <paramref name="after"/>.</summary>
-    public static void Recount(FileObject file, CacheCounters counters, int before, int after)
+    public static void Recount(FileObject file, WritebackCounts counts, int before, int after)
     {
         int from = GaugeOf(before);
         int to = GaugeOf(after);
@@ -72,8 +71,8 @@ internal sealed class PageTransitions(FramePool pool, CacheCounters counters, Ca
             return;
         }
 
-        AddToGauge(file, counters, from, -1);
-        AddToGauge(file, counters, to, 1);
+        AddToGauge(file, counts, from, -1);
+        AddToGauge(file, counts, to, 1);
         int toWrite = (IsToWrite(to) ? 1 : 0) - (IsToWrite(from) ? 1 : 0);
         if (toWrite != 0)
         {
@@ -107,7 +106,7 @@ internal sealed class PageTransitions(FramePool pool, CacheCounters counters, Ca
             if ((state & PageState.Dirty) == 0)
             {
                 PageState.SetBits(ref metadata.State, PageState.Dirty);
-                Recount(file, counters, state, state | PageState.Dirty);
+                Recount(file, counts, state, state | PageState.Dirty);
                 metadata.DirtiedAtTick = nowTick;
                 becameDirty = true;
             }
@@ -149,7 +148,7 @@ internal sealed class PageTransitions(FramePool pool, CacheCounters counters, Ca
         metadata.DirtySectors = UInt128.Zero;
         int before = PageState.ClearBits(ref metadata.State, PageState.Dirty);
         PageState.SetBits(ref metadata.State, PageState.Writeback);
-        Recount(file, counters, before, Volatile.Read(ref metadata.State));
+        Recount(file, counts, before, Volatile.Read(ref metadata.State));
         AssertFrameConsistent(ref metadata);
         PageState.ExitMetaLock(ref metadata.State);
 
@@ -202,7 +201,7 @@ internal sealed class PageTransitions(FramePool pool, CacheCounters counters, Ca
             metadata.SyncGeneration = file.SyncGeneration;
         }
 
-        Recount(file, counters, state, Volatile.Read(ref metadata.State));
+        Recount(file, counts, state, Volatile.Read(ref metadata.State));
         AssertFrameConsistent(ref metadata);
         PageState.ExitMetaLock(ref metadata.State);
         if (!doomed && file.Index.Lookup(page) == frame)
@@ -224,7 +223,7 @@ internal sealed class PageTransitions(FramePool pool, CacheCounters counters, Ca
         int before = PageState.ClearBits(ref metadata.State, PageState.Writeback);
         Debug.Assert((before & PageState.Writeback) != 0, "Only a page under writeback ends it.");
         int after = before & ~PageState.Writeback;
-        Recount(file, counters, before, after);
+        Recount(file, counts, before, after);
         AssertFrameConsistent(ref metadata);
         PageState.ExitMetaLock(ref metadata.State);
         return after & ~PageState.MetaLock;
@@ -237,7 +236,7 @@ internal sealed class PageTransitions(FramePool pool, CacheCounters counters, Ca
         PageState.EnterMetaLock(ref metadata.State);
         int before = PageState.ClearBits(ref metadata.State, PageState.Unsynced);
         Debug.Assert((before & PageState.Unsynced) != 0, "Only an unsynced page is made durable.");
-        Recount(file, counters, before, before & ~PageState.Unsynced);
+        Recount(file, counts, before, before & ~PageState.Unsynced);
         AssertFrameConsistent(ref metadata);
         PageState.ExitMetaLock(ref metadata.State);
         file.Index.ClearTagLocked(page, PageTag.Unsynced);
@@ -256,7 +255,7 @@ internal sealed class PageTransitions(FramePool pool, CacheCounters counters, Ca
         int before = PageState.ClearBits(ref metadata.State, PageState.Unsynced);
         Debug.Assert((before & PageState.Unsynced) != 0, "Only an unsynced page is made dirty by a failed durable flush.");
         PageState.SetBits(ref metadata.State, PageState.Dirty | PageState.WriteFailed);
-        Recount(file, counters, before, Volatile.Read(ref metadata.State));
+        Recount(file, counts, before, Volatile.Read(ref metadata.State));
         AssertFrameConsistent(ref metadata);
         PageState.ExitMetaLock(ref metadata.State);
         file.Index.ClearTagLocked(page, PageTag.Unsynced);
@@ -279,7 +278,7 @@ internal sealed class PageTransitions(FramePool pool, CacheCounters counters, Ca
         if (becameClean)
         {
             int before = PageState.ClearBits(ref metadata.State, PageState.Dirty);
-            Recount(file, counters, before, before & ~PageState.Dirty);
+            Recount(file, counts, before, before & ~PageState.Dirty);
         }
 
         AssertFrameConsistent(ref metadata);
@@ -310,7 +309,7 @@ internal sealed class PageTransitions(FramePool pool, CacheCounters counters, Ca
 
         metadata.DirtySectors = UInt128.Zero;
         int before = PageState.ClearBits(ref metadata.State, PageState.Dirty | PageState.Unsynced | PageState.WriteFailed);
-        Recount(file, counters, before, before & ~(PageState.Dirty | PageState.Unsynced));
+        Recount(file, counts, before, before & ~(PageState.Dirty | PageState.Unsynced));
         AssertFrameConsistent(ref metadata);
         PageState.ExitMetaLock(ref metadata.State);
         return (before & PageState.WriteFailed) != 0;
@@ -325,7 +324,7 @@ internal sealed class PageTransitions(FramePool pool, CacheCounters counters, Ca
         ref FrameMetadata metadata = ref pool.Metadata(frame);
         PageState.EnterMetaLock(ref metadata.State);
         int before = PageState.ClearBits(ref metadata.State, PageState.Unsynced);
-        Recount(file, counters, before, before & ~PageState.Unsynced);
+        Recount(file, counts, before, before & ~PageState.Unsynced);
         PageState.ExitMetaLock(ref metadata.State);
     }
 
@@ -359,21 +358,21 @@ internal sealed class PageTransitions(FramePool pool, CacheCounters counters, Ca
 
     private static bool IsToWrite(int gauge) => gauge is PageState.Dirty or PageState.Writeback;
 
-    private static void AddToGauge(FileObject file, CacheCounters counters, int gauge, int delta)
+    private static void AddToGauge(FileObject file, WritebackCounts counts, int gauge, int delta)
     {
         switch (gauge)
         {
             case PageState.Dirty:
                 file.AddDirtyPages(delta);
-                counters.AddDirtyPages(delta);
+                counts.AddDirtyPages(delta);
                 break;
             case PageState.Writeback:
                 file.AddWritebackPages(delta);
-                counters.AddWritebackPages(delta);
+                counts.AddWritebackPages(delta);
                 break;
             case PageState.Unsynced:
                 file.AddUnsyncedPages(delta);
-                counters.AddUnsyncedPages(delta);
+                counts.AddUnsyncedPages(delta);
                 break;
         }
     }

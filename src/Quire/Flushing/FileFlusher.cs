@@ -14,7 +14,6 @@
 
 using Quire.Files;
 using Quire.Internal;
-using Quire.Metrics;
 using Quire.Paging;
 using Quire.Writeback;
 
@@ -27,11 +26,11 @@ internal sealed class FileFlusher
     private readonly ClusterWriter _writer; // (I)
     private readonly FileSync _sync; // (I)
     private readonly PageHolds _holds; // (I)
-    private readonly CacheCounters _counters; // (I)
+    private readonly WritebackCounts _counts; // (I)
 
-    public FileFlusher(ClusterWriter writer, FileSync sync, PageHolds holds, CacheCounters counters)
+    public FileFlusher(ClusterWriter writer, FileSync sync, PageHolds holds, WritebackCounts counts)
     {
-        _counters = counters;
+        _counts = counts;
         _writer = writer;
         _sync = sync;
         _holds = holds;
@@ -45,14 +44,14 @@ internal sealed class FileFlusher
     public long Flush(FileObject file, long fromPage, long toPage)
     {
         // Someone waits for this flush: background writeback keeps few writes in flight meanwhile.
-        _counters.AddForegroundIos(1);
+        _counts.AddForegroundIos(1);
         try
         {
             return FlushWaitedFor(file, fromPage, toPage);
         }
         finally
         {
-            _counters.AddForegroundIos(-1);
+            _counts.AddForegroundIos(-1);
         }
     }
 

@@ -1,22 +1,14 @@
-// CacheCounters: the event counts behind PageCacheStatistics, and the few exact gauges the
-// cache's policies read (dirty, writeback and unsynced pages). It also carries the cache's
-// histograms and log, so every path that counts an event can record and log it in one call.
+// CacheCounters: the event counts behind PageCacheStatistics (the counts that steer writeback are
+// Files/WritebackCounts). It also carries the cache's histograms and log, so every path that
+// counts an event can record and log it in one call.
 //
-// Locking: counters are StripedCounters (hit-path safe); gauges are single ints changed with
-// Interlocked on state transitions only (a page going clean to dirty, not every write hit).
-// Instruments and Log are immutable references, used on I/O and error paths only.
-
-using System.Diagnostics;
+// Locking: counters are StripedCounters (hit-path safe). Instruments and Log are immutable
+// references, used on I/O and error paths only.
 
 namespace Quire.Metrics;
 
 internal sealed class CacheCounters
 {
-    private int _dirtyPages; // (A)
-    private int _writebackPages; // (A)
-    private int _unsyncedPages; // (A)
-    private int _throttledWriters; // (A)
-    private int _foregroundIos; // (A)
 
     public CacheCounters()
         : this(null, null)
@@ -73,37 +65,6 @@ internal sealed class CacheCounters
 
     public StripedCounter WriteRetries { get; } = new();
 
-    public int DirtyPages => Volatile.Read(ref _dirtyPages);
-
-    public int WritebackPages => Volatile.Read(ref _writebackPages);
-
-    public int UnsyncedPages => Volatile.Read(ref _unsyncedPages);
-
-    /// <summary>Pages to write: dirty or under writeback (Linux's NR_FILE_DIRTY + NR_WRITEBACK), what the throttle and the page writer's thresholds count.</summary>
-    public int PagesToWrite => DirtyPages + WritebackPages;
-
-    /// <summary>Pages not durable yet, whatever their state: each keeps its frame until a durable flush.</summary>
-    public int NotDurablePages => DirtyPages + WritebackPages + UnsyncedPages;
-
-    /// <summary>Writers paused by the throttle right now: while any is, the page writer works for them.</summary>
-    public int ThrottledWriters => Volatile.Read(ref _throttledWriters);
-
-    public void AddThrottledWriters(int delta) => Check(Interlocked.Add(ref _throttledWriters, delta));
-
-    /// <summary>
-    /// Reads of the store and data-integrity flushes in progress: someone waits for them, so
-    /// background writeback keeps few writes in flight meanwhile (Linux's writeback throttling).
-    /// </summary>
-    public int ForegroundIos => Volatile.Read(ref _foregroundIos);
-
-    public void AddForegroundIos(int delta) => Check(Interlocked.Add(ref _foregroundIos, delta));
-
-    public void AddDirtyPages(int delta) => Check(Interlocked.Add(ref _dirtyPages, delta));
-
-    public void AddWritebackPages(int delta) => Check(Interlocked.Add(ref _writebackPages, delta));
-
-    public void AddUnsyncedPages(int delta) => Check(Interlocked.Add(ref _unsyncedPages, delta));
-
     /// <summary>A timestamp to pass to <see cref="RecordRead"/> or <see cref="RecordWrite"/>, taken before the I/O.</summary>
     public long IOStarted() => Instruments?.Timestamp() ?? 0;
 
@@ -120,5 +81,4 @@ internal sealed class CacheCounters
         Log.ThrottlePaused(pagesToWrite, dirtyLimitPages);
     }
 
-    private static void Check(int after) => Debug.Assert(after >= 0, "Page gauges never go negative.");
 }

@@ -59,7 +59,10 @@ internal sealed class CacheInstruments : IDisposable
     /// <param name="counters">The cache's counters and page gauges.</param>
     /// <param name="residentPages">Frames holding a page (the pool less its free frames).</param>
     /// <param name="pinnedPages">Frames held right now; a scan of the frame metadata, run per collection.</param>
-    public void Observe(CacheCounters counters, Func<int> residentPages, Func<int> pinnedPages)
+    /// <param name="dirtyPages">Pages dirty now (WritebackCounts).</param>
+    /// <param name="writebackPages">Pages under writeback now.</param>
+    /// <param name="unsyncedPages">Pages written but not yet durable now.</param>
+    public void Observe(CacheCounters counters, Func<int> residentPages, Func<int> pinnedPages, Func<int> dirtyPages, Func<int> writebackPages, Func<int> unsyncedPages)
     {
         _meter.CreateObservableCounter("quire.cache.lookups", () => Measure<long>(
             new(counters.Hits.Value, new KeyValuePair<string, object?>("quire.lookup.result", "hit")),
@@ -77,9 +80,9 @@ internal sealed class CacheInstruments : IDisposable
         _meter.CreateObservableCounter("quire.read.errors", () => Measure(() => counters.ReadFailures.Value), "{error}", "Failed reads of backing stores.");
         _meter.CreateObservableCounter("quire.flushes", () => Measure(() => counters.DurableFlushes.Value), "{flush}", "Durable flushes (fsync) of backing stores that succeeded.");
         _meter.CreateObservableGauge("quire.cache.pages.resident", () => Measure(residentPages), "{page}", "Frames holding a page.");
-        _meter.CreateObservableGauge("quire.cache.pages.dirty", () => Measure(() => counters.DirtyPages), "{page}", "Pages with data not yet written back.");
-        _meter.CreateObservableGauge("quire.cache.pages.writeback", () => Measure(() => counters.WritebackPages), "{page}", "Pages whose write to a backing store is in flight.");
-        _meter.CreateObservableGauge("quire.cache.pages.unsynced", () => Measure(() => counters.UnsyncedPages), "{page}", "Pages written but not yet made durable.");
+        _meter.CreateObservableGauge("quire.cache.pages.dirty", () => Measure(dirtyPages), "{page}", "Pages with data not yet written back.");
+        _meter.CreateObservableGauge("quire.cache.pages.writeback", () => Measure(writebackPages), "{page}", "Pages whose write to a backing store is in flight.");
+        _meter.CreateObservableGauge("quire.cache.pages.unsynced", () => Measure(unsyncedPages), "{page}", "Pages written but not yet made durable.");
         _meter.CreateObservableGauge("quire.cache.pages.pinned", () => Measure(pinnedPages), "{page}", "Frames held right now: leased, being read or written, or under writeback.");
     }
 

@@ -17,13 +17,15 @@ internal sealed class Pager
 {
     private readonly FramePool _pool; // (I)
     private readonly CacheCounters _counters; // (I)
+    private readonly WritebackCounts _counts; // (I)
     private readonly Verify _verify; // (I)
     private readonly PlantedBugs _plantedBugs; // (I) none outside the canary tests
 
-    public Pager(FramePool pool, CacheCounters counters, Verify verify, PlantedBugs plantedBugs = PlantedBugs.None)
+    public Pager(FramePool pool, CacheCounters counters, WritebackCounts counts, Verify verify, PlantedBugs plantedBugs = PlantedBugs.None)
     {
         _pool = pool;
         _counters = counters;
+        _counts = counts;
         _verify = verify;
         _plantedBugs = plantedBugs;
     }
@@ -54,7 +56,7 @@ internal sealed class Pager
         {
             Memory<byte>[] buffers = BuffersOf(frames[..pagesToRead]);
             long started = _counters.IOStarted();
-            _counters.AddForegroundIos(1);
+            _counts.AddForegroundIos(1);
             try
             {
                 bytesRead = file.Store.Read(buffers, fileOffset);
@@ -67,7 +69,7 @@ internal sealed class Pager
             }
             finally
             {
-                _counters.AddForegroundIos(-1);
+                _counts.AddForegroundIos(-1);
             }
 
             _counters.ReadIos.Increment();
@@ -89,7 +91,7 @@ internal sealed class Pager
         {
             Memory<byte>[] buffers = BuffersOf(frames.AsSpan(0, pagesToRead));
             long started = _counters.IOStarted();
-            _counters.AddForegroundIos(1);
+            _counts.AddForegroundIos(1);
             try
             {
                 bytesRead = await file.Store.ReadAsync(buffers, fileOffset, cancellationToken).ConfigureAwait(false);
@@ -102,7 +104,7 @@ internal sealed class Pager
             }
             finally
             {
-                _counters.AddForegroundIos(-1);
+                _counts.AddForegroundIos(-1);
             }
 
             _counters.ReadIos.Increment();

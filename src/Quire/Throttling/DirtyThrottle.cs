@@ -26,7 +26,7 @@
 // Pauses are at least 10 ms, as Linux keeps its pauses above a minimum: a pause shorter than
 // that is not taken, and the writer's pages are carried over until they add up to one, so a
 // writer above freerun sleeps rarely and for 10-20 ms rather than for microseconds on every
-// write. While a writer is paused the page writer works for it (CacheCounters.ThrottledWriters),
+// write. While a writer is paused the page writer works for it (WritebackCounts.ThrottledWriters),
 // and completed writes wake it (ProgressSignal): below the limit a pause ends early once the
 // data is back at freerun; at or over the limit a writer waits, up to
 // 200 ms at a time, until the data drops below the limit; if the device writes nothing for
@@ -59,6 +59,7 @@ internal sealed class DirtyThrottle : IDirtyThrottle
     private const double MaxFileFactor = 2; // and one far under it at most twice
 
     private readonly CacheCounters _counters; // (I)
+    private readonly WritebackCounts _counts; // (I)
     private readonly CacheClock _clock; // (I)
     private readonly WakeSignal _writerWake; // (I)
     private readonly ProgressSignal _progress; // (I)
@@ -67,9 +68,10 @@ internal sealed class DirtyThrottle : IDirtyThrottle
     private readonly TimeSpan _maxStall; // (I)
     private readonly bool _strict; // (I)
 
-    public DirtyThrottle(CacheCounters counters, CacheClock clock, WakeSignal writerWake, ProgressSignal progress, CacheLimits limits)
+    public DirtyThrottle(CacheCounters counters, WritebackCounts counts, CacheClock clock, WakeSignal writerWake, ProgressSignal progress, CacheLimits limits)
     {
         _counters = counters;
+        _counts = counts;
         _clock = clock;
         _writerWake = writerWake;
         _progress = progress;
@@ -85,7 +87,7 @@ internal sealed class DirtyThrottle : IDirtyThrottle
     public void OnPagesDirtied(FileObject file, HandleAccounting handle, int pagesDirtied)
     {
         file.Device.AddPagesDirtied(pagesDirtied);
-        int toWrite = _counters.PagesToWrite;
+        int toWrite = _counts.PagesToWrite;
         if (toWrite > _backgroundPages)
         {
             _writerWake.Set();
@@ -179,7 +181,7 @@ internal sealed class DirtyThrottle : IDirtyThrottle
         long stallStart = time.GetTimestamp();
         while (true)
         {
-            int toWrite = _counters.PagesToWrite;
+            int toWrite = _counts.PagesToWrite;
             double share = device.WriteoutShare(file, _clock.NowTick);
             int fileToWrite = file.PagesToWrite;
 
@@ -202,7 +204,7 @@ internal sealed class DirtyThrottle : IDirtyThrottle
             _writerWake.Set();
             long pauseStart = time.GetTimestamp();
             TimeSpan paused;
-            _counters.AddThrottledWriters(1);
+            _counts.AddThrottledWriters(1);
             try
             {
                 while (true)
@@ -213,7 +215,7 @@ internal sealed class DirtyThrottle : IDirtyThrottle
                     // and is not woken by the writes that leave it where it was.
                     _progress.Wait(time, pause - time.GetElapsedTime(pauseStart), overLimit ? _limitPages - 1 : FreerunPages);
                     paused = time.GetElapsedTime(pauseStart);
-                    if (overLimit || paused >= pause || _counters.PagesToWrite <= FreerunPages)
+                    if (overLimit || paused >= pause || _counts.PagesToWrite <= FreerunPages)
                     {
                         break;
                     }
@@ -221,14 +223,14 @@ internal sealed class DirtyThrottle : IDirtyThrottle
             }
             finally
             {
-                _counters.AddThrottledWriters(-1);
+                _counts.AddThrottledWriters(-1);
             }
 
             _counters.ThrottlePauses.Increment();
             _counters.ThrottleTicks.Add(paused.Ticks);
-            _counters.RecordThrottlePause(paused, _counters.PagesToWrite, _limitPages);
+            _counters.RecordThrottlePause(paused, _counts.PagesToWrite, _limitPages);
             handle.AddPause(paused);
-            if (_counters.PagesToWrite < _limitPages)
+            if (_counts.PagesToWrite < _limitPages)
             {
                 return 0;
             }
@@ -248,7 +250,7 @@ internal sealed class DirtyThrottle : IDirtyThrottle
                     error = file.Errors.IsFailing ? file.Errors.LastError : null;
                 }
 
-                throw new WritebackStalledException(file.Name, _counters.PagesToWrite, _maxStall, error);
+                throw new WritebackStalledException(file.Name, _counts.PagesToWrite, _maxStall, error);
             }
         }
     }

@@ -76,7 +76,7 @@ internal sealed partial class ClusterWriter
             {
                 // Background writeback keeps few writes queued at the device while a read or a
                 // flush waits for it (Linux's writeback throttling).
-                int maxRuns = background && _counters.ForegroundIos > 0 ? BackgroundWritesWhileForeground : _maxRunsInFlight;
+                int maxRuns = background && _counts.ForegroundIos > 0 ? BackgroundWritesWhileForeground : _maxRunsInFlight;
                 while (claiming && ring.InFlight < Math.Min(maxRuns, (int)ring.Entries) && (ring.InFlight == 0 || bytesInFlight < MaxBytesInFlight)
                     && cursor < toPage && (limits.MaxPages <= 0 || outcome.PagesClaimed < limits.MaxPages))
                 {
@@ -179,7 +179,7 @@ internal sealed partial class ClusterWriter
         try
         {
             Issue(file, run, outcome);
-            _progress.Pulse(_counters.PagesToWrite);
+            _progress.Pulse(_counts.PagesToWrite);
         }
         finally
         {
@@ -202,7 +202,7 @@ internal sealed partial class ClusterWriter
             }
 
             Complete(file, run.Pages, run.FailedFor(run.Pages.Count), outcome, result);
-            _progress.Pulse(_counters.PagesToWrite);
+            _progress.Pulse(_counts.PagesToWrite);
         }
         finally
         {

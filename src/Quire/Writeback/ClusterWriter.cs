@@ -36,6 +36,7 @@ internal sealed partial class ClusterWriter : IDisposable
     private readonly Pager _pager; // (I)
     private readonly PageTransitions _transitions; // (I)
     private readonly CacheCounters _counters; // (I)
+    private readonly WritebackCounts _counts; // (I)
     private readonly Verify _verify; // (I)
     private readonly int _maxClusterPages; // (I)
     private readonly CacheClock _clock; // (I)
@@ -57,7 +58,7 @@ internal sealed partial class ClusterWriter : IDisposable
     private WritebackWorkers? _ioThreads; // (I after EnableParallelWrites)
     private readonly Stack<PendingRun> _idleRuns = new(); // (itself) runs' state between uses: at most one per write ever in flight
 
-    public ClusterWriter(FramePool pool, PageHolds holds, Pager pager, PageTransitions transitions, CacheCounters counters, Verify verify, CacheClock clock, ProgressSignal progress, CacheLimits limits, PlantedBugs plantedBugs)
+    public ClusterWriter(FramePool pool, PageHolds holds, Pager pager, PageTransitions transitions, CacheCounters counters, WritebackCounts counts, Verify verify, CacheClock clock, ProgressSignal progress, CacheLimits limits, PlantedBugs plantedBugs)
     {
         _progress = progress;
         _pool = pool;
@@ -66,6 +67,7 @@ internal sealed partial class ClusterWriter : IDisposable
         _pager = pager;
         _transitions = transitions;
         _counters = counters;
+        _counts = counts;
         _verify = verify;
         _maxClusterPages = limits.MaxClusterPages;
         _maxRunsInFlight = limits.MaxWritesInFlight;
@@ -344,7 +346,7 @@ internal sealed partial class ClusterWriter : IDisposable
                 Issue(file, run, outcome);
 
                 // Writers paused at the limit wake as writes complete, not only when data becomes durable.
-                _progress.Pulse(_counters.PagesToWrite);
+                _progress.Pulse(_counts.PagesToWrite);
             }
 
             return cursor;
@@ -385,7 +387,7 @@ internal sealed partial class ClusterWriter : IDisposable
                 // behind MaxWritesInFlight of its writes.
                 int runBytes = run.Pages.Count << _pool.PageShift;
                 int maxRuns = Math.Min(_maxRunsInFlight, threads.Count); // more would only queue for a thread
-                window.Enter(background && _counters.ForegroundIos > 0 ? BackgroundWritesWhileForeground : maxRuns, runBytes);
+                window.Enter(background && _counts.ForegroundIos > 0 ? BackgroundWritesWhileForeground : maxRuns, runBytes);
                 run.Start(file, outcome, window, runBytes);
                 threads.Post(run.Execute);
             }
@@ -631,7 +633,7 @@ internal sealed partial class ClusterWriter : IDisposable
             try
             {
                 _writer.Issue(_file!, this, _outcome!);
-                _writer._progress.Pulse(_writer._counters.PagesToWrite);
+                _writer._progress.Pulse(_writer._counts.PagesToWrite);
             }
             catch (Exception e)
             {

@@ -52,6 +52,7 @@ internal sealed class PageWriter : IDisposable
     private readonly ClusterWriter _writer; // (I)
     private readonly FileSync _sync; // (I)
     private readonly CacheCounters _counters; // (I)
+    private readonly WritebackCounts _counts; // (I)
     private readonly CacheClock _clock; // (I)
     private readonly CacheLimits _limits; // (I)
     private readonly Lock _passLock = new();
@@ -71,13 +72,14 @@ internal sealed class PageWriter : IDisposable
     private volatile bool _stopping;
     private Exception? _failure; // (A) a bug caught on the writer thread, reported by the next flush
 
-    public PageWriter(FileTable files, ClusterWriter writer, FileSync sync, CacheCounters counters, CacheClock clock, ProgressSignal progress, CacheLimits limits)
+    public PageWriter(FileTable files, ClusterWriter writer, FileSync sync, CacheCounters counters, WritebackCounts counts, CacheClock clock, ProgressSignal progress, CacheLimits limits)
     {
         _progress = progress;
         _files = files;
         _writer = writer;
         _sync = sync;
         _counters = counters;
+        _counts = counts;
         _clock = clock;
         _limits = limits;
         _lastExpiryTick = clock.NowTick;
@@ -132,8 +134,8 @@ internal sealed class PageWriter : IDisposable
             int now = _clock.NowTick;
             List<FileObject>? durableRequested = RunRequests(pass);
 
-            int toWrite = _counters.PagesToWrite;
-            bool background = toWrite > _limits.BackgroundDirtyPages || _counters.ThrottledWriters > 0;
+            int toWrite = _counts.PagesToWrite;
+            bool background = toWrite > _limits.BackgroundDirtyPages || _counts.ThrottledWriters > 0;
             bool expiryDue = now - _lastExpiryTick >= TicksOf(_limits.WritebackInterval);
             bool everything = false;
             if (_limits.LaptopMode)
@@ -142,7 +144,7 @@ internal sealed class PageWriter : IDisposable
                 bool deviceAwake = readIos != _readIosSeen;
                 _readIosSeen = readIos;
                 bool nearLimit = toWrite >= _limits.DirtyLimitPages * 3 / 4;
-                everything = (deviceAwake || nearLimit) && _counters.NotDurablePages > 0;
+                everything = (deviceAwake || nearLimit) && _counts.NotDurablePages > 0;
                 background &= everything;
                 expiryDue &= everything;
             }
@@ -154,7 +156,7 @@ internal sealed class PageWriter : IDisposable
 
             // Memory pressure: frames that are free or clean (reclaimable at once) run short. Free
             // frames alone say nothing: a full cache of clean pages has none, and needs none.
-            bool lowOnFrames = _limits.FrameCount - _counters.NotDurablePages < _limits.LowFreeFrames;
+            bool lowOnFrames = _limits.FrameCount - _counts.NotDurablePages < _limits.LowFreeFrames;
             if (background || expiryDue || everything)
             {
                 pass.Mode = everything ? "everything" : background ? "background" : "expiry";
@@ -162,12 +164,12 @@ internal sealed class PageWriter : IDisposable
                 bool urgent = toWrite > _limits.DirtyLimitPages * 3 / 4 || lowOnFrames;
 
                 // Above freerun writers may be paced: nothing waits to grow then.
-                bool takeShortRuns = lowOnFrames || everything || toWrite >= _limits.FreerunPages || _counters.ThrottledWriters > 0;
+                bool takeShortRuns = lowOnFrames || everything || toWrite >= _limits.FreerunPages || _counts.ThrottledWriters > 0;
                 pass.Urgent = urgent;
                 WriteFiles(pass, expiredAt, stopBelowBackground: background && !everything, urgent, takeShortRuns, now);
             }
 
-            MakeDurable(pass, all: everything || expiryDue || lowOnFrames || _counters.UnsyncedPages >= _limits.SyncStartPages, durableRequested);
+            MakeDurable(pass, all: everything || expiryDue || lowOnFrames || _counts.UnsyncedPages >= _limits.SyncStartPages, durableRequested);
             return pass;
         }
     }
@@ -263,7 +265,7 @@ internal sealed class PageWriter : IDisposable
         LinuxFileIO.TrySetThreadIOPriority(idle: !urgent);
         foreach (FileObject file in turn)
         {
-            if (stopBelowBackground && _counters.PagesToWrite <= _limits.BackgroundDirtyPages && _counters.ThrottledWriters == 0)
+            if (stopBelowBackground && _counts.PagesToWrite <= _limits.BackgroundDirtyPages && _counts.ThrottledWriters == 0)
             {
                 break;
             }
@@ -276,7 +278,7 @@ internal sealed class PageWriter : IDisposable
     {
         // A turn writes no more than its part of the room left under the unsynced bound.
         WaitWhileUnsyncedAtBound();
-        int room = Math.Max(1, (_limits.UnsyncedBoundPages - _counters.UnsyncedPages) / writersInParallel);
+        int room = Math.Max(1, (_limits.UnsyncedBoundPages - _counts.UnsyncedPages) / writersInParallel);
         limits = limits with { MaxPages = limits.MaxPages <= 0 ? room : Math.Min(limits.MaxPages, room) };
         LinuxFileIO.TrySetThreadIOPriority(idlePriority);
         long cursor;
@@ -314,7 +316,7 @@ internal sealed class PageWriter : IDisposable
             StartWriteout(file);
         }
 
-        file.Device.SampleBandwidth(_clock.TimeProvider, busy: file.Device.FilesWriting > 0 && _counters.PagesToWrite > 0);
+        file.Device.SampleBandwidth(_clock.TimeProvider, busy: file.Device.FilesWriting > 0 && _counts.PagesToWrite > 0);
         return outcome.Skipped ? fromPage : outcome.NextPage;
     }
 
@@ -365,7 +367,7 @@ internal sealed class PageWriter : IDisposable
     /// </summary>
     private void WaitWhileUnsyncedAtBound()
     {
-        for (int i = 0; i < 10 && _syncThread is not null && _counters.UnsyncedPages >= _limits.UnsyncedBoundPages && !_stopping; i++)
+        for (int i = 0; i < 10 && _syncThread is not null && _counts.UnsyncedPages >= _limits.UnsyncedBoundPages && !_stopping; i++)
         {
             MakeDurable(new PageWriterPass(), all: true, requested: null);
             _progress.Wait(_clock.TimeProvider, TimeSpan.FromMilliseconds(20));
@@ -467,7 +469,7 @@ internal sealed class PageWriter : IDisposable
             {
                 wait = s_failureBackoff;
             }
-            else if (pass.Mode is not null && _counters.DirtyPages > 0 && (_counters.PagesToWrite > _limits.BackgroundDirtyPages || _counters.ThrottledWriters > 0) && pass.PagesWritten > 0)
+            else if (pass.Mode is not null && _counts.DirtyPages > 0 && (_counts.PagesToWrite > _limits.BackgroundDirtyPages || _counts.ThrottledWriters > 0) && pass.PagesWritten > 0)
             {
                 wait = TimeSpan.Zero; // still above the background threshold, or a writer waits, and making progress
             }

@@ -7,7 +7,6 @@ using FsCheck;
 using FsCheck.Fluent;
 using Quire.Files;
 using Quire.Frames;
-using Quire.Metrics;
 using Quire.Tests.Infrastructure;
 
 namespace Quire.Tests.Files;
@@ -23,23 +22,23 @@ public sealed class PageTransitionsTests
             Gen.ArrayOf(Gen.Choose(0, 5)).ToArbitrary(),
             steps =>
             {
-                var counters = new CacheCounters();
+                var counts = new WritebackCounts();
                 var file = new FileObject(1, "key", new MemoryBackingStore(), isWritable: true, size: 0);
                 int state = 0;
                 foreach (int step in steps)
                 {
                     int bit = s_bits[step % 3];
                     int after = step < 3 ? state | bit : state & ~bit;
-                    PageTransitions.Recount(file, counters, state, after);
+                    PageTransitions.Recount(file, counts, state, after);
                     state = after;
                 }
 
                 bool dirty = (state & PageState.Dirty) != 0;
                 bool writeback = !dirty && (state & PageState.Writeback) != 0;
                 bool unsynced = !dirty && !writeback && (state & PageState.Unsynced) != 0;
-                return counters.DirtyPages == (dirty ? 1 : 0)
-                    && counters.WritebackPages == (writeback ? 1 : 0)
-                    && counters.UnsyncedPages == (unsynced ? 1 : 0)
+                return counts.DirtyPages == (dirty ? 1 : 0)
+                    && counts.WritebackPages == (writeback ? 1 : 0)
+                    && counts.UnsyncedPages == (unsynced ? 1 : 0)
                     && file.DirtyPageCount + file.WritebackPageCount + file.UnsyncedPageCount == (dirty || writeback || unsynced ? 1 : 0)
                     && file.PagesToWrite == (dirty || writeback ? 1 : 0)
                     && file.Device.FilesWriting == 1; // never below one, and this file's count went back to what it is

@@ -149,7 +149,7 @@ public sealed class DirtyThrottleTests
         writer.Start();
         while (!writer.Join(0))
         {
-            if (cache.Counters.ThrottledWriters > 0)
+            if (cache.Counts.ThrottledWriters > 0)
             {
                 clock.Advance(TimeSpan.FromMilliseconds(1));
             }

@@ -129,7 +129,7 @@ public sealed class PageWriterTests
         file.Write(0, new byte[4 * PageSize]);
         Assert.Null(cache.PageWriter.RunOnePass().Mode);
 
-        cache.Counters.AddThrottledWriters(1); // as a writer paused by a strict file limit is counted
+        cache.Counts.AddThrottledWriters(1); // as a writer paused by a strict file limit is counted
         try
         {
             Assert.Equal("background", cache.PageWriter.RunOnePass().Mode);
@@ -137,7 +137,7 @@ public sealed class PageWriterTests
         }
         finally
         {
-            cache.Counters.AddThrottledWriters(-1);
+            cache.Counts.AddThrottledWriters(-1);
         }
     }
 

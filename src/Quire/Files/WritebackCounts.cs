@@ -1,0 +1,54 @@
+// WritebackCounts: the cache-wide counts that steer writeback. Three gauges count the pages not
+// yet durable, each page in exactly one by its state (PageTransitions keeps them): dirty, under
+// writeback, unsynced. Two counts say who waits on writeback now: writers paused by the throttle
+// (while any is, the page writer works for them) and reads of the store and data-integrity
+// flushes in progress (while any is, background writeback keeps few writes queued at the device).
+//
+// Locking: every count is an int changed with Interlocked, on state transitions and at the start
+// and end of a wait, never on a cache hit; reads are racy snapshots a policy tolerates.
+
+using System.Diagnostics;
+
+namespace Quire.Files;
+
+internal sealed class WritebackCounts
+{
+    private int _dirtyPages; // (A)
+    private int _writebackPages; // (A)
+    private int _unsyncedPages; // (A)
+    private int _throttledWriters; // (A)
+    private int _foregroundIos; // (A)
+
+    public int DirtyPages => Volatile.Read(ref _dirtyPages);
+
+    public int WritebackPages => Volatile.Read(ref _writebackPages);
+
+    public int UnsyncedPages => Volatile.Read(ref _unsyncedPages);
+
+    /// <summary>Pages to write: dirty or under writeback (Linux's NR_FILE_DIRTY + NR_WRITEBACK), what the throttle and the page writer's thresholds count.</summary>
+    public int PagesToWrite => DirtyPages + WritebackPages;
+
+    /// <summary>Pages not durable yet, whatever their state: each keeps its frame until a durable flush.</summary>
+    public int NotDurablePages => DirtyPages + WritebackPages + UnsyncedPages;
+
+    /// <summary>Writers paused by the throttle right now: while any is, the page writer works for them.</summary>
+    public int ThrottledWriters => Volatile.Read(ref _throttledWriters);
+
+    /// <summary>
+    /// Reads of the store and data-integrity flushes in progress: someone waits for them, so
+    /// background writeback keeps few writes in flight meanwhile (Linux's writeback throttling).
+    /// </summary>
+    public int ForegroundIos => Volatile.Read(ref _foregroundIos);
+
+    public void AddDirtyPages(int delta) => Check(Interlocked.Add(ref _dirtyPages, delta));
+
+    public void AddWritebackPages(int delta) => Check(Interlocked.Add(ref _writebackPages, delta));
+
+    public void AddUnsyncedPages(int delta) => Check(Interlocked.Add(ref _unsyncedPages, delta));
+
+    public void AddThrottledWriters(int delta) => Check(Interlocked.Add(ref _throttledWriters, delta));
+
+    public void AddForegroundIos(int delta) => Check(Interlocked.Add(ref _foregroundIos, delta));
+
+    private static void Check(int after) => Debug.Assert(after >= 0, "Writeback counts never go negative.");
+}

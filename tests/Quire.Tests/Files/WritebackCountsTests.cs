@@ -1,0 +1,29 @@
+// Proves the counts that steer writeback add and subtract exactly, and derive pages to write and
+// pages not durable from the three gauges, by driving a fresh WritebackCounts directly.
+
+using Quire.Files;
+
+namespace Quire.Tests.Files;
+
+public sealed class WritebackCountsTests
+{
+    [Fact]
+    public void GaugesAddAndSubtractAndTheSumsFollow()
+    {
+        var counts = new WritebackCounts();
+
+        counts.AddDirtyPages(3);
+        counts.AddDirtyPages(-1);
+        counts.AddWritebackPages(2);
+        counts.AddUnsyncedPages(5);
+        counts.AddUnsyncedPages(-4);
+        counts.AddThrottledWriters(2);
+        counts.AddThrottledWriters(-1);
+        counts.AddForegroundIos(1);
+
+        Assert.Equal((2, 2, 1), (counts.DirtyPages, counts.WritebackPages, counts.UnsyncedPages));
+        Assert.Equal(4, counts.PagesToWrite);
+        Assert.Equal(5, counts.NotDurablePages);
+        Assert.Equal((1, 1), (counts.ThrottledWriters, counts.ForegroundIos));
+    }
+}
