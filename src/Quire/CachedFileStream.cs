@@ -22,7 +22,9 @@ namespace Quire;
 /// visible to every handle of the file, when it returns; <see cref="Flush()"/> makes everything
 /// written to the file durable (it calls <see cref="CachedFile.Flush"/>), so wrappers that flush
 /// often (a <see cref="StreamWriter"/> with <see cref="StreamWriter.AutoFlush"/>) pay a durable
-/// flush each time.
+/// flush each time they have written (a flush with nothing written since the last costs nothing).
+/// Where it differs from an unbuffered <see cref="FileStream"/> it does on purpose; the
+/// getting-started guide lists how.
 /// </para>
 /// <para>
 /// The stream is not thread-safe, as <see cref="FileStream"/> is not: its position is shared
@@ -94,12 +96,13 @@ public sealed class CachedFileStream : Stream
     }
 
     /// <summary>Reads into <paramref name="buffer"/> from the position and advances it; returns 0 at or past the end.</summary>
-    /// <exception cref="BackingStoreException">The store failed to read a page the call needs.</exception>
+    /// <exception cref="IOException">The range read would end past the largest file offset, as <see cref="FileStream"/> reports it; or the store failed to read a page the call needs (<see cref="BackingStoreException"/>).</exception>
     /// <exception cref="ObjectDisposedException">The stream, its handle or the cache was disposed.</exception>
     public override int Read(Span<byte> buffer)
     {
         ThrowIfDisposed();
-        int read = _file.Read(_position, buffer[..ClipToMaxOffset(buffer.Length)]);
+        ThrowIfPastMaxOffset("read", buffer.Length);
+        int read = _file.Read(_position, buffer);
         _position += read;
         return read;
     }
@@ -133,7 +136,8 @@ public sealed class CachedFileStream : Stream
         }
 
         ThrowIfDisposed();
-        ValueTask<int> read = _file.ReadAsync(_position, buffer[..ClipToMaxOffset(buffer.Length)], cancellationToken);
+        ThrowIfPastMaxOffset("read", buffer.Length);
+        ValueTask<int> read = _file.ReadAsync(_position, buffer, cancellationToken);
         if (read.IsCompletedSuccessfully)
         {
             int count = read.Result;
@@ -164,7 +168,7 @@ public sealed class CachedFileStream : Stream
     {
         ThrowIfDisposed();
         ThrowIfReadOnly();
-        ThrowIfPastMaxLength(buffer.Length);
+        ThrowIfPastMaxOffset("write", buffer.Length);
         if (!buffer.IsEmpty)
         {
             _file.Write(_position, buffer);
@@ -220,8 +224,7 @@ public sealed class CachedFileStream : Stream
 
     /// <summary>Moves the position relative to the start, the position or the end, and returns it.</summary>
     /// <exception cref="ArgumentException"><paramref name="origin"/> is not a defined <see cref="SeekOrigin"/>.</exception>
-    /// <exception cref="IOException">The new position would be before the start of the stream.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">The new position would be past <see cref="long.MaxValue"/>.</exception>
+    /// <exception cref="IOException">The new position would be before the start of the stream or past <see cref="long.MaxValue"/> (as <see cref="FileStream"/> reports both); the position stays.</exception>
     /// <exception cref="ObjectDisposedException">The stream, its handle or the cache was disposed.</exception>
     public override long Seek(long offset, SeekOrigin origin)
     {
@@ -239,7 +242,7 @@ public sealed class CachedFileStream : Stream
         };
         if (offset > 0 && basis > long.MaxValue - offset)
         {
-            throw new ArgumentOutOfRangeException(nameof(offset), offset, $"Seeking {offset} bytes from {origin} ({basis}) ends past the largest file offset ({long.MaxValue}).");
+            throw new IOException($"Seeking {offset} bytes from {origin} ({basis}) in '{_file.Name}' ends past the largest file offset ({long.MaxValue}).");
         }
 
         long position = basis + offset;
@@ -257,15 +260,24 @@ public sealed class CachedFileStream : Stream
     /// Sets the file's length (see <see cref="CachedFile.SetLength"/>). A position past the new end
     /// moves to the new end, as <see cref="FileStream"/> does.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="value"/> is negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="value"/> is negative, or larger than the file system allows a file to be (as <see cref="FileStream"/> reports it; the store's error is the inner exception, and nothing changed).</exception>
     /// <exception cref="NotSupportedException">The handle is read-only.</exception>
+    /// <exception cref="IOException">The store failed to change its length (<see cref="BackingStoreException"/>); nothing changed.</exception>
     /// <exception cref="ObjectDisposedException">The stream, its handle or the cache was disposed.</exception>
     public override void SetLength(long value)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(value);
         ThrowIfDisposed();
         ThrowIfReadOnly();
-        _file.SetLength(value);
+        try
+        {
+            _file.SetLength(value);
+        }
+        catch (BackingStoreException e) when (e.ErrorKind == IOErrorKind.TooLarge)
+        {
+            throw new ArgumentOutOfRangeException($"The length {value} is larger than the file system allows '{_file.Name}' to be.", e);
+        }
+
         if (_position > value)
         {
             _position = value;
@@ -284,7 +296,10 @@ public sealed class CachedFileStream : Stream
         _file.Flush();
     }
 
-    /// <summary>Flushes; the same contract as <see cref="Flush()"/>. Cancellation is observed before the flush starts.</summary>
+    /// <summary>
+    /// Flushes; the same contract as <see cref="Flush()"/>. Cancellation is observed before the
+    /// flush starts. Completes synchronously when nothing is to be made durable.
+    /// </summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the flush started.</exception>
     public override Task FlushAsync(CancellationToken cancellationToken)
     {
@@ -295,6 +310,23 @@ public sealed class CachedFileStream : Stream
 
         ThrowIfDisposed();
         return _file.FlushAsync(cancellationToken).AsTask();
+    }
+
+    /// <summary>Begins an asynchronous read (the APM pattern over <see cref="ReadAsync(byte[], int, int, CancellationToken)"/>).</summary>
+    /// <exception cref="ObjectDisposedException">The stream, its handle or the cache was disposed.</exception>
+    public override IAsyncResult BeginRead(byte[] buffer, int offset, int count, AsyncCallback? callback, object? state)
+    {
+        ThrowIfDisposed();
+        return base.BeginRead(buffer, offset, count, callback, state);
+    }
+
+    /// <summary>Begins an asynchronous write (the APM pattern over <see cref="WriteAsync(byte[], int, int, CancellationToken)"/>).</summary>
+    /// <exception cref="ObjectDisposedException">The stream, its handle or the cache was disposed.</exception>
+    /// <exception cref="NotSupportedException">The handle is read-only.</exception>
+    public override IAsyncResult BeginWrite(byte[] buffer, int offset, int count, AsyncCallback? callback, object? state)
+    {
+        ThrowIfDisposed();
+        return base.BeginWrite(buffer, offset, count, callback, state);
     }
 
     /// <summary>Closes the stream and, unless it was created with <c>leaveOpen: true</c>, its handle. Idempotent.</summary>
@@ -361,15 +393,15 @@ public sealed class CachedFileStream : Stream
         }
     }
 
-    /// <summary>A read near the largest offset is past any end of file: clip it rather than reject it.</summary>
-    private int ClipToMaxOffset(int byteCount) => (int)Math.Min(byteCount, long.MaxValue - _position);
-
-    private void ThrowIfPastMaxLength(int byteCount)
+    /// <summary>
+    /// FileStream reports a read or a write whose range ends past the largest offset as an
+    /// IOException (the kernel's EINVAL or EFBIG), even where nothing would be read: so does this.
+    /// </summary>
+    private void ThrowIfPastMaxOffset(string operation, int byteCount)
     {
         if (byteCount > long.MaxValue - _position)
         {
-            // FileStream reports a write past the largest offset as an IOException (EFBIG).
-            throw new IOException($"A write of {byteCount} bytes at position {_position} of '{_file.Name}' would end past the largest file offset ({long.MaxValue}).");
+            throw new IOException($"A {operation} of {byteCount} bytes at position {_position} of '{_file.Name}' would end past the largest file offset ({long.MaxValue}).");
         }
     }
 }

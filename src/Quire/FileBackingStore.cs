@@ -29,6 +29,7 @@ public sealed class FileBackingStore : IBackingStore
     // smallest Linux allows and what statx reports for the disks here. Unaligned ones go buffered.
     private const int DirectAlignment = 512;
     private const int EINVAL = 22;
+    private const int EFBIG = 27;
 
     private readonly SafeFileHandle _handle; // (I) buffered; carries the sharing lock
     private readonly SafeFileHandle? _directHandle; // (I) O_DIRECT, or null
@@ -92,10 +93,21 @@ public sealed class FileBackingStore : IBackingStore
     public long GetLength() => RandomAccess.GetLength(_handle);
 
     /// <inheritdoc/>
+    /// <exception cref="IOException">The length is larger than the file system allows (its <see cref="Exception.HResult"/> is EFBIG, as for a write past that limit), or the OS failed.</exception>
     public void SetLength(long byteCount)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(byteCount);
         ThrowIfReadOnly();
-        RandomAccess.SetLength(_handle, byteCount);
+        try
+        {
+            RandomAccess.SetLength(_handle, byteCount);
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            // .NET reports ftruncate's EFBIG as an argument error; the cache classifies store
+            // failures by errno (a size past the file system's largest is permanent), so say it as one.
+            throw new IOException($"The length {byteCount} is larger than the file system allows '{Name}' to be.", e) { HResult = EFBIG };
+        }
     }
 
     /// <inheritdoc/>

@@ -32,7 +32,7 @@ public sealed class CachedFileStreamTests
         ["Seek with an undefined origin"] = (typeof(ArgumentException), s => Sync(() => s.Seek(0, (SeekOrigin)7))),
         ["Seek before the start"] = (typeof(IOException), s => Sync(() => s.Seek(-1, SeekOrigin.Begin))),
         ["Seek before the start from the end"] = (typeof(IOException), s => Sync(() => s.Seek(-(PageSize + 101), SeekOrigin.End))),
-        ["Seek past long.MaxValue"] = (typeof(ArgumentOutOfRangeException), s => Sync(() => s.Seek(long.MaxValue, SeekOrigin.End))),
+        ["Seek past long.MaxValue"] = (typeof(IOException), s => Sync(() => s.Seek(long.MaxValue, SeekOrigin.End))),
         ["Write past long.MaxValue"] = (typeof(IOException), s => Sync(() => { s.Position = long.MaxValue - 1; s.Write(new byte[2]); })),
         ["CopyTo a null destination"] = (typeof(ArgumentNullException), s => Sync(() => s.CopyTo(null!))),
         ["CopyTo with a zero buffer size"] = (typeof(ArgumentOutOfRangeException), s => Sync(() => s.CopyTo(Stream.Null, 0))),
@@ -218,14 +218,17 @@ public sealed class CachedFileStreamTests
     }
 
     [Fact]
-    public async Task AReadAtTheLargestPositionReturnsZero()
+    public async Task AReadEndingPastTheLargestOffsetThrowsAsFileStreamDoesAndOneEndingThereReturnsZero()
     {
         using PageCache cache = QuietCaches.Create();
         await using CachedFileStream stream = cache.Open(new MemoryBackingStore("f", new byte[10])).AsStream();
         stream.Position = long.MaxValue - 1;
 
-        Assert.Equal(0, stream.Read(new byte[100]));
-        Assert.Equal(0, await stream.ReadAsync(new byte[100]));
+        Assert.Throws<IOException>(() => stream.Read(new byte[100]));
+        await Assert.ThrowsAsync<IOException>(() => stream.ReadAsync(new byte[100]).AsTask());
+        Assert.Equal(long.MaxValue - 1, stream.Position);
+        Assert.Equal(0, stream.Read(new byte[1]));
+        Assert.Equal(0, stream.Read([]));
         Assert.Equal(long.MaxValue - 1, stream.Position);
     }
 
