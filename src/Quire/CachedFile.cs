@@ -235,7 +235,9 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
     /// <summary>
     /// Flushes; the same contract as <see cref="Flush"/>, without blocking the calling thread: the
     /// writes and the store's durable flush run on a thread-pool thread, as
-    /// <see cref="RandomAccess"/> runs its asynchronous calls on Unix.
+    /// <see cref="RandomAccess"/> runs its asynchronous calls on Unix. When there is nothing to
+    /// write or sync (every page written before the call is already durable), or the handle is
+    /// read-only, it completes synchronously, reporting any error this handle has not seen.
     /// </summary>
     /// <param name="cancellationToken">Observed until the flush starts; a flush that has started runs to its end, so that its outcome is known.</param>
     /// <returns>A task that completes when everything written before the call is durable, or faults with the flush's error.</returns>
@@ -248,6 +250,19 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
         if (cancellationToken.IsCancellationRequested)
         {
             return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        if (!CanWrite || _file.IsDurable)
+        {
+            try
+            {
+                FlushPages(0, long.MaxValue);
+                return ValueTask.CompletedTask;
+            }
+            catch (Exception e) when (e is IOException or PageCacheInvariantException)
+            {
+                return ValueTask.FromException(e);
+            }
         }
 
         return new ValueTask(Task.Factory.StartNew(

@@ -25,6 +25,7 @@ internal sealed class FileObject
     private int _unsyncedPageCount; // (A)
     private int _pagesToWrite; // (A) dirty + writeback, kept apart so its transitions through 0 are exact
     private int _consecutiveFailures; // (F) for the page writer's back-off
+    private int _storeChangedSinceSync = 1; // (A) 1 at open: the file may hold writes no sync of ours covered
 
     public FileObject(int id, object key, IBackingStore store, bool isWritable, long size, WriteDevice? device = null)
     {
@@ -118,6 +119,19 @@ internal sealed class FileObject
     /// <summary>Pages not yet durable: dirty, under writeback or unsynced, each counted once (PageTransitions).</summary>
     public int NotDurablePageCount => DirtyPageCount + WritebackPageCount + UnsyncedPageCount;
 
+    /// <summary>
+    /// Whether the store may hold a change no successful sync has covered: set before every write
+    /// to the store and every change of its length, and at open (the file may hold others' writes);
+    /// cleared when a sync begins, set again if it fails.
+    /// </summary>
+    public bool StoreChangedSinceSync => Volatile.Read(ref _storeChangedSinceSync) != 0;
+
+    /// <summary>
+    /// Nothing to make durable: no page dirty, under writeback or unsynced, and no change of the
+    /// store since its last successful sync. A flush then has nothing to write and nothing to sync.
+    /// </summary>
+    public bool IsDurable => NotDurablePageCount == 0 && !StoreChangedSinceSync;
+
     /// <summary>Pages the throttle counts: dirty or under writeback.</summary>
     public int PagesToWrite => Volatile.Read(ref _pagesToWrite);
 
@@ -135,6 +149,12 @@ internal sealed class FileObject
 
     /// <summary>(F) The writeout period <see cref="WriteoutPages"/> was last aged to.</summary>
     public int WriteoutPeriod { get; set; }
+
+    /// <summary>Records that the store is about to change (a write, a length): the next sync must reach it.</summary>
+    public void MarkStoreChanged() => Volatile.Write(ref _storeChangedSinceSync, 1);
+
+    /// <summary>Clears the store-changed mark as a sync begins; returns whether it was set.</summary>
+    public bool TakeStoreChanged() => Interlocked.Exchange(ref _storeChangedSinceSync, 0) != 0;
 
     public void AddWritebackPages(int delta) => Check(Interlocked.Add(ref _writebackPageCount, delta));
 

@@ -57,6 +57,14 @@ internal sealed class FileFlusher
 
     private long FlushWaitedFor(FileObject file, long fromPage, long toPage)
     {
+        if (file.IsDurable)
+        {
+            // Every page written before this call has been written and synced, and the store has
+            // not changed since: nothing to write, nothing to wait for. (A sync failing meanwhile
+            // re-dirties and records its epoch first, which the caller then reports.)
+            return 0;
+        }
+
         long bytesWritten = 0;
         var failed = new List<ByteRange>();
         Exception? firstError = null;

@@ -125,6 +125,7 @@ internal sealed class Pager
         ObjectDisposedException.ThrowIf(_pool.IsDisposed, typeof(PageCache));
         _verify.That(fileOffset + byteCount <= file.Size, $"A write of '{file.Name}' at [{fileOffset}, {fileOffset + byteCount}) stays within its size of {file.Size} bytes, or it would resurrect truncated data.");
         long started = _counters.IOStarted();
+        file.MarkStoreChanged();
         try
         {
             file.Store.Write(segments, fileOffset);
@@ -160,6 +161,7 @@ internal sealed class Pager
         _verify.ThrowIfLatched();
         ObjectDisposedException.ThrowIf(_pool.IsDisposed, typeof(PageCache));
         _verify.That(fileOffset + byteCount <= file.Size, $"A write of '{file.Name}' at [{fileOffset}, {fileOffset + byteCount}) stays within its size of {file.Size} bytes, or it would resurrect truncated data.");
+        file.MarkStoreChanged();
         return _counters.IOStarted();
     }
 

@@ -197,6 +197,7 @@ internal sealed class Truncation
     /// <summary>Sets the store's length, first applying a truncation left pending; on failure leaves one pending (applied, and the store brought to the size, before the next write-back).</summary>
     private static void ApplyStoreLength(FileObject file, long length)
     {
+        file.MarkStoreChanged();
         try
         {
             long pending = file.PendingStoreTruncate;

@@ -150,6 +150,7 @@ internal sealed partial class ClusterWriter : IDisposable
                 // truncate whose own store change failed, leaving a hole at the end): the store
                 // then goes back up to it, as the size change would have set it. Stable here.
                 long size = file.Size;
+                file.MarkStoreChanged();
                 try
                 {
                     file.Store.SetLength(target);

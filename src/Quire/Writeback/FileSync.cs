@@ -51,10 +51,22 @@ internal sealed class FileSync
     private Exception? SyncLocked(FileObject file)
     {
         int generation;
+        bool storeChanged;
+        int unsynced;
         lock (file.Lock)
         {
             generation = file.SyncGeneration;
             file.SyncGeneration = generation + 1;
+            storeChanged = file.TakeStoreChanged();
+            unsynced = file.UnsyncedPageCount;
+        }
+
+        if (!storeChanged && unsynced == 0)
+        {
+            // Nothing reached the store since its last successful sync: there is nothing to make
+            // durable, and a sync would only cost its latency (a commit of unchanged files, a
+            // flush of a clean file). A write under way now is not this sync's to cover.
+            return null;
         }
 
         // No length change here: writes of the file may be in flight on other threads, and a
@@ -70,6 +82,7 @@ internal sealed class FileSync
         }
         catch (Exception e)
         {
+            file.MarkStoreChanged(); // whatever the store held is still not known durable
             _counters.FlushFailures.Increment();
             _counters.Log.FlushFailed(file.Name, e);
             RedirtyUnsynced(file, generation, e);
