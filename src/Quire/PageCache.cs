@@ -240,7 +240,7 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         List<Exception> errors = Lifecycle.FlushEveryFile();
         Lifecycle.AddEpochsForFlushAll(errors);
         Lifecycle.ReleaseIdleFiles(except: null);
-        ThrowIfAny(errors);
+        ThrowHelper.ThrowIfNotDurable(errors);
     }
 
     /// <summary>
@@ -274,7 +274,7 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
             _pool.Dispose();
         }
 
-        ThrowIfAny(errors);
+        ThrowHelper.ThrowIfNotDurable(errors);
     }
 
     /// <summary>Disposes the cache; see <see cref="Dispose"/>.</summary>
@@ -292,19 +292,6 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         if (PageWriter.Failure is { } failure)
         {
             throw new PageCacheInvariantException("The page writer stopped after an internal failure: " + failure.Message, failure);
-        }
-    }
-
-    private static void ThrowIfAny(List<Exception> errors)
-    {
-        if (errors.Count == 1)
-        {
-            throw errors[0];
-        }
-
-        if (errors.Count > 1)
-        {
-            throw new AggregateException("Data of several files is not durable; each inner exception names one.", errors);
         }
     }
 }

@@ -1,5 +1,5 @@
 // ThrowHelper: argument checks shared by the public entry points, kept out of line so the
-// callers' hot paths stay small.
+// callers' hot paths stay small, and the one way several files' flush failures are thrown.
 //
 // Locking: stateless.
 
@@ -25,6 +25,23 @@ internal static class ThrowHelper
         if (byteCount > long.MaxValue - fileOffset)
         {
             ThrowRangeOverflow(fileOffset, byteCount, countName);
+        }
+    }
+
+    /// <summary>
+    /// Throws the flush failures of a call that flushed several files: one as itself, several as
+    /// one <see cref="AggregateException"/> whose inner exceptions each name a file.
+    /// </summary>
+    public static void ThrowIfNotDurable(List<Exception> errors)
+    {
+        if (errors.Count == 1)
+        {
+            throw errors[0];
+        }
+
+        if (errors.Count > 1)
+        {
+            throw new AggregateException("Data of several files is not durable; each inner exception names one.", errors);
         }
     }
 
