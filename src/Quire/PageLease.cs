@@ -1,14 +1,19 @@
+using Quire.Internal;
+
 namespace Quire;
 
 /// <summary>
 /// A pinned, read-only view of bytes of one cached page. The page stays resident and unchanged
-/// while the lease is held (writers of the page wait). Dispose it with <c>using</c>; do not copy it.
+/// while the lease is held (writers of the page wait). Dispose it with <c>using</c>. A copy
+/// shares the one pin: whichever is disposed first releases it, and the other's span then refuses to be read.
 /// </summary>
 public ref struct PageLease
 {
     private CachedFile? _owner;
     private readonly int _frame;
     private readonly int _offsetInPage;
+    private readonly int _ticketSlot;
+    private readonly long _ticket; // (LeaseTickets) released once, whichever copy is disposed first
 
     internal PageLease(CachedFile owner, int frame, long fileOffset, int byteCount)
     {
@@ -17,6 +22,7 @@ public ref struct PageLease
         FileOffset = fileOffset;
         Length = byteCount;
         _offsetInPage = (int)(fileOffset & (owner.PageSize - 1));
+        (_ticketSlot, _ticket) = LeaseTickets.Take();
     }
 
     /// <summary>The file offset of the first byte of the view.</summary>
@@ -26,21 +32,27 @@ public ref struct PageLease
     public readonly int Length { get; }
 
     /// <summary>The pinned bytes.</summary>
-    /// <exception cref="ObjectDisposedException">The lease was disposed.</exception>
+    /// <exception cref="ObjectDisposedException">The lease, or a copy of it, was disposed.</exception>
     public readonly ReadOnlySpan<byte> Span
     {
         get
         {
-            ObjectDisposedException.ThrowIf(_owner is null, typeof(PageLease));
+            ObjectDisposedException.ThrowIf(_owner is null || !LeaseTickets.IsLive(_ticketSlot, _ticket), typeof(PageLease));
             return _owner.Cache.Pool.Bytes(_frame).Slice(_offsetInPage, Length);
         }
     }
 
-    /// <summary>Unpins the page. Idempotent for this variable.</summary>
+    /// <summary>
+    /// Unpins the page. Releases once: disposing the lease again, or disposing a copy of it
+    /// (which a ref struct cannot prevent), does nothing.
+    /// </summary>
     public void Dispose()
     {
         CachedFile? owner = _owner;
         _owner = null;
-        owner?.Cache.Holds.Release(_frame, exclusive: false);
+        if (owner is not null && LeaseTickets.Return(_ticketSlot, _ticket))
+        {
+            owner.Cache.Holds.Release(_frame, exclusive: false);
+        }
     }
 }

@@ -107,6 +107,95 @@ public sealed class PageLeaseTests
     }
 
     [Fact]
+    public void ACopiedLeaseDisposedTwiceReleasesThePinOnceAndTheCopysSpanIsRefused()
+    {
+        using var cache = QuietCaches.Create();
+        using CachedFile file = cache.Open(new MemoryBackingStore("copy", BytePatterns.Create(PageSize, 6)));
+        PageLease other = file.Pin(0, 10);
+        PageLease lease = file.Pin(0, 10);
+        PageLease copy = lease;
+
+        lease.Dispose();
+        copy.Dispose();
+
+        Assert.Equal(1, StateOf(file, 0) & PageState.SharedMask);
+        bool refused = false;
+        try
+        {
+            _ = copy.Span;
+        }
+        catch (ObjectDisposedException)
+        {
+            refused = true;
+        }
+
+        Assert.True(refused, "The copy's span is refused once the lease it copies is released.");
+        Assert.Equal(BytePatterns.Create(PageSize, 6)[..10], other.Span.ToArray());
+        other.Dispose();
+        Assert.Equal(0, cache.GetStatistics().PinnedFrames);
+        file.Write(0, [1, 2, 3]); // no pin left behind: the write does not wait
+        byte[] written = new byte[3];
+        Assert.Equal(3, file.Read(0, written));
+        Assert.Equal(new byte[] { 1, 2, 3 }, written);
+    }
+
+    [Fact]
+    public void ACopiedWritableLeaseMarksTheRangeDirtyAndReleasesTheHoldOnce()
+    {
+        using var cache = QuietCaches.Create();
+        using CachedFile file = cache.Open(new MemoryBackingStore("copy", BytePatterns.Create(PageSize, 7)));
+        WritablePageLease lease = file.PinForWrite(100, 4);
+        lease.Span.Fill(9);
+        WritablePageLease copy = lease;
+
+        copy.Dispose();
+        lease.Dispose();
+        copy.Dispose();
+
+        Assert.Equal(0, StateOf(file, 0) & (PageState.SharedMask | PageState.Exclusive));
+        Assert.Equal(1, cache.GetStatistics().DirtyPages);
+        using (PageLease reader = file.Pin(100, 4))
+        {
+            Assert.Equal(new byte[] { 9, 9, 9, 9 }, reader.Span.ToArray());
+        }
+
+        Assert.Equal(0, cache.GetStatistics().PinnedFrames);
+    }
+
+    [Fact]
+    public void ManyLeasesHeldAtOnceByOneThreadEachReleaseTheirOwnPin()
+    {
+        const int Pages = 40; // more than a thread's first table of tickets holds
+        using var cache = QuietCaches.Create();
+        using CachedFile file = cache.Open(new MemoryBackingStore("many", BytePatterns.Create(Pages * PageSize, 8)));
+
+        PinNested(file, 0, Pages);
+
+        Assert.Equal(0, cache.GetStatistics().PinnedFrames);
+    }
+
+    private static void PinNested(CachedFile file, int page, int pages)
+    {
+        if (page == pages)
+        {
+            for (int p = 0; p < pages; p++)
+            {
+                Assert.Equal(1, StateOf(file, p) & PageState.SharedMask);
+            }
+
+            return;
+        }
+
+        PageLease lease = file.Pin((long)page * PageSize, 1);
+        PageLease copy = lease;
+        PinNested(file, page + 1, pages);
+        Assert.Equal(BytePatterns.Create(pages * PageSize, 8)[page * PageSize], copy.Span[0]);
+        copy.Dispose();
+        lease.Dispose();
+        Assert.Equal(0, StateOf(file, page) & PageState.SharedMask);
+    }
+
+    [Fact]
     public void DefaultLeaseDisposesHarmlessly()
     {
         PageLease lease = default;
