@@ -43,7 +43,7 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
         _cache = cache;
         _file = file;
         CanWrite = canWrite;
-        lock (file.Lock)
+        using (LockOrder.Enter(file.Lock, LockRank.FileObject))
         {
             _errorCursor = file.Errors.NewCursorLocked();
         }
@@ -287,7 +287,7 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
     {
         ThrowIfDisposed();
         int residentPages;
-        lock (_file.Lock)
+        using (LockOrder.Enter(_file.Lock, LockRank.FileObject))
         {
             residentPages = _file.Index.Count;
         }
@@ -473,7 +473,7 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
         }
 
         WritebackFailedException? epoch;
-        lock (_file.Lock)
+        using (LockOrder.Enter(_file.Lock, LockRank.FileObject))
         {
             bool reportedBefore = !_file.Errors.HasUnreportedLocked;
             int cursorBefore = _errorCursor;

@@ -163,7 +163,7 @@ internal sealed partial class ClusterWriter : IDisposable
                     throw new BackingStoreException("set the length of", file.Name, target, 0, e);
                 }
 
-                lock (file.Lock)
+                using (LockOrder.Enter(file.Lock, LockRank.FileObject))
                 {
                     file.PendingStoreTruncate = -1;
                     file.StoreLength = Math.Max(target, size);
@@ -216,7 +216,7 @@ internal sealed partial class ClusterWriter : IDisposable
     /// </summary>
     private long GatherRun(FileObject file, long cursor, long toPage, WritebackLimits limits, List<ClaimedPage> run, WritebackOutcome outcome)
     {
-        lock (file.Lock)
+        using (LockOrder.Enter(file.Lock, LockRank.FileObject))
         {
             long page;
             while (true)
@@ -449,7 +449,7 @@ internal sealed partial class ClusterWriter : IDisposable
         }
 
         WriteStretch(file, segments, stretchStart, stretchEnd, stretchFirstPage, run.Count, failed, result);
-        lock (outcome)
+        using (LockOrder.Enter(outcome, LockRank.Leaf))
         {
             outcome.BytesWritten += result.BytesWritten;
             outcome.Error ??= result.Error;
@@ -496,7 +496,7 @@ internal sealed partial class ClusterWriter : IDisposable
         int newlyFailed = 0;
         int recovered = 0;
         int written = 0;
-        lock (file.Lock)
+        using (LockOrder.Enter(file.Lock, LockRank.FileObject))
         {
             for (int i = 0; i < run.Count; i++)
             {
@@ -542,7 +542,7 @@ internal sealed partial class ClusterWriter : IDisposable
             }
         }
 
-        lock (outcome)
+        using (LockOrder.Enter(outcome, LockRank.Leaf))
         {
             outcome.PagesWritten += written;
         }
@@ -555,7 +555,7 @@ internal sealed partial class ClusterWriter : IDisposable
 
     private PendingRun TakeIdleRun()
     {
-        lock (_idleRuns)
+        using (LockOrder.Enter(_idleRuns, LockRank.Leaf))
         {
             return _idleRuns.TryPop(out PendingRun? run) ? run : new PendingRun(this);
         }
@@ -563,7 +563,7 @@ internal sealed partial class ClusterWriter : IDisposable
 
     private void GiveBackIdleRun(PendingRun run)
     {
-        lock (_idleRuns)
+        using (LockOrder.Enter(_idleRuns, LockRank.Leaf))
         {
             _idleRuns.Push(run);
         }
@@ -658,11 +658,11 @@ internal sealed partial class ClusterWriter : IDisposable
 
         public void Enter(int maxInFlight, int byteCount)
         {
-            lock (_monitor)
+            using (LockOrder.Enter(_monitor, LockRank.Leaf))
             {
                 while (_inFlight >= maxInFlight || (_inFlight > 0 && _bytesInFlight + byteCount > MaxBytesInFlight))
                 {
-                    Monitor.Wait(_monitor);
+                    LockOrder.Wait(_monitor, LockRank.Leaf);
                 }
 
                 _inFlight++;
@@ -672,7 +672,7 @@ internal sealed partial class ClusterWriter : IDisposable
 
         public void Exit(int byteCount)
         {
-            lock (_monitor)
+            using (LockOrder.Enter(_monitor, LockRank.Leaf))
             {
                 _inFlight--;
                 _bytesInFlight -= byteCount;
@@ -682,7 +682,7 @@ internal sealed partial class ClusterWriter : IDisposable
 
         public void Fail(Exception e)
         {
-            lock (_monitor)
+            using (LockOrder.Enter(_monitor, LockRank.Leaf))
             {
                 _failure ??= e;
             }
@@ -690,18 +690,18 @@ internal sealed partial class ClusterWriter : IDisposable
 
         public void WaitEmpty()
         {
-            lock (_monitor)
+            using (LockOrder.Enter(_monitor, LockRank.Leaf))
             {
                 while (_inFlight > 0)
                 {
-                    Monitor.Wait(_monitor);
+                    LockOrder.Wait(_monitor, LockRank.Leaf);
                 }
             }
         }
 
         public void ThrowIfFailed()
         {
-            lock (_monitor)
+            using (LockOrder.Enter(_monitor, LockRank.Leaf))
             {
                 if (_failure is not null)
                 {
