@@ -40,7 +40,6 @@
 
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using System.Text;
 
 namespace Quire.Internal;
 
@@ -202,7 +201,7 @@ internal static class LockOrder
 
     private static string HeldSet()
     {
-        var text = new StringBuilder();
+        var text = new System.Text.StringBuilder();
         for (int rank = 1; rank < (int)LockRank.Count; rank++)
         {
             if (s_held[rank] > 0)
