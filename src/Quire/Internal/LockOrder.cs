@@ -12,17 +12,19 @@
 //     rank r itself unless r is PageHolds (holds nest, in page order within a file: the order
 //     within a rank is not checked). Re-entering a lock the thread already holds never blocks, so
 //     it is not checked.
-//  2. Try-acquisitions (StoreGate.TryEnterIo / TryEnterResize, Monitor.TryEnter) are not checked,
-//     as WITNESS exempts try-locks, since they cannot wait; once they succeed they count as held.
+//  2. Try-acquisitions (StoreGate.TryEnterIo / TryEnterResize) are not checked, as WITNESS
+//     exempts try-locks, since they cannot wait; once they succeed they count as held. (PageState's
+//     TryAcquire* and reclaim's claim are try-acquisitions too, uncounted as every page hold is.)
 //  3. A release matches an acquisition of the same rank by the same thread.
 //
 // Holds that cross threads. Counts are per thread, so only what one thread takes and releases is
 // counted. Lock statements and the spin meta lock cannot leave their thread, and every StoreGate
-// entry is left by the thread that entered it (in a finally of the same method; a writeback's I/O
-// threads run inside the gate its caller holds and waits on). Page holds do cross threads: a lease
-// is disposed wherever its owner likes, an asynchronous fill's frames are released by the
-// continuation after the read, and the Writeback bit is cleared by the I/O thread or io_uring
-// completion that ends the write. So page holds are checked only where a thread blocks for one
+// entry is left by the thread that entered it (in a finally of the same method; a writeback's
+// I/O threads run inside the gate its caller holds and waits on, and io_uring completions are
+// reaped by that caller). Page holds do cross threads: a lease is disposed wherever its owner
+// likes, an asynchronous fill's frames are released by the continuation after the read, and the
+// Writeback bit is cleared by whichever thread completes the write (a WritebackWorkers thread
+// for a run written in parallel). So page holds are checked only where a thread blocks for one
 // (PageHolds.LookupAndAcquire, PageHolds.WaitForWriteback) and never counted as held, with one
 // exception that keeps the rule "memory cleaning never waits for the gate" checked: a demand
 // frame allocation (PageAllocator.AllocateForDemand, which may reclaim and launder while its
