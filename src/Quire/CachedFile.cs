@@ -43,7 +43,7 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
         _cache = cache;
         _file = file;
         CanWrite = canWrite;
-        lock (file.Lock)
+        using (LockOrder.Enter(file.Lock, LockRank.FileObject))
         {
             _errorCursor = file.Errors.NewCursorLocked();
         }
@@ -302,7 +302,7 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
     {
         ThrowIfDisposed();
         int residentPages;
-        lock (_file.Lock)
+        using (LockOrder.Enter(_file.Lock, LockRank.FileObject))
         {
             residentPages = _file.Index.Count;
         }
@@ -488,7 +488,7 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
         }
 
         WritebackFailedException? epoch;
-        lock (_file.Lock)
+        using (LockOrder.Enter(_file.Lock, LockRank.FileObject))
         {
             bool reportedBefore = !_file.Errors.HasUnreportedLocked;
             int cursorBefore = _errorCursor;

@@ -13,6 +13,7 @@
 
 using Quire.Files;
 using Quire.Flushing;
+using Quire.Internal;
 using Quire.Paging;
 
 namespace Quire;
@@ -39,7 +40,7 @@ internal sealed class FileLifecycle(FileTable files, FileFlusher flusher, Evicti
         string key = CanonicalPath(path);
         FileObject file;
         truncate = false;
-        lock (_files.Lock)
+        using (LockOrder.Enter(_files.Lock, LockRank.FileTable))
         {
             if (_files.TryGetLocked(key, out file))
             {
@@ -90,7 +91,7 @@ internal sealed class FileLifecycle(FileTable files, FileFlusher flusher, Evicti
     public FileObject Open(IBackingStore store, bool writable)
     {
         FileObject file;
-        lock (_files.Lock)
+        using (LockOrder.Enter(_files.Lock, LockRank.FileTable))
         {
             if (_files.TryGetLocked(store, out file))
             {
@@ -121,10 +122,10 @@ internal sealed class FileLifecycle(FileTable files, FileFlusher flusher, Evicti
         {
             bool reportedOwnFailure = errors.OfType<WritebackFailedException>().Any(e => e.FileName == file.Name);
             WritebackFailedException? epoch;
-            lock (_cursorsLock)
+            using (LockOrder.Enter(_cursorsLock, LockRank.FlushAllCursors))
             {
                 int cursor = _flushAllCursors.GetValueOrDefault(file);
-                lock (file.Lock)
+                using (LockOrder.Enter(file.Lock, LockRank.FileObject))
                 {
                     epoch = file.Errors.ConsumeForCacheLocked(ref cursor);
                 }
@@ -149,7 +150,7 @@ internal sealed class FileLifecycle(FileTable files, FileFlusher flusher, Evicti
         foreach (FileObject file in _files.Snapshot())
         {
             _eviction.EvictAll(file, _holds.NewPageDeadline());
-            lock (_files.Lock)
+            using (LockOrder.Enter(_files.Lock, LockRank.FileTable))
             {
                 if (file.Index.Count == 0)
                 {
@@ -167,7 +168,7 @@ internal sealed class FileLifecycle(FileTable files, FileFlusher flusher, Evicti
     /// <summary>Called when a handle is disposed: the last one flushes the file and releases it.</summary>
     public void ReleaseHandle(FileObject file, ref int errorCursor)
     {
-        lock (_files.Lock)
+        using (LockOrder.Enter(_files.Lock, LockRank.FileTable))
         {
             file.HandleCount--;
             if (file.HandleCount > 0)
@@ -186,7 +187,7 @@ internal sealed class FileLifecycle(FileTable files, FileFlusher flusher, Evicti
             catch (WritebackFailedException e)
             {
                 error = e;
-                lock (file.Lock)
+                using (LockOrder.Enter(file.Lock, LockRank.FileObject))
                 {
                     // Thrown to the handle's owner: the epoch it belongs to counts as reported.
                     file.Errors.ConsumeLocked(ref errorCursor);
@@ -224,7 +225,7 @@ internal sealed class FileLifecycle(FileTable files, FileFlusher flusher, Evicti
         }
 
         bool unreported;
-        lock (file.Lock)
+        using (LockOrder.Enter(file.Lock, LockRank.FileObject))
         {
             unreported = file.Errors.HasUnreportedLocked;
         }
@@ -244,7 +245,7 @@ internal sealed class FileLifecycle(FileTable files, FileFlusher flusher, Evicti
         bool close = false;
         try
         {
-            lock (_files.Lock)
+            using (LockOrder.Enter(_files.Lock, LockRank.FileTable))
             {
                 if (file.HandleCount == 0 && _files.TryGetLocked(file.Key, out FileObject current) && current == file && file.Index.Count == 0)
                 {
@@ -265,7 +266,7 @@ internal sealed class FileLifecycle(FileTable files, FileFlusher flusher, Evicti
 
         if (close)
         {
-            lock (_cursorsLock)
+            using (LockOrder.Enter(_cursorsLock, LockRank.FlushAllCursors))
             {
                 _flushAllCursors.Remove(file);
             }
@@ -277,7 +278,7 @@ internal sealed class FileLifecycle(FileTable files, FileFlusher flusher, Evicti
     {
         List<FileObject>? idle = null;
         FileObject[] files = _files.Snapshot();
-        lock (_files.Lock)
+        using (LockOrder.Enter(_files.Lock, LockRank.FileTable))
         {
             foreach (FileObject file in files)
             {

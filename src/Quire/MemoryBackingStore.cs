@@ -3,6 +3,8 @@
 //
 // Locking: _lock (L) guards the bytes, the length and the counts; every call takes it once.
 
+using Quire.Internal;
+
 namespace Quire;
 
 /// <summary>
@@ -49,7 +51,7 @@ public sealed class MemoryBackingStore : IBackingStore
     {
         get
         {
-            lock (_lock)
+            using (LockOrder.Enter(_lock, LockRank.Leaf))
             {
                 return _readCount;
             }
@@ -61,7 +63,7 @@ public sealed class MemoryBackingStore : IBackingStore
     {
         get
         {
-            lock (_lock)
+            using (LockOrder.Enter(_lock, LockRank.Leaf))
             {
                 return _writeCount;
             }
@@ -73,7 +75,7 @@ public sealed class MemoryBackingStore : IBackingStore
     {
         get
         {
-            lock (_lock)
+            using (LockOrder.Enter(_lock, LockRank.Leaf))
             {
                 return _flushCount;
             }
@@ -83,7 +85,7 @@ public sealed class MemoryBackingStore : IBackingStore
     /// <summary>A copy of the store's content.</summary>
     public byte[] ToArray()
     {
-        lock (_lock)
+        using (LockOrder.Enter(_lock, LockRank.Leaf))
         {
             return _bytes.AsSpan(0, (int)_length).ToArray();
         }
@@ -92,7 +94,7 @@ public sealed class MemoryBackingStore : IBackingStore
     /// <inheritdoc/>
     public long GetLength()
     {
-        lock (_lock)
+        using (LockOrder.Enter(_lock, LockRank.Leaf))
         {
             ThrowIfDisposedLocked();
             return _length;
@@ -104,7 +106,7 @@ public sealed class MemoryBackingStore : IBackingStore
     {
         ArgumentOutOfRangeException.ThrowIfNegative(byteCount);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(byteCount, Array.MaxLength);
-        lock (_lock)
+        using (LockOrder.Enter(_lock, LockRank.Leaf))
         {
             ThrowIfDisposedLocked();
             ThrowIfReadOnly();
@@ -123,7 +125,7 @@ public sealed class MemoryBackingStore : IBackingStore
     {
         ArgumentNullException.ThrowIfNull(buffers);
         ArgumentOutOfRangeException.ThrowIfNegative(fileOffset);
-        lock (_lock)
+        using (LockOrder.Enter(_lock, LockRank.Leaf))
         {
             ThrowIfDisposedLocked();
             _readCount++;
@@ -161,7 +163,7 @@ public sealed class MemoryBackingStore : IBackingStore
     {
         ArgumentNullException.ThrowIfNull(buffers);
         ArgumentOutOfRangeException.ThrowIfNegative(fileOffset);
-        lock (_lock)
+        using (LockOrder.Enter(_lock, LockRank.Leaf))
         {
             ThrowIfDisposedLocked();
             ThrowIfReadOnly();
@@ -193,7 +195,7 @@ public sealed class MemoryBackingStore : IBackingStore
     /// <inheritdoc/>
     public void Flush()
     {
-        lock (_lock)
+        using (LockOrder.Enter(_lock, LockRank.Leaf))
         {
             ThrowIfDisposedLocked();
             ThrowIfReadOnly();
@@ -204,7 +206,7 @@ public sealed class MemoryBackingStore : IBackingStore
     /// <inheritdoc/>
     public void Dispose()
     {
-        lock (_lock)
+        using (LockOrder.Enter(_lock, LockRank.Leaf))
         {
             _disposed = true;
         }

@@ -12,6 +12,7 @@
 // unique; an id is reused only after its file object left the table with no resident page.
 
 using System.Diagnostics;
+using Quire.Internal;
 
 namespace Quire.Files;
 
@@ -97,7 +98,7 @@ internal sealed class FileTable
     /// <summary>A snapshot of the open file objects.</summary>
     public FileObject[] Snapshot()
     {
-        lock (Lock)
+        using (LockOrder.Enter(Lock, LockRank.FileTable))
         {
             return [.. _byKey.Values];
         }

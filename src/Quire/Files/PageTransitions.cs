@@ -285,7 +285,7 @@ internal sealed class PageTransitions(FramePool pool, WritebackCounts counts, Ca
         PageState.ExitMetaLock(ref metadata.State);
         if (becameClean)
         {
-            lock (file.Lock)
+            using (LockOrder.Enter(file.Lock, LockRank.FileObject))
             {
                 file.Index.ClearTagLocked(page, PageTag.Dirty);
             }
@@ -333,7 +333,7 @@ internal sealed class PageTransitions(FramePool pool, WritebackCounts counts, Ca
     {
         int now = clock.NowTick;
         int oldest = 0;
-        lock (file.Lock)
+        using (LockOrder.Enter(file.Lock, LockRank.FileObject))
         {
             long page = 0;
             while (file.Index.FindNextLocked(page, long.MaxValue, PageTag.Dirty, out page, out int frame))

@@ -7,7 +7,10 @@
 // may run while pages are held, uses only them (docs/ARCHITECTURE.md, "Lock order").
 //
 // Locking: _gate is a monitor of its own, never taken with the file lock held; it guards every
-// field here. Waits are bounded by the caller's deadline.
+// field here (a leaf: it is held only to look and to wait). Waits are bounded by the caller's
+// deadline. The gate itself ranks as LockRank.StoreGate: EnterIo, EnterResize and EnterClose are
+// blocking acquisitions LockOrder checks; every entry counts as held by its thread until the
+// matching Exit, which the same thread calls.
 
 using System.Diagnostics;
 using Quire.Internal;
@@ -25,7 +28,7 @@ internal sealed class StoreGate(string name)
     /// <summary>Lets I/O on the store (a writeback, a durable flush) begin unless the size is changing or the file is closing or closed; returns false then.</summary>
     public bool TryEnterIo()
     {
-        lock (_gate)
+        using (LockOrder.Enter(_gate, LockRank.Leaf))
         {
             if (_resizing || _closing || _closed)
             {
@@ -33,6 +36,7 @@ internal sealed class StoreGate(string name)
             }
 
             _ioInFlight++;
+            LockOrder.Acquired(LockRank.StoreGate);
             return true;
         }
     }
@@ -43,7 +47,8 @@ internal sealed class StoreGate(string name)
     /// </summary>
     public bool EnterIo(Deadline deadline)
     {
-        lock (_gate)
+        LockOrder.CheckBlocking(LockRank.StoreGate);
+        using (LockOrder.Enter(_gate, LockRank.Leaf))
         {
             while ((_resizing || _closing) && !_closed)
             {
@@ -52,7 +57,7 @@ internal sealed class StoreGate(string name)
                     throw new TimeoutException($"Waited too long for a size change of '{name}' to finish before writing it.");
                 }
 
-                Monitor.Wait(_gate, deadline.RemainingMilliseconds);
+                LockOrder.Wait(_gate, deadline.RemainingMilliseconds, LockRank.Leaf);
             }
 
             if (_closed)
@@ -61,6 +66,7 @@ internal sealed class StoreGate(string name)
             }
 
             _ioInFlight++;
+            LockOrder.Acquired(LockRank.StoreGate);
             return true;
         }
     }
@@ -72,7 +78,8 @@ internal sealed class StoreGate(string name)
     /// </summary>
     public bool EnterClose(Deadline deadline)
     {
-        lock (_gate)
+        LockOrder.CheckBlocking(LockRank.StoreGate);
+        using (LockOrder.Enter(_gate, LockRank.Leaf))
         {
             if (_resizing || _closing || _closed)
             {
@@ -89,9 +96,10 @@ internal sealed class StoreGate(string name)
                     return false;
                 }
 
-                Monitor.Wait(_gate, deadline.RemainingMilliseconds);
+                LockOrder.Wait(_gate, deadline.RemainingMilliseconds, LockRank.Leaf);
             }
 
+            LockOrder.Acquired(LockRank.StoreGate);
             return true;
         }
     }
@@ -99,32 +107,36 @@ internal sealed class StoreGate(string name)
     /// <summary>Ends a close: <paramref name="closed"/> says the store is being disposed (no writeback ever begins again), else the file stays open as it was.</summary>
     public void ExitClose(bool closed)
     {
-        lock (_gate)
+        using (LockOrder.Enter(_gate, LockRank.Leaf))
         {
             Debug.Assert(_closing, "A close ends that began.");
             _closing = false;
             _closed = closed;
             Monitor.PulseAll(_gate);
+            LockOrder.Released(LockRank.StoreGate);
         }
     }
 
     /// <summary>Ends I/O that <see cref="EnterIo"/> or <see cref="TryEnterIo"/> let begin.</summary>
     public void ExitIo()
     {
-        lock (_gate)
+        using (LockOrder.Enter(_gate, LockRank.Leaf))
         {
             Debug.Assert(_ioInFlight > 0, "A writeback ends that began.");
             if (--_ioInFlight == 0)
             {
                 Monitor.PulseAll(_gate);
             }
+
+            LockOrder.Released(LockRank.StoreGate);
         }
     }
 
     /// <summary>Starts a size change: waits for other size changes and for every writeback in flight to end, and holds new ones back.</summary>
     public void EnterResize(Deadline deadline)
     {
-        lock (_gate)
+        LockOrder.CheckBlocking(LockRank.StoreGate);
+        using (LockOrder.Enter(_gate, LockRank.Leaf))
         {
             while (_resizing || _closing)
             {
@@ -143,8 +155,10 @@ internal sealed class StoreGate(string name)
                     throw new TimeoutException($"Waited too long for writes of '{name}' in flight to finish before changing its size.");
                 }
 
-                Monitor.Wait(_gate, deadline.RemainingMilliseconds);
+                LockOrder.Wait(_gate, deadline.RemainingMilliseconds, LockRank.Leaf);
             }
+
+            LockOrder.Acquired(LockRank.StoreGate);
         }
     }
 
@@ -154,7 +168,7 @@ internal sealed class StoreGate(string name)
     /// </summary>
     public bool TryEnterResize()
     {
-        lock (_gate)
+        using (LockOrder.Enter(_gate, LockRank.Leaf))
         {
             if (_resizing || _closing || _ioInFlight > 0)
             {
@@ -163,6 +177,7 @@ internal sealed class StoreGate(string name)
 
             ObjectDisposedException.ThrowIf(_closed, name);
             _resizing = true;
+            LockOrder.Acquired(LockRank.StoreGate);
             return true;
         }
     }
@@ -170,11 +185,12 @@ internal sealed class StoreGate(string name)
     /// <summary>Ends a size change that <see cref="EnterResize"/> or <see cref="TryEnterResize"/> began.</summary>
     public void ExitResize()
     {
-        lock (_gate)
+        using (LockOrder.Enter(_gate, LockRank.Leaf))
         {
             Debug.Assert(_resizing, "A size change ends that began.");
             _resizing = false;
             Monitor.PulseAll(_gate);
+            LockOrder.Released(LockRank.StoreGate);
         }
     }
 
@@ -185,6 +201,6 @@ internal sealed class StoreGate(string name)
             throw new TimeoutException($"Waited too long for a size change of '{name}' to finish.");
         }
 
-        Monitor.Wait(_gate, deadline.RemainingMilliseconds);
+        LockOrder.Wait(_gate, deadline.RemainingMilliseconds, LockRank.Leaf);
     }
 }

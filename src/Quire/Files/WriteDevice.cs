@@ -96,7 +96,7 @@ internal sealed class WriteDevice
     {
         Interlocked.Add(ref _pagesWritten, pageCount);
         int period = PeriodOf(nowTick);
-        lock (_lock)
+        using (LockOrder.Enter(_lock, LockRank.WriteDevice))
         {
             _writeoutTotal = Age(_writeoutTotal, period - _writeoutPeriod) + pageCount;
             _writeoutPeriod = period;
@@ -128,7 +128,7 @@ internal sealed class WriteDevice
             return; // the common case on a writer's path: no lock
         }
 
-        lock (_lock)
+        using (LockOrder.Enter(_lock, LockRank.WriteDevice))
         {
             long written = Volatile.Read(ref _pagesWritten);
             if (_bandwidthStamp == long.MinValue)
@@ -167,7 +167,7 @@ internal sealed class WriteDevice
     public void UpdateDirtyRateLimit(TimeProvider timeProvider, double positionRatio)
     {
         long now = timeProvider.GetTimestamp();
-        lock (_lock)
+        using (LockOrder.Enter(_lock, LockRank.WriteDevice))
         {
             long dirtied = _pagesDirtied.Value;
             if (_rateStamp == long.MinValue)

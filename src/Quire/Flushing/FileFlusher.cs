@@ -126,7 +126,7 @@ internal sealed class FileFlusher
     private bool WaitForWritesInFlight(FileObject file, long fromPage, long toPage)
     {
         var inFlight = new List<(long Page, int Frame)>();
-        lock (file.Lock)
+        using (LockOrder.Enter(file.Lock, LockRank.FileObject))
         {
             long cursor = fromPage;
             while (file.Index.FindNextLocked(cursor, toPage, PageTag.Writeback, out long page, out int frame))

@@ -18,6 +18,7 @@ using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Quire.Internal;
 
 namespace Quire.Frames;
 
@@ -167,7 +168,7 @@ internal sealed unsafe class FramePool : IDisposable
 
     private void FreeSlabs()
     {
-        lock (_slabs)
+        using (LockOrder.Enter(_slabs, LockRank.Leaf))
         {
             FreeSlabsLocked();
         }

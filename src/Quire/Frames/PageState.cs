@@ -1,7 +1,8 @@
 // PageState: the bits of FrameMetadata.State and the atomic transitions between them.
 //
 // Locking: every change is an Interlocked operation on the state word; the queue bits change
-// only under the PageQueues lock, the Dirty and Unsynced bits only under the frame's meta lock.
+// only under the PageQueues lock, the Dirty and Unsynced bits only under the frame's meta lock,
+// which reports to the lock-order checker as LockRank.MetaLock (Internal/LockOrder).
 //
 // The page life cycle (docs/ARCHITECTURE.md draws it), with the functions that move a page:
 //   Free --PageAllocator.AllocateForDemand / AllocateAll / TryAllocateForSpeculation-->
@@ -34,6 +35,7 @@
 
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using Quire.Internal;
 
 namespace Quire.Frames;
 
@@ -216,6 +218,7 @@ internal static class PageState
     /// <summary>Takes the frame's meta lock, spinning: it is held only for a few instructions.</summary>
     public static void EnterMetaLock(ref int state)
     {
+        LockOrder.CheckBlocking(LockRank.MetaLock);
         var spinner = default(SpinWait);
         while (true)
         {
@@ -223,6 +226,7 @@ internal static class PageState
             if ((current & MetaLock) == 0
                 && Interlocked.CompareExchange(ref state, current | MetaLock, current) == current)
             {
+                LockOrder.Acquired(LockRank.MetaLock);
                 return;
             }
 
@@ -235,5 +239,6 @@ internal static class PageState
     {
         int before = Interlocked.And(ref state, ~MetaLock);
         Debug.Assert((before & MetaLock) != 0, "The meta lock was released without being held.");
+        LockOrder.Released(LockRank.MetaLock);
     }
 }

@@ -37,7 +37,7 @@ internal sealed class PageWaitTable
     {
         ref FrameMetadata metadata = ref _pool.Metadata(frame);
         object bucket = _buckets[frame & (BucketCount - 1)];
-        lock (bucket)
+        using (LockOrder.Enter(bucket, LockRank.PageWaitBucket))
         {
             while (true)
             {
@@ -64,7 +64,7 @@ internal sealed class PageWaitTable
                     return false;
                 }
 
-                Monitor.Wait(bucket, deadline.RemainingMilliseconds);
+                LockOrder.Wait(bucket, deadline.RemainingMilliseconds, LockRank.PageWaitBucket);
             }
         }
     }
@@ -87,7 +87,7 @@ internal sealed class PageWaitTable
         ref FrameMetadata metadata = ref _pool.Metadata(frame);
         PageState.ClearBits(ref metadata.State, PageState.Waiters);
         object bucket = _buckets[frame & (BucketCount - 1)];
-        lock (bucket)
+        using (LockOrder.Enter(bucket, LockRank.PageWaitBucket))
         {
             Monitor.PulseAll(bucket);
         }

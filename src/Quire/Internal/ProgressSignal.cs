@@ -31,7 +31,7 @@ internal sealed class ProgressSignal
     {
         get
         {
-            lock (_lock)
+            using (LockOrder.Enter(_lock, LockRank.Leaf))
             {
                 return _waiters.Count;
             }
@@ -49,7 +49,7 @@ internal sealed class ProgressSignal
             return;
         }
 
-        lock (_lock)
+        using (LockOrder.Enter(_lock, LockRank.Leaf))
         {
             for (int i = _waiters.Count - 1; i >= 0; i--)
             {
@@ -78,7 +78,7 @@ internal sealed class ProgressSignal
 
         ManualResetEventSlim woken = s_woken ??= new ManualResetEventSlim();
         woken.Reset();
-        lock (_lock)
+        using (LockOrder.Enter(_lock, LockRank.Leaf))
         {
             _waiters.Add((woken, level));
             UpdateHighestLevelLocked();
@@ -100,7 +100,7 @@ internal sealed class ProgressSignal
         }
         finally
         {
-            lock (_lock)
+            using (LockOrder.Enter(_lock, LockRank.Leaf))
             {
                 for (int i = 0; i < _waiters.Count; i++)
                 {

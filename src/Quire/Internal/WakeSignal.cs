@@ -18,7 +18,7 @@ internal sealed class WakeSignal
             return;
         }
 
-        lock (_monitor)
+        using (LockOrder.Enter(_monitor, LockRank.Leaf))
         {
             Monitor.PulseAll(_monitor);
         }
@@ -27,14 +27,14 @@ internal sealed class WakeSignal
     /// <summary>Waits for a wake-up or the timeout; consumes the wake-up. Returns whether one came.</summary>
     public bool Wait(TimeSpan timeout)
     {
-        lock (_monitor)
+        using (LockOrder.Enter(_monitor, LockRank.Leaf))
         {
             if (Interlocked.Exchange(ref _pending, 0) != 0)
             {
                 return true;
             }
 
-            Monitor.Wait(_monitor, timeout);
+            LockOrder.Wait(_monitor, timeout, LockRank.Leaf);
             return Interlocked.Exchange(ref _pending, 0) != 0;
         }
     }

@@ -36,7 +36,7 @@ internal sealed class Eviction
     {
         var toFree = new List<int>();
         var toDeactivate = new List<int>();
-        lock (file.Lock)
+        using (LockOrder.Enter(file.Lock, LockRank.FileObject))
         {
             long cursor = fromPage;
             while (file.Index.FindNextLocked(cursor, toPage, null, out long page, out int frame))
@@ -93,7 +93,7 @@ internal sealed class Eviction
             DropRange(file, 0, long.MaxValue);
             long page;
             int frame;
-            lock (file.Lock)
+            using (LockOrder.Enter(file.Lock, LockRank.FileObject))
             {
                 if (!file.Index.FindNextLocked(0, long.MaxValue, null, out page, out frame))
                 {

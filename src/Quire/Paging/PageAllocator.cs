@@ -7,7 +7,8 @@
 // Laundering runs with no queue or file lock held, but under the reservation mutex when a
 // reservation reclaims and possibly while the caller holds pages (a write's earlier pages, a
 // fill's), so it never waits for a file's size change (docs/ARCHITECTURE.md, "Lock order").
-// _frameFreed is a monitor that allocation waits on.
+// _frameFreed is a monitor that allocation waits on. Ranks (LockRank): the reservation mutex 2,
+// a demand allocation counts as a page hold (4) while it runs, the queue lock 11, _frameFreed 13.
 //
 // Reclaim policy, in order:
 //  1. Balance: while the active queue is more than InactiveRatio times the inactive one, move the
@@ -67,7 +68,7 @@ internal sealed class PageAllocator
         _maxFrameWait = limits.MaxFrameWait;
         _inactiveRatio = limits.InactiveRatio;
 
-        lock (_queues.Lock)
+        using (LockOrder.Enter(_queues.Lock, LockRank.PageQueues))
         {
             for (int frame = 0; frame < pool.FrameCount; frame++)
             {
@@ -84,6 +85,23 @@ internal sealed class PageAllocator
     /// wait up to MaxFrameWait. Throws <see cref="PageCacheExhaustedException"/> when none comes free.
     /// </summary>
     public int AllocateForDemand()
+    {
+        // Its caller may hold pages (a write's earlier ones, a fill's), and it may reclaim and
+        // launder: LockOrder counts it as a page hold for its duration, so nothing under it may
+        // wait for a file's store gate (docs/ARCHITECTURE.md, "Lock order").
+        LockOrder.CheckBlocking(LockRank.PageHolds);
+        LockOrder.Acquired(LockRank.PageHolds);
+        try
+        {
+            return AllocateWaiting();
+        }
+        finally
+        {
+            LockOrder.Released(LockRank.PageHolds);
+        }
+    }
+
+    private int AllocateWaiting()
     {
         Deadline deadline = Deadline.After(_maxFrameWait);
         Exception? launderError = null;
@@ -107,9 +125,9 @@ internal sealed class PageAllocator
             }
 
             Interlocked.Increment(ref _frameWaiters);
-            lock (_frameFreed)
+            using (LockOrder.Enter(_frameFreed, LockRank.FrameFreed))
             {
-                Monitor.Wait(_frameFreed, Math.Min(deadline.RemainingMilliseconds, (int)s_retryInterval.TotalMilliseconds));
+                LockOrder.Wait(_frameFreed, Math.Min(deadline.RemainingMilliseconds, (int)s_retryInterval.TotalMilliseconds), LockRank.FrameFreed);
             }
 
             Interlocked.Decrement(ref _frameWaiters);
@@ -127,7 +145,7 @@ internal sealed class PageAllocator
         // A mutex held across the reclaim this may do (laundering is I/O). It is taken with no page
         // held and no other lock (before a write holds any of its pages), and everything reclaim
         // takes under it ranks below it, so it cannot close a cycle.
-        lock (_reservationMutex)
+        using (LockOrder.Enter(_reservationMutex, LockRank.FrameReservation))
         {
             int allocated = 0;
             try
@@ -169,7 +187,7 @@ internal sealed class PageAllocator
     /// <summary>Puts frames the caller allocated and published (identity set, in an index) on the inactive tail.</summary>
     public void Enqueue(ReadOnlySpan<int> frames)
     {
-        lock (_queues.Lock)
+        using (LockOrder.Enter(_queues.Lock, LockRank.PageQueues))
         {
             foreach (int frame in frames)
             {
@@ -192,7 +210,7 @@ internal sealed class PageAllocator
             ResetForFree(frame);
         }
 
-        lock (_queues.Lock)
+        using (LockOrder.Enter(_queues.Lock, LockRank.PageQueues))
         {
             foreach (int frame in frames)
             {
@@ -204,7 +222,7 @@ internal sealed class PageAllocator
         // A waiter that registers after this read re-scans within the retry interval anyway.
         if (Volatile.Read(ref _frameWaiters) > 0)
         {
-            lock (_frameFreed)
+            using (LockOrder.Enter(_frameFreed, LockRank.FrameFreed))
             {
                 Monitor.PulseAll(_frameFreed);
             }
@@ -229,7 +247,7 @@ internal sealed class PageAllocator
     /// <summary>Moves a frame to the head of the inactive queue (reclaimed next), clearing its reference bit.</summary>
     public void Deactivate(int frame)
     {
-        lock (_queues.Lock)
+        using (LockOrder.Enter(_queues.Lock, LockRank.PageQueues))
         {
             ref FrameMetadata metadata = ref _pool.Metadata(frame);
             PageQueue queue = PageState.QueueOf(Volatile.Read(ref metadata.State));
@@ -286,7 +304,7 @@ internal sealed class PageAllocator
 
     private int TryPopFree(int minimumLeft)
     {
-        lock (_queues.Lock)
+        using (LockOrder.Enter(_queues.Lock, LockRank.PageQueues))
         {
             if (_queues.CountLocked(PageQueue.Free) <= minimumLeft)
             {
@@ -315,7 +333,7 @@ internal sealed class PageAllocator
         Span<int> laundry = stackalloc int[MaxLaundryBatch];
         int claimedCount;
         int laundryCount;
-        lock (_queues.Lock)
+        using (LockOrder.Enter(_queues.Lock, LockRank.PageQueues))
         {
             BalanceLocked();
             (claimedCount, laundryCount) = ScanInactiveLocked(claimed, laundry);
@@ -339,7 +357,7 @@ internal sealed class PageAllocator
         if (claimedCount == 0 && laundryCount > 0 && allowLaunder && _launderer is { } launderer)
         {
             launderError = launderer.Launder(laundry[..laundryCount]) ?? launderError;
-            lock (_queues.Lock)
+            using (LockOrder.Enter(_queues.Lock, LockRank.PageQueues))
             {
                 (claimedCount, _) = ScanInactiveLocked(claimed, []);
             }
@@ -443,7 +461,7 @@ internal sealed class PageAllocator
             FileObject? file = _files.GetById(fileId);
             _verify.That(file is not null, $"Frame {frames[start]} holds a page of file {fileId}, which is open.");
             int end = start;
-            lock (file.Lock)
+            using (LockOrder.Enter(file.Lock, LockRank.FileObject))
             {
                 for (; end < frames.Length && _pool.Metadata(frames[end]).FileId == fileId; end++)
                 {

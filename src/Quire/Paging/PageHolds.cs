@@ -2,6 +2,9 @@
 // the identity check, the bounded waits and the freeing of doomed frames that every path needs.
 //
 // Locking: holds are PageState bits; waits go through the PageWaitTable with no lock held.
+// LookupAndAcquire and WaitForWriteback are the blocking acquisitions of LockRank.PageHolds that
+// LockOrder checks; the holds are not counted as held, since they may be released on another
+// thread (a lease, an asynchronous fill, a writeback's completion; LockOrder's header).
 // Invariants: a hold is returned only on a frame whose identity was verified after the hold was
 // taken (PageState rule 1); the thread that releases the last hold of a doomed frame frees it.
 
@@ -37,6 +40,7 @@ internal sealed class PageHolds
     /// </summary>
     public int LookupAndAcquire(FileObject file, long pageNumber, bool exclusive, Deadline deadline)
     {
+        LockOrder.CheckBlocking(LockRank.PageHolds);
         var spinner = default(SpinWait);
         while (true)
         {
@@ -110,6 +114,7 @@ internal sealed class PageHolds
     /// <summary>Waits until no writeback of the frame is in flight, or it no longer holds the page.</summary>
     public void WaitForWriteback(int frame, FileObject file, long pageNumber, Deadline deadline)
     {
+        LockOrder.CheckBlocking(LockRank.PageHolds);
         if (!_waits.WaitWhile(frame, file.Id, pageNumber, PageState.Writeback, deadline))
         {
             ThrowTimeout(file, pageNumber);

@@ -35,7 +35,7 @@ internal sealed class Pager
     {
         if ((_plantedBugs & PlantedBugs.ReportReadErrorAsWriteError) != 0)
         {
-            lock (file.Lock)
+            using (LockOrder.Enter(file.Lock, LockRank.FileObject))
             {
                 file.RecordFailureLocked(error, new ByteRange(fileOffset, (long)pageCount << _pool.PageShift), 0, 0);
             }
@@ -138,7 +138,7 @@ internal sealed class Pager
             // A failed write may have stored part of its bytes (a short pwrite, then an error) and
             // so lengthened the store: count its end in the store's length, so a later truncate to
             // below it still cuts the store (and leaves the cut pending if that fails).
-            lock (file.Lock)
+            using (LockOrder.Enter(file.Lock, LockRank.FileObject))
             {
                 file.StoreLength = Math.Max(file.StoreLength, fileOffset + byteCount);
             }

@@ -460,7 +460,7 @@ internal sealed class ReadPath
         }
 
         int published = 0;
-        lock (file.Lock)
+        using (LockOrder.Enter(file.Lock, LockRank.FileObject))
         {
             eofPage = PagesIn(file.Size);
             while (published < allocated && page + published < eofPage && file.Index.Lookup(page + published) < 0)
@@ -521,7 +521,7 @@ internal sealed class ReadPath
     /// <summary>Unpublishes and frees every frame of a cluster whose read failed.</summary>
     private void AbortFill(FileObject file, ref ClusterFill fill)
     {
-        lock (file.Lock)
+        using (LockOrder.Enter(file.Lock, LockRank.FileObject))
         {
             for (int i = 0; i < fill.Count; i++)
             {

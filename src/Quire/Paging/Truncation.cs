@@ -72,7 +72,7 @@ internal sealed class Truncation
         try
         {
             var toFree = new List<int>();
-            lock (file.Lock)
+            using (LockOrder.Enter(file.Lock, LockRank.FileObject))
             {
                 long cursor = firstPage;
                 while (file.Index.FindNextLocked(cursor, endPage, null, out long page, out int frame))
@@ -123,7 +123,7 @@ internal sealed class Truncation
             ApplyStoreLength(file, newSize);
         }
 
-        lock (file.Lock)
+        using (LockOrder.Enter(file.Lock, LockRank.FileObject))
         {
             file.SetSizeLocked(newSize);
         }
@@ -140,7 +140,7 @@ internal sealed class Truncation
         long firstDropped = (newSize + _pool.PageSize - 1) >> _pool.PageShift;
         try
         {
-            lock (file.Lock)
+            using (LockOrder.Enter(file.Lock, LockRank.FileObject))
             {
                 file.SetSizeLocked(newSize);
                 long cursor = firstDropped;
@@ -210,7 +210,7 @@ internal sealed class Truncation
         }
         catch (Exception e)
         {
-            lock (file.Lock)
+            using (LockOrder.Enter(file.Lock, LockRank.FileObject))
             {
                 // A shrink has already set the size: the store must follow it, whether it is now
                 // longer (cut it) or shorter (a hole at the new end: no dirty page will lengthen
@@ -225,7 +225,7 @@ internal sealed class Truncation
             throw new BackingStoreException("set the length of", file.Name, length, 0, e);
         }
 
-        lock (file.Lock)
+        using (LockOrder.Enter(file.Lock, LockRank.FileObject))
         {
             file.PendingStoreTruncate = -1;
             file.StoreLength = length;

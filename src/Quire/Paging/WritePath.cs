@@ -240,7 +240,7 @@ internal sealed class WritePath
 
             frame = reservation?.TryTake() ?? _allocator.AllocateForDemand();
             bool raced;
-            lock (file.Lock)
+            using (LockOrder.Enter(file.Lock, LockRank.FileObject))
             {
                 raced = file.Index.Lookup(page) >= 0;
                 if (!raced)
@@ -327,7 +327,7 @@ internal sealed class WritePath
             return true;
         }
 
-        lock (file.Lock)
+        using (LockOrder.Enter(file.Lock, LockRank.FileObject))
         {
             foreach (int frame in frames)
             {
@@ -368,7 +368,7 @@ internal sealed class WritePath
 
         if (becameDirtyCount > 0)
         {
-            lock (file.Lock)
+            using (LockOrder.Enter(file.Lock, LockRank.FileObject))
             {
                 foreach (int i in becameDirty[..becameDirtyCount])
                 {
@@ -400,7 +400,7 @@ internal sealed class WritePath
                 continue;
             }
 
-            lock (file.Lock)
+            using (LockOrder.Enter(file.Lock, LockRank.FileObject))
             {
                 if (file.Index.Lookup(firstPage + i) == frame)
                 {

@@ -245,7 +245,7 @@ internal sealed class DirtyThrottle : IDirtyThrottle
             else if (time.GetElapsedTime(stallStart) >= _maxStall)
             {
                 Exception? error;
-                lock (file.Lock)
+                using (LockOrder.Enter(file.Lock, LockRank.FileObject))
                 {
                     error = file.Errors.IsFailing ? file.Errors.LastError : null;
                 }

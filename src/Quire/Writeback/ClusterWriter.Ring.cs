@@ -15,6 +15,7 @@
 using System.Collections.Concurrent;
 using System.Numerics;
 using Quire.Files;
+using Quire.Internal;
 using Quire.Paging;
 
 namespace Quire.Writeback;
@@ -196,7 +197,7 @@ internal sealed partial class ClusterWriter
             RunResult result = run.Result;
             result.Reset();
             result.BytesWritten = run.SubmittedBytes;
-            lock (outcome)
+            using (LockOrder.Enter(outcome, LockRank.Leaf))
             {
                 outcome.BytesWritten += result.BytesWritten;
             }

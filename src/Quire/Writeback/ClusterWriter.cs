@@ -164,7 +164,7 @@ internal sealed partial class ClusterWriter : IDisposable
                     throw new BackingStoreException("set the length of", file.Name, target, 0, e);
                 }
 
-                lock (file.Lock)
+                using (LockOrder.Enter(file.Lock, LockRank.FileObject))
                 {
                     file.PendingStoreTruncate = -1;
                     file.StoreLength = Math.Max(target, size);
@@ -217,7 +217,7 @@ internal sealed partial class ClusterWriter : IDisposable
     /// </summary>
     private long GatherRun(FileObject file, long cursor, long toPage, WritebackLimits limits, List<ClaimedPage> run, WritebackOutcome outcome)
     {
-        lock (file.Lock)
+        using (LockOrder.Enter(file.Lock, LockRank.FileObject))
         {
             long page;
             while (true)
@@ -450,7 +450,7 @@ internal sealed partial class ClusterWriter : IDisposable
         }
 
         WriteStretch(file, segments, stretchStart, stretchEnd, stretchFirstPage, run.Count, failed, result);
-        lock (outcome)
+        using (LockOrder.Enter(outcome, LockRank.Leaf))
         {
             outcome.BytesWritten += result.BytesWritten;
             outcome.Error ??= result.Error;
@@ -497,7 +497,7 @@ internal sealed partial class ClusterWriter : IDisposable
         int newlyFailed = 0;
         int recovered = 0;
         int written = 0;
-        lock (file.Lock)
+        using (LockOrder.Enter(file.Lock, LockRank.FileObject))
         {
             for (int i = 0; i < run.Count; i++)
             {
@@ -543,7 +543,7 @@ internal sealed partial class ClusterWriter : IDisposable
             }
         }
 
-        lock (outcome)
+        using (LockOrder.Enter(outcome, LockRank.Leaf))
         {
             outcome.PagesWritten += written;
         }
@@ -556,7 +556,7 @@ internal sealed partial class ClusterWriter : IDisposable
 
     private PendingRun TakeIdleRun()
     {
-        lock (_idleRuns)
+        using (LockOrder.Enter(_idleRuns, LockRank.Leaf))
         {
             return _idleRuns.TryPop(out PendingRun? run) ? run : new PendingRun(this);
         }
@@ -564,7 +564,7 @@ internal sealed partial class ClusterWriter : IDisposable
 
     private void GiveBackIdleRun(PendingRun run)
     {
-        lock (_idleRuns)
+        using (LockOrder.Enter(_idleRuns, LockRank.Leaf))
         {
             _idleRuns.Push(run);
         }
@@ -659,11 +659,11 @@ internal sealed partial class ClusterWriter : IDisposable
 
         public void Enter(int maxInFlight, int byteCount)
         {
-            lock (_monitor)
+            using (LockOrder.Enter(_monitor, LockRank.Leaf))
             {
                 while (_inFlight >= maxInFlight || (_inFlight > 0 && _bytesInFlight + byteCount > MaxBytesInFlight))
                 {
-                    Monitor.Wait(_monitor);
+                    LockOrder.Wait(_monitor, LockRank.Leaf);
                 }
 
                 _inFlight++;
@@ -673,7 +673,7 @@ internal sealed partial class ClusterWriter : IDisposable
 
         public void Exit(int byteCount)
         {
-            lock (_monitor)
+            using (LockOrder.Enter(_monitor, LockRank.Leaf))
             {
                 _inFlight--;
                 _bytesInFlight -= byteCount;
@@ -683,7 +683,7 @@ internal sealed partial class ClusterWriter : IDisposable
 
         public void Fail(Exception e)
         {
-            lock (_monitor)
+            using (LockOrder.Enter(_monitor, LockRank.Leaf))
             {
                 _failure ??= e;
             }
@@ -691,18 +691,18 @@ internal sealed partial class ClusterWriter : IDisposable
 
         public void WaitEmpty()
         {
-            lock (_monitor)
+            using (LockOrder.Enter(_monitor, LockRank.Leaf))
             {
                 while (_inFlight > 0)
                 {
-                    Monitor.Wait(_monitor);
+                    LockOrder.Wait(_monitor, LockRank.Leaf);
                 }
             }
         }
 
         public void ThrowIfFailed()
         {
-            lock (_monitor)
+            using (LockOrder.Enter(_monitor, LockRank.Leaf))
             {
                 if (_failure is not null)
                 {

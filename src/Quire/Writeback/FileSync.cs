@@ -42,7 +42,7 @@ internal sealed class FileSync
         // One durable flush of a file at a time (FileObject.SyncLock): a failure re-dirties and
         // records its epoch before any later flush can mark the same pages durable or report
         // success without it.
-        lock (file.SyncLock)
+        using (LockOrder.Enter(file.SyncLock, LockRank.FileSync))
         {
             return SyncLocked(file);
         }
@@ -53,7 +53,7 @@ internal sealed class FileSync
         int generation;
         bool storeChanged;
         int unsynced;
-        lock (file.Lock)
+        using (LockOrder.Enter(file.Lock, LockRank.FileObject))
         {
             generation = file.SyncGeneration;
             file.SyncGeneration = generation + 1;
@@ -97,7 +97,7 @@ internal sealed class FileSync
 
     private void MarkDurable(FileObject file, int generation)
     {
-        lock (file.Lock)
+        using (LockOrder.Enter(file.Lock, LockRank.FileObject))
         {
             long page = 0;
             while (file.Index.FindNextLocked(page, long.MaxValue, PageTag.Unsynced, out page, out int frame))
@@ -114,7 +114,7 @@ internal sealed class FileSync
 
     private void RedirtyUnsynced(FileObject file, int generation, Exception error)
     {
-        lock (file.Lock)
+        using (LockOrder.Enter(file.Lock, LockRank.FileObject))
         {
             int newlyFailed = 0;
             long first = -1;

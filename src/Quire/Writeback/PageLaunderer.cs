@@ -68,7 +68,7 @@ internal sealed class PageLaunderer : IPageLaunderer
                 if (_files.GetById(fileId) is { } file)
                 {
                     _pageWriter.Request(file, first, last + 1, makeDurable: true);
-                    lock (file.Lock)
+                    using (LockOrder.Enter(file.Lock, LockRank.FileObject))
                     {
                         lastError ??= file.Errors.IsFailing ? file.Errors.LastError : null;
                     }

@@ -110,7 +110,7 @@ internal sealed class PageWriter : IDisposable
     /// </summary>
     public void Request(FileObject file, long fromPage, long toPage, bool makeDurable = false)
     {
-        lock (_requestsLock)
+        using (LockOrder.Enter(_requestsLock, LockRank.Leaf))
         {
             // Bounded: beyond this many pending requests the oldest are dropped: the data is
             // still dirty and written by the next background or expiry pass.
@@ -128,7 +128,7 @@ internal sealed class PageWriter : IDisposable
     /// <summary>One pass of the writer: the step function. Returns what it did.</summary>
     public PageWriterPass RunOnePass()
     {
-        lock (_passLock)
+        using (LockOrder.Enter(_passLock, LockRank.PageWriterPass))
         {
             var pass = new PageWriterPass();
             int now = _clock.NowTick;
@@ -196,7 +196,7 @@ internal sealed class PageWriter : IDisposable
         while (true)
         {
             WritebackRequest request;
-            lock (_requestsLock)
+            using (LockOrder.Enter(_requestsLock, LockRank.Leaf))
             {
                 if (!_requests.TryDequeue(out request))
                 {
@@ -223,7 +223,7 @@ internal sealed class PageWriter : IDisposable
         {
             FileObject file = files[(start + i) % files.Length];
             bool backingOff;
-            lock (file.Lock)
+            using (LockOrder.Enter(file.Lock, LockRank.FileObject))
             {
                 backingOff = now - file.RetryAfterTick < 0;
             }
@@ -282,7 +282,7 @@ internal sealed class PageWriter : IDisposable
         limits = limits with { MaxPages = limits.MaxPages <= 0 ? room : Math.Min(limits.MaxPages, room) };
         LinuxFileIO.TrySetThreadIOPriority(idlePriority);
         long cursor;
-        lock (file.Lock)
+        using (LockOrder.Enter(file.Lock, LockRank.FileObject))
         {
             cursor = file.WritebackCursor;
         }
@@ -294,7 +294,7 @@ internal sealed class PageWriter : IDisposable
             next = WriteFile(file, 0, cursor, limits, pass);
         }
 
-        lock (file.Lock)
+        using (LockOrder.Enter(file.Lock, LockRank.FileObject))
         {
             file.WritebackCursor = next == long.MaxValue ? 0 : next;
         }
@@ -353,7 +353,7 @@ internal sealed class PageWriter : IDisposable
             return;
         }
 
-        lock (_syncLock)
+        using (LockOrder.Enter(_syncLock, LockRank.Leaf))
         {
             _syncPending.UnionWith(files);
         }
@@ -415,7 +415,7 @@ internal sealed class PageWriter : IDisposable
         {
             _syncWake.Wait(_limits.WritebackInterval);
             FileObject[] files;
-            lock (_syncLock)
+            using (LockOrder.Enter(_syncLock, LockRank.Leaf))
             {
                 files = [.. _syncPending];
                 _syncPending.Clear();

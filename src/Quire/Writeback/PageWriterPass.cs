@@ -5,6 +5,8 @@
 // Locking: _lock guards the tallies, since the files of an urgent pass are written on several
 // worker threads at once; Mode, Urgent and FilesBackingOff are set by the pass's own thread.
 
+using Quire.Internal;
+
 namespace Quire.Writeback;
 
 /// <summary>What one page writer pass did; tests read it, the writer's thread uses it to pace itself.</summary>
@@ -27,7 +29,7 @@ internal sealed class PageWriterPass
 
     public int PagesWrittenOf(Files.FileObject file)
     {
-        lock (_lock)
+        using (LockOrder.Enter(_lock, LockRank.Leaf))
         {
             return _pagesByFile.GetValueOrDefault(file);
         }
@@ -35,7 +37,7 @@ internal sealed class PageWriterPass
 
     public void Record(Files.FileObject file, WritebackOutcome outcome)
     {
-        lock (_lock)
+        using (LockOrder.Enter(_lock, LockRank.Leaf))
         {
             PagesWritten += outcome.PagesWritten;
             Errors += outcome.Error is null ? 0 : 1;
@@ -45,7 +47,7 @@ internal sealed class PageWriterPass
 
     public void RecordSync(Exception? error)
     {
-        lock (_lock)
+        using (LockOrder.Enter(_lock, LockRank.Leaf))
         {
             Errors += error is null ? 0 : 1;
         }
