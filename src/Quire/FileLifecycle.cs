@@ -214,8 +214,9 @@ internal sealed class FileLifecycle(FileTable files, FileFlusher flusher, Evicti
 
     /// <summary>
     /// Closes a file object no handle uses: evicts its pages and releases its store. Keeps it open
-    /// while it holds data that is not durable, an error no handle has seen (so the next opener is
-    /// told, E4), or a page a write lease holds.
+    /// while it holds data that is not durable (pages, or a store change no sync has covered: so a
+    /// last handle about to flush never finds its file closed under it by another thread's release),
+    /// an error no handle has seen (so the next opener is told, E4), or a page a write lease holds.
     /// </summary>
     private void TryCloseIdle(FileObject file)
     {
@@ -230,7 +231,7 @@ internal sealed class FileLifecycle(FileTable files, FileFlusher flusher, Evicti
             unreported = file.Errors.HasUnreportedLocked;
         }
 
-        if (unreported || file.NotDurablePageCount > 0 || !_eviction.EvictAll(file, _holds.NewPageDeadline()))
+        if (unreported || !file.IsDurable || !_eviction.EvictAll(file, _holds.NewPageDeadline()))
         {
             return;
         }

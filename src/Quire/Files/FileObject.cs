@@ -25,7 +25,7 @@ internal sealed class FileObject
     private int _unsyncedPageCount; // (A)
     private int _pagesToWrite; // (A) dirty + writeback, kept apart so its transitions through 0 are exact
     private int _consecutiveFailures; // (F) for the page writer's back-off
-    private int _storeChangedSinceSync = 1; // (A) 1 at open: the file may hold writes no sync of ours covered
+    private int _storeChangedSinceSync; // (A) set at a writable open: the file may hold writes no sync of ours covered
 
     public FileObject(int id, object key, IBackingStore store, bool isWritable, long size, WriteDevice? device = null)
     {
@@ -38,6 +38,7 @@ internal sealed class FileObject
         Gate = new StoreGate(Name);
         Errors = new ErrorSequence(Name, Lock);
         _size = size;
+        _storeChangedSinceSync = isWritable ? 1 : 0;
         StoreLength = size;
     }
 
