@@ -20,7 +20,7 @@ namespace Quire.Ceph;
 /// <see cref="RbdBackingStore"/>; a cluster that does not answer within
 /// <see cref="CephConnectionOptions.OperationTimeout"/> gives an <see cref="IOException"/> with
 /// ETIMEDOUT. Without librbd's cache, a write is on the cluster (in its journal or memory) when it
-/// returns and durable after <see cref="Flush"/>; with the cache, only after <see cref="Flush"/>.
+/// returns and durable after <see cref="Flush()"/>; with the cache, only after <see cref="Flush()"/>.
 /// </remarks>
 public sealed unsafe class RbdImage : IDisposable
 {

@@ -10,7 +10,7 @@ namespace Quire.Testing;
 
 /// <summary>
 /// A backing store in memory that models what survives a power cut, like SQLite's crash-test
-/// layer: writes and length changes since the last successful <see cref="Flush"/> are volatile,
+/// layer: writes and length changes since the last successful <see cref="Flush()"/> are volatile,
 /// and <see cref="SimulateCrash"/> applies, drops or tears each of them at 512-byte sector
 /// granularity, seeded. With <see cref="FailedFlushBehavior.DropWrites"/> it also behaves like
 /// Linux after a failed fsync (when wrapped by a <see cref="FaultInjectingBackingStore"/> that

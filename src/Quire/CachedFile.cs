@@ -25,7 +25,7 @@ namespace Quire;
 /// write is in progress.
 /// </para>
 /// <para>
-/// Nothing is durable until <see cref="Flush"/> returns. Disposing the last handle to a file
+/// Nothing is durable until <see cref="Flush()"/> returns. Disposing the last handle to a file
 /// flushes it and, if the data cannot be written, throws, keeping the data in the cache.
 /// </para>
 /// </remarks>
@@ -233,15 +233,56 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
     }
 
     /// <summary>
-    /// Flushes; the same contract as <see cref="Flush"/>, without blocking the calling thread: the
+    /// Flushes as <see cref="Flush()"/> does, waiting at most <paramref name="timeout"/>: a store
+    /// whose durable flush hangs (a dead network disk, a device that stopped answering) does not
+    /// hang the caller. On a timeout the flush goes on in the background and nothing is lost: the
+    /// data stays dirty or unsynced until a flush completes, and a failure of the one left running
+    /// is reported to every handle, this one included, at its next flush.
+    /// </summary>
+    /// <param name="timeout">How long to wait; <see cref="Timeout.InfiniteTimeSpan"/> waits as <see cref="Flush()"/> does.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative (other than infinite) or longer than <see cref="int.MaxValue"/> milliseconds.</exception>
+    /// <exception cref="TimeoutException">The flush did not finish in time; it goes on in the background.</exception>
+    /// <exception cref="WritebackFailedException">Some data could not be written or made durable; it stays dirty and is written again by the next flush.</exception>
+    /// <exception cref="ObjectDisposedException">The handle or the cache was disposed.</exception>
+    public void Flush(TimeSpan timeout)
+    {
+        long milliseconds = (long)timeout.TotalMilliseconds;
+        if (timeout != Timeout.InfiniteTimeSpan && (milliseconds < 0 || milliseconds > int.MaxValue))
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The timeout must be between 0 and int.MaxValue milliseconds, or Timeout.InfiniteTimeSpan.");
+        }
+
+        ThrowIfDisposed();
+        if (timeout == Timeout.InfiniteTimeSpan || !CanWrite || _file.IsDurable)
+        {
+            FlushPages(0, long.MaxValue);
+            return;
+        }
+
+        Task<WritebackFailedException?> flush = StartFileFlush(CancellationToken.None);
+        if (!((IAsyncResult)flush).AsyncWaitHandle.WaitOne(timeout))
+        {
+            throw new TimeoutException($"The flush of '{Name}' did not finish within {timeout.TotalMilliseconds} ms. It goes on in the background; the data is not durable until a flush completes, and a failure is reported to every handle's next flush.");
+        }
+
+        ReportErrors(flush.GetAwaiter().GetResult());
+    }
+
+    /// <summary>
+    /// Flushes; the same contract as <see cref="Flush()"/>, without blocking the calling thread: the
     /// writes and the store's durable flush run on a thread-pool thread, as
     /// <see cref="RandomAccess"/> runs its asynchronous calls on Unix. When there is nothing to
     /// write or sync (every page written before the call is already durable), or the handle is
     /// read-only, it completes synchronously, reporting any error this handle has not seen.
     /// </summary>
-    /// <param name="cancellationToken">Observed until the flush starts; a flush that has started runs to its end, so that its outcome is known.</param>
+    /// <param name="cancellationToken">
+    /// Ends the wait: the task is cancelled at once, even while the store's durable flush hangs.
+    /// A flush that has started goes on in the background and nothing is lost: the data stays dirty
+    /// or unsynced until a flush completes, and a failure of the one left running is reported to
+    /// every handle, this one included, at its next flush.
+    /// </param>
     /// <returns>A task that completes when everything written before the call is durable, or faults with the flush's error.</returns>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the flush started.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the flush finished (in the task once it started).</exception>
     /// <exception cref="WritebackFailedException">Some data could not be written or made durable (in the task).</exception>
     /// <exception cref="ObjectDisposedException">The handle or the cache was disposed.</exception>
     public ValueTask FlushAsync(CancellationToken cancellationToken = default)
@@ -265,17 +306,7 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
             }
         }
 
-        return new ValueTask(Task.Factory.StartNew(
-            static state =>
-            {
-                var file = (CachedFile)state!;
-                file.ThrowIfDisposed();
-                file.FlushPages(0, long.MaxValue);
-            },
-            this,
-            cancellationToken,
-            TaskCreationOptions.DenyChildAttach,
-            TaskScheduler.Default));
+        return new ValueTask(FinishFlushAsync(StartFileFlush(cancellationToken), cancellationToken));
     }
 
     /// <summary>
@@ -471,22 +502,58 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
     /// The data-integrity flush, then the error report: this flush's own failure, or else an error
     /// epoch this handle has not seen yet (from background writeback), each reported once (P3).
     /// </summary>
-    private void FlushPages(long firstPage, long endPage)
+    private void FlushPages(long firstPage, long endPage) => ReportErrors(WriteAndSync(firstPage, endPage));
+
+    /// <summary>
+    /// Writes the range's dirty pages and syncs the file; returns the flush's own failure, which the
+    /// file's error sequence has recorded too (so a flush whose caller stopped waiting loses nothing).
+    /// </summary>
+    private WritebackFailedException? WriteAndSync(long firstPage, long endPage)
     {
         _cache.ThrowIfWriterFailed();
-        WritebackFailedException? own = null;
-        if (CanWrite)
+        if (!CanWrite)
         {
-            try
-            {
-                _accounting.AddBytesWrittenByFlush(_cache.Flusher.Flush(_file, firstPage, endPage));
-            }
-            catch (WritebackFailedException e)
-            {
-                own = e;
-            }
+            return null;
         }
 
+        try
+        {
+            _accounting.AddBytesWrittenByFlush(_cache.Flusher.Flush(_file, firstPage, endPage));
+            return null;
+        }
+        catch (WritebackFailedException e)
+        {
+            return e;
+        }
+    }
+
+    /// <summary>Runs a whole-file <see cref="WriteAndSync"/> on a thread-pool thread (not started if <paramref name="cancellationToken"/> is already cancelled).</summary>
+    private Task<WritebackFailedException?> StartFileFlush(CancellationToken cancellationToken) =>
+        Task.Factory.StartNew(
+            static state =>
+            {
+                var file = (CachedFile)state!;
+                file.ThrowIfDisposed();
+                return file.WriteAndSync(0, long.MaxValue);
+            },
+            this,
+            cancellationToken,
+            TaskCreationOptions.DenyChildAttach,
+            TaskScheduler.Default);
+
+    /// <summary>Waits for a flush until <paramref name="cancellationToken"/> says to stop waiting, then reports its errors to this handle.</summary>
+    private async Task FinishFlushAsync(Task<WritebackFailedException?> flush, CancellationToken cancellationToken)
+    {
+        WritebackFailedException? own = await flush.WaitAsync(cancellationToken).ConfigureAwait(false);
+        ReportErrors(own);
+    }
+
+    /// <summary>
+    /// Throws the flush's own failure, or else the first error epoch of the file this handle has not
+    /// reported (P3: each handle hears of each epoch once).
+    /// </summary>
+    private void ReportErrors(WritebackFailedException? own)
+    {
         WritebackFailedException? epoch;
         using (LockOrder.Enter(_file.Lock, LockRank.FileObject))
         {

@@ -20,7 +20,7 @@ namespace Quire;
 /// <para>
 /// The stream adds no buffer of its own: the cache is the buffer. A write is in the cache, and
 /// visible to every handle of the file, when it returns; <see cref="Flush()"/> makes everything
-/// written to the file durable (it calls <see cref="CachedFile.Flush"/>), so wrappers that flush
+/// written to the file durable (it calls <see cref="CachedFile.Flush()"/>), so wrappers that flush
 /// often (a <see cref="StreamWriter"/> with <see cref="StreamWriter.AutoFlush"/>) pay a durable
 /// flush each time they have written (a flush with nothing written since the last costs nothing).
 /// Where it differs from an unbuffered <see cref="FileStream"/> it does on purpose; the
@@ -285,7 +285,7 @@ public sealed class CachedFileStream : Stream
     }
 
     /// <summary>
-    /// Makes everything written to the file durable (<see cref="CachedFile.Flush"/>). On a
+    /// Makes everything written to the file durable (<see cref="CachedFile.Flush()"/>). On a
     /// read-only handle it writes nothing and reports any write error this handle has not seen.
     /// </summary>
     /// <exception cref="WritebackFailedException">Some data could not be written or made durable; it stays in the cache.</exception>
@@ -297,10 +297,11 @@ public sealed class CachedFileStream : Stream
     }
 
     /// <summary>
-    /// Flushes; the same contract as <see cref="Flush()"/>. Cancellation is observed before the
-    /// flush starts. Completes synchronously when nothing is to be made durable.
+    /// Flushes; the same contract as <see cref="Flush()"/>. Cancellation ends the wait at any
+    /// point, even while the store's durable flush hangs (the flush goes on in the background; see
+    /// <see cref="CachedFile.FlushAsync"/>). Completes synchronously when nothing is to be made durable.
     /// </summary>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the flush started.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the flush finished.</exception>
     public override Task FlushAsync(CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)

@@ -18,7 +18,7 @@ namespace Quire;
 /// <remarks>
 /// In direct mode the store keeps a second descriptor with O_DIRECT for aligned transfers and
 /// sends unaligned ones (the partial page at the end of the file) through the buffered
-/// descriptor; <see cref="Flush"/> makes both durable, as fsync works on the file, not the
+/// descriptor; <see cref="Flush()"/> makes both durable, as fsync works on the file, not the
 /// descriptor. Where the file system refuses O_DIRECT (tmpfs), the store falls back to buffered
 /// I/O and <see cref="IsDirectIO"/> says so. A read-write store locks the file against other
 /// writers that use .NET's file sharing (an advisory lock), so two caches cannot both write it.

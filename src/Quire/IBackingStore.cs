@@ -3,7 +3,7 @@ namespace Quire;
 /// <summary>
 /// Where a cached file's bytes live: the seam between the page cache and a device. The cache
 /// reads and writes whole clusters of pages through it with vectored calls, makes writes durable
-/// with <see cref="Flush"/>, and changes the length with <see cref="SetLength"/>.
+/// with <see cref="Flush()"/>, and changes the length with <see cref="SetLength"/>.
 /// </summary>
 /// <remarks>
 /// <para>
