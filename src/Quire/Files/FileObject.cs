@@ -105,6 +105,9 @@ internal sealed class FileObject
     /// <summary>(F) The generation of the next durable flush of the store: pages written to the store record it.</summary>
     public int SyncGeneration { get; set; }
 
+    /// <summary>(F) Durable flushes of the store that failed so far (each made dirty again what it was to make durable).</summary>
+    public int SyncFailures { get; set; }
+
     /// <summary>(FileTable lock) The number of open handles.</summary>
     public int HandleCount { get; set; }
 

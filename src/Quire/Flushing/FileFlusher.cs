@@ -10,7 +10,9 @@
 // written (by it, or by a write in flight that it waited for) and a store flush that began
 // after those writes succeeded (P2). A bounded number of
 // passes ends the loop under constant re-dirtying; pages dirtied after the flush began may stay
-// dirty, as the contract allows.
+// dirty, as the contract allows. A durable flush of another thread that fails while this one runs
+// makes dirty again pages written before it began: the flush then writes and syncs again, a
+// bounded number of rounds, and reports the failure if other flushes keep failing.
 
 using Quire.Files;
 using Quire.Internal;
@@ -22,6 +24,7 @@ namespace Quire.Flushing;
 internal sealed class FileFlusher
 {
     private const int MaxPasses = 3; // write; wait for writes in flight and write what they left dirty; once more for luck
+    private const int MaxRounds = 3; // write and sync again while other threads' durable flushes of the file fail
 
     private readonly ClusterWriter _writer; // (I)
     private readonly FileSync _sync; // (I)
@@ -67,6 +70,36 @@ internal sealed class FileFlusher
 
         long bytesWritten = 0;
         var failed = new List<ByteRange>();
+        for (int round = 1; ; round++)
+        {
+            int syncFailuresBefore = SyncFailures(file);
+            Exception? error = WriteAndSync(file, fromPage, toPage, ref bytesWritten, failed, out bool closed);
+            if (error is not null)
+            {
+                failed.Sort((a, b) => a.FileOffset.CompareTo(b.FileOffset));
+                throw new WritebackFailedException(file.Name, failed, error);
+            }
+
+            if (closed || SyncFailures(file) == syncFailuresBefore)
+            {
+                return bytesWritten;
+            }
+
+            // Another thread's durable flush of the file failed while this one ran (this one may
+            // have waited for it): that failure made dirty again pages written before this flush
+            // began, which its own durable flush then did not cover. Write and sync them again; if
+            // other flushes keep failing, the failure is this flush's to report (P2).
+            if (round == MaxRounds)
+            {
+                throw new WritebackFailedException(file.Name, failed, LastError(file));
+            }
+        }
+    }
+
+    /// <summary>One round of a flush: write the range's dirty pages, wait for writes in flight, sync. Returns the first failure.</summary>
+    private Exception? WriteAndSync(FileObject file, long fromPage, long toPage, ref long bytesWritten, List<ByteRange> failed, out bool closed)
+    {
+        closed = false;
         Exception? firstError = null;
         for (int pass = 0; pass < MaxPasses; pass++)
         {
@@ -101,7 +134,8 @@ internal sealed class FileFlusher
         Deadline gateDeadline = _holds.NewPageDeadline();
         if (!file.Gate.EnterIo(gateDeadline))
         {
-            return bytesWritten; // closed since: all it held was durable when it closed
+            closed = true; // closed since: all it held was durable when it closed
+            return firstError;
         }
 
         try
@@ -113,13 +147,23 @@ internal sealed class FileFlusher
             file.Gate.ExitIo();
         }
 
-        if (firstError is not null)
-        {
-            failed.Sort((a, b) => a.FileOffset.CompareTo(b.FileOffset));
-            throw new WritebackFailedException(file.Name, failed, firstError);
-        }
+        return firstError;
+    }
 
-        return bytesWritten;
+    private static int SyncFailures(FileObject file)
+    {
+        using (LockOrder.Enter(file.Lock, LockRank.FileObject))
+        {
+            return file.SyncFailures;
+        }
+    }
+
+    private static Exception LastError(FileObject file)
+    {
+        using (LockOrder.Enter(file.Lock, LockRank.FileObject))
+        {
+            return file.Errors.LastError ?? new IOException($"A durable flush of '{file.Name}' failed.");
+        }
     }
 
     /// <summary>Waits for every write of a page in the range that is in flight; returns whether there was any.</summary>

@@ -137,7 +137,9 @@ internal sealed class FileSync
             }
 
             // The pages written since the last successful flush are not known to be on the device:
-            // the failure starts (or extends) an error epoch covering them.
+            // the failure starts (or extends) an error epoch covering them, and a flush of another
+            // thread that waited for this one learns that its pages may be among them.
+            file.SyncFailures++;
             long start = Math.Max(0, first) << _pool.PageShift;
             long end = first < 0 ? start : Math.Min(file.Size, (last + 1) << _pool.PageShift);
             file.RecordFailureLocked(error, new ByteRange(start, end - start), newlyFailed, _clock.NowTick);

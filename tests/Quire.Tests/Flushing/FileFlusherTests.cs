@@ -2,9 +2,12 @@
 // touches and leaves the others dirty, then makes the file durable; an empty range does
 // nothing; FlushAsync flushes without blocking its caller, reports a failure through its task,
 // or does nothing when its token is already cancelled; a flush that overlaps another's failing
-// durable flush never reports success for data that failure may have dropped.
+// durable flush never reports success for data that failure may have dropped, even when the
+// failure joins an epoch its handle has already reported.
 
+using Quire.Testing;
 using Quire.Tests.Infrastructure;
+using Quire.Tests.Reliability;
 
 namespace Quire.Tests.Flushing;
 
@@ -142,6 +145,51 @@ public sealed class FileFlusherTests
         Assert.True(overlappingError is WritebackFailedException, $"the overlapping flush gave {overlappingError?.ToString() ?? "success"}");
         first.Flush(); // the dropped data is written again
         Assert.Equal(BytePatterns.Create(3000, 10), store.Durable[..3000]);
+    }
+
+    [Fact]
+    public void AFlushThatWaitedForAnotherFailingDurableFlushWritesAndSyncsAgainThoughItsHandleSawTheEpoch()
+    {
+        // The epoch is already open and reported to this handle (a page keeps failing), so the
+        // other flush's failure joins it and is not reported again: only writing again keeps the
+        // flush truthful about the pages that failure made dirty (P2).
+        var disk = new CrashSimulatingBackingStore();
+        var gated = new GatedFlushStore(disk);
+        var store = new FaultInjectingBackingStore(gated);
+        using var cache = QuietCaches.Create();
+        using CachedFile file = cache.Open(store);
+        using CachedFile other = cache.Open(store);
+        file.Write(0, BytePatterns.Create(PageSize, 30));
+        store.AddRule(new FaultRule { Operations = StoreOperations.Write, Range = new ByteRange(0, PageSize) });
+        try
+        {
+            Assert.Throws<WritebackFailedException>(file.Flush); // the epoch starts; this handle reports it
+            byte[] data = BytePatterns.Create(PageSize, 31);
+            file.Write(2 * PageSize, data);
+            gated.ArmFailingFlush();
+
+            Exception? failingError = null;
+            Exception? waitingError = null;
+            var failing = new Thread(() => failingError = Record.Exception(() => other.FlushRange(2 * PageSize, PageSize)));
+            failing.Start();
+            Assert.True(gated.FlushStarted.Wait(TimeSpan.FromSeconds(30)), "the failing flush never reached the store");
+            var waiting = new Thread(() => waitingError = Record.Exception(() => file.FlushRange(2 * PageSize, PageSize)));
+            waiting.Start();
+            Thread.Sleep(300); // let the range flush reach the durable flush the failing one holds
+            gated.Gate.Set();
+
+            Assert.True(failing.Join(TimeSpan.FromSeconds(30)) && waiting.Join(TimeSpan.FromSeconds(30)), "a flush hung");
+            Assert.IsType<WritebackFailedException>(failingError);
+            Assert.True(
+                waitingError is not null || disk.DurableContent.AsSpan(2 * PageSize, PageSize).SequenceEqual(data),
+                "The range flush reported success while the failed durable flush had dropped its data.");
+        }
+        finally
+        {
+            store.Heal(); // the failing page is written at last, and the cache can close
+        }
+
+        file.Flush();
     }
 
     [Fact]
