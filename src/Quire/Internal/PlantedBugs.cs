@@ -1,6 +1,7 @@
 // PlantedBugs: known bugs the reliability suites must catch (canaries: docs/DURABILITY.md, "Canaries"). Compiled
 // into every build but inert: only a test sets PageCacheOptions.PlantedBugs, per cache, so a
-// planted bug never leaks into another cache or another test running in parallel.
+// planted bug never leaks into another cache or another test running in parallel. The library
+// reads these flags only through Canaries, once per cache.
 //
 // Locking: immutable (an options value).
 

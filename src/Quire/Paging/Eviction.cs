@@ -20,15 +20,15 @@ internal sealed class Eviction
     private readonly PageAllocator _allocator; // (I)
     private readonly PageHolds _holds; // (I)
     private readonly PageTransitions _transitions; // (I) needed only by the EvictUnsyncedPage canary
-    private readonly PlantedBugs _plantedBugs; // (I) none outside the canary tests
+    private readonly Canaries _canaries; // (I) the planted bugs, none outside the canary tests
 
-    public Eviction(FramePool pool, PageAllocator allocator, PageHolds holds, PageTransitions transitions, PlantedBugs plantedBugs = PlantedBugs.None)
+    public Eviction(FramePool pool, PageAllocator allocator, PageHolds holds, PageTransitions transitions, Canaries canaries)
     {
         _pool = pool;
         _allocator = allocator;
         _holds = holds;
         _transitions = transitions;
-        _plantedBugs = plantedBugs;
+        _canaries = canaries;
     }
 
     /// <summary>Drops the clean unheld pages of [fromPage, toPage) and deactivates the others. Returns the number dropped.</summary>
@@ -44,7 +44,7 @@ internal sealed class Eviction
                 cursor = page + 1;
                 ref int state = ref _pool.Metadata(frame).State;
                 int notClean = PageState.Dirty | PageState.Unsynced | PageState.Writeback;
-                if ((_plantedBugs & PlantedBugs.EvictUnsyncedPage) != 0)
+                if (_canaries.EvictUnsyncedPage)
                 {
                     notClean &= ~PageState.Unsynced; // the canary: written but not durable counts as clean
                 }
@@ -140,7 +140,7 @@ internal sealed class Eviction
     private void ForgetUnsyncedForCanary(FileObject file, int frame)
     {
         ref FrameMetadata metadata = ref _pool.Metadata(frame);
-        if ((_plantedBugs & PlantedBugs.EvictUnsyncedPage) == 0 || (Volatile.Read(ref metadata.State) & PageState.Unsynced) == 0)
+        if (!_canaries.EvictUnsyncedPage || (Volatile.Read(ref metadata.State) & PageState.Unsynced) == 0)
         {
             return;
         }
