@@ -24,6 +24,7 @@ internal sealed class Canaries
         ReportReadErrorAsWriteError = (planted & PlantedBugs.ReportReadErrorAsWriteError) != 0;
         SkipDurableFlush = (planted & PlantedBugs.SkipDurableFlush) != 0;
         KeepBytesPastNewEnd = (planted & PlantedBugs.KeepBytesPastNewEnd) != 0;
+        DropPagesDirtiedDuringClose = (planted & PlantedBugs.DropPagesDirtiedDuringClose) != 0;
     }
 
     /// <summary>A page whose write failed is treated as written: its data is dropped (ClusterWriter).</summary>
@@ -49,4 +50,7 @@ internal sealed class Canaries
 
     /// <summary>A truncate leaves the bytes past the new end in the last page (Truncation).</summary>
     public bool KeepBytesPastNewEnd { get; }
+
+    /// <summary>A closing file drops its pages not yet durable instead of staying open, so a handle opened during the close loses its writes (Eviction, at a close).</summary>
+    public bool DropPagesDirtiedDuringClose { get; }
 }

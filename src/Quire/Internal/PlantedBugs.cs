@@ -35,4 +35,7 @@ internal enum PlantedBugs
 
     /// <summary>A truncate leaves the bytes past the new end in the last page: a later extension reads them again (Truncation).</summary>
     KeepBytesPastNewEnd = 128,
+
+    /// <summary>A closing file drops its pages not yet durable instead of staying open: a handle opened during the close loses its writes (Eviction, at a close).</summary>
+    DropPagesDirtiedDuringClose = 256,
 }

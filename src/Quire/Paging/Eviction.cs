@@ -19,7 +19,7 @@ internal sealed class Eviction
     private readonly FramePool _pool; // (I)
     private readonly PageAllocator _allocator; // (I)
     private readonly PageHolds _holds; // (I)
-    private readonly PageTransitions _transitions; // (I) needed only by the EvictUnsyncedPage canary
+    private readonly PageTransitions _transitions; // (I) needed only by the EvictUnsyncedPage and DropPagesDirtiedDuringClose canaries
     private readonly Canaries _canaries; // (I) the planted bugs, none outside the canary tests
 
     public Eviction(FramePool pool, PageAllocator allocator, PageHolds holds, PageTransitions transitions, Canaries canaries)
@@ -132,6 +132,40 @@ internal sealed class Eviction
             catch (TimeoutException)
             {
                 return false;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The DropPagesDirtiedDuringClose canary, a no-op unless planted: a closing file gives up its
+    /// data not yet durable, as if the flush that began the close had covered every write, so the
+    /// writes of a handle opened since the last one closed are lost. Pages under writeback are left.
+    /// </summary>
+    public void DropNotDurableIfPlanted(FileObject file)
+    {
+        if (!_canaries.DropPagesDirtiedDuringClose)
+        {
+            return;
+        }
+
+        lock (file.Lock)
+        {
+            long cursor = 0;
+            while (file.Index.FindNextLocked(cursor, long.MaxValue, null, out long page, out int frame))
+            {
+                cursor = page + 1;
+                ref int state = ref _pool.Metadata(frame).State;
+                if ((Volatile.Read(ref state) & PageState.Writeback) != 0 || !PageState.TryAcquireExclusive(ref state))
+                {
+                    continue;
+                }
+
+                if ((Volatile.Read(ref state) & PageState.Writeback) == 0 && _transitions.DiscardData(file, frame, doom: false))
+                {
+                    file.Errors.RecordRecoveryLocked(1);
+                }
+
+                _holds.Release(frame, exclusive: true);
             }
         }
     }
