@@ -148,6 +148,7 @@ internal sealed class Eviction
             return;
         }
 
+        var toFree = new List<int>();
         lock (file.Lock)
         {
             long cursor = 0;
@@ -160,13 +161,25 @@ internal sealed class Eviction
                     continue;
                 }
 
-                if ((Volatile.Read(ref state) & PageState.Writeback) == 0 && _transitions.DiscardData(file, frame, doom: false))
+                if ((Volatile.Read(ref state) & PageState.Writeback) != 0)
+                {
+                    _holds.Release(frame, exclusive: true);
+                    continue;
+                }
+
+                if (_transitions.DiscardData(file, frame, doom: false))
                 {
                     file.Errors.RecordRecoveryLocked(1);
                 }
 
-                _holds.Release(frame, exclusive: true);
+                file.Index.RemoveLocked(page);
+                toFree.Add(frame);
             }
+        }
+
+        foreach (int frame in toFree)
+        {
+            _allocator.Free(frame);
         }
     }
 
