@@ -560,12 +560,12 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
             bool reportedBefore = !_file.Errors.HasUnreportedLocked;
             int cursorBefore = _errorCursor;
             epoch = _file.Errors.ConsumeLocked(ref _errorCursor);
-            if ((_cache.Options.PlantedBugs & PlantedBugs.ReportErrorTwice) != 0)
+            if (_cache.Canaries.ReportErrorTwice)
             {
                 _errorCursor = cursorBefore; // the canary: the epoch is reported at every flush
             }
 
-            if (reportedBefore && (_cache.Options.PlantedBugs & PlantedBugs.ClearErrorAfterFirstReport) != 0)
+            if (reportedBefore && _cache.Canaries.ClearErrorAfterFirstReport)
             {
                 epoch = null; // the canary: only the first handle hears of the epoch
             }

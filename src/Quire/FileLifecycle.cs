@@ -231,6 +231,7 @@ internal sealed class FileLifecycle(FileTable files, FileFlusher flusher, Evicti
             unreported = file.Errors.HasUnreportedLocked;
         }
 
+        _eviction.DropNotDurableIfPlanted(file); // nothing unless a test planted that bug (Canaries)
         if (unreported || !file.IsDurable || !_eviction.EvictAll(file, _holds.NewPageDeadline()))
         {
             return;

@@ -63,6 +63,7 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         Options = options ?? new PageCacheOptions();
         Options.Validate();
         var limits = new CacheLimits(Options);
+        Canaries = new Canaries(Options);
         _limits = limits;
         _instruments = new CacheInstruments(Options.MeterFactory, Options.TimeProvider);
         var log = new CacheLog(Options.Logger, Options.TimeProvider);
@@ -78,15 +79,15 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         var transitions = new PageTransitions(_pool, Counts, clock);
         Transitions = transitions;
         Holds = new PageHolds(_pool, waits, _allocator, transitions, limits.MaxPageWait);
-        var pager = new Pager(_pool, _counters, Counts, _verify, Options.PlantedBugs);
+        var pager = new Pager(_pool, _counters, Counts, _verify, Canaries);
         Reads = new ReadPath(_pool, _allocator, Holds, pager, _counters, limits);
         Writes = new WritePath(_pool, _allocator, Holds, Reads, transitions, clock, limits);
-        Truncation = new Truncation(_pool, _allocator, Holds, transitions, Options.PlantedBugs);
-        Eviction = new Eviction(_pool, _allocator, Holds, transitions, Options.PlantedBugs);
+        Truncation = new Truncation(_pool, _allocator, Holds, transitions, Canaries);
+        Eviction = new Eviction(_pool, _allocator, Holds, transitions, Canaries);
         var progress = new ProgressSignal();
-        var clusterWriter = new ClusterWriter(_pool, Holds, pager, transitions, _counters, Counts, _verify, clock, progress, limits, Options.PlantedBugs);
+        var clusterWriter = new ClusterWriter(_pool, Holds, pager, transitions, _counters, Counts, _verify, clock, progress, limits, Canaries);
         _clusterWriter = clusterWriter;
-        var sync = new FileSync(_pool, transitions, _counters, clock, progress, Options.PlantedBugs);
+        var sync = new FileSync(_pool, transitions, _counters, clock, progress, Canaries);
         Flusher = new FileFlusher(clusterWriter, sync, Holds, Counts);
         PageWriter = new PageWriter(_files, clusterWriter, sync, _counters, Counts, clock, progress, limits);
         Lifecycle = new FileLifecycle(_files, Flusher, Eviction, Holds, _pool.PageSize, Options.UseDirectIO);
@@ -108,6 +109,9 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
     public int PageSize => _pool.PageSize;
 
     internal FramePool Pool => _pool;
+
+    /// <summary>The bugs planted in this cache (none outside the canary tests), resolved once from the options.</summary>
+    internal Canaries Canaries { get; }
 
     internal PageHolds Holds { get; }
 

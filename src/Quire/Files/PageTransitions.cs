@@ -17,7 +17,7 @@
 //   Writeback --EndWriteback--> (the Writeback bit cleared: Unsynced, Dirty, or clean if doomed)
 //   Unsynced --MarkDurableLocked--> clean               (FileSync: the store's durable flush succeeded)
 //   Unsynced --RedirtyAfterFailedSyncLocked--> Dirty+WriteFailed (every valid sector: the flush failed)
-//   Dirty (tail) --ClipPastEnd--> Dirty or clean        (Truncation: sectors past a new end are not data)
+//   Dirty (tail) --ClipPastEnd--> Dirty or clean        (Truncation: sectors past a new end are not data; WriteFailed cleared if clean)
 //   any --DiscardData--> clean (Doomed if asked)        (Truncation: data dropped by intent)
 //
 // A page written into while it is Writeback or Unsynced is Dirty as well, and counts as dirty
@@ -266,7 +266,9 @@ internal sealed class PageTransitions(FramePool pool, WritebackCounts counts, Ca
     /// <summary>
     /// Marks the sectors <paramref name="past"/> a new end of file valid (zeroed) and not dirty: they
     /// are not data any more. A page left with no dirty sector is clean, untagged here under the
-    /// file lock. The caller holds the page and not the file lock.
+    /// file lock; if its write had failed, what failed was given up with the truncate, as a failed
+    /// page the truncate drops (T4), so it no longer keeps the error epoch open. The caller holds the
+    /// page and not the file lock.
     /// </summary>
     public void ClipPastEnd(FileObject file, long page, int frame, UInt128 past)
     {
@@ -288,6 +290,16 @@ internal sealed class PageTransitions(FramePool pool, WritebackCounts counts, Ca
             using (LockOrder.Enter(file.Lock, LockRank.FileObject))
             {
                 file.Index.ClearTagLocked(page, PageTag.Dirty);
+
+                // Under the file lock with the epoch's count, so a failure of another page in
+                // between cannot join an epoch that has in truth ended.
+                PageState.EnterMetaLock(ref metadata.State);
+                int before = PageState.ClearBits(ref metadata.State, PageState.WriteFailed);
+                PageState.ExitMetaLock(ref metadata.State);
+                if ((before & PageState.WriteFailed) != 0)
+                {
+                    file.Errors.RecordRecoveryLocked(1);
+                }
             }
         }
     }

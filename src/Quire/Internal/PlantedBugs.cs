@@ -1,6 +1,7 @@
 // PlantedBugs: known bugs the reliability suites must catch (canaries: docs/DURABILITY.md, "Canaries"). Compiled
 // into every build but inert: only a test sets PageCacheOptions.PlantedBugs, per cache, so a
-// planted bug never leaks into another cache or another test running in parallel.
+// planted bug never leaks into another cache or another test running in parallel. The library
+// reads these flags only through Canaries, once per cache.
 //
 // Locking: immutable (an options value).
 
@@ -34,4 +35,7 @@ internal enum PlantedBugs
 
     /// <summary>A truncate leaves the bytes past the new end in the last page: a later extension reads them again (Truncation).</summary>
     KeepBytesPastNewEnd = 128,
+
+    /// <summary>A closing file drops its pages not yet durable instead of staying open: a handle opened during the close loses its writes (Eviction, at a close).</summary>
+    DropPagesDirtiedDuringClose = 256,
 }

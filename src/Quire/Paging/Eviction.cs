@@ -19,16 +19,16 @@ internal sealed class Eviction
     private readonly FramePool _pool; // (I)
     private readonly PageAllocator _allocator; // (I)
     private readonly PageHolds _holds; // (I)
-    private readonly PageTransitions _transitions; // (I) needed only by the EvictUnsyncedPage canary
-    private readonly PlantedBugs _plantedBugs; // (I) none outside the canary tests
+    private readonly PageTransitions _transitions; // (I) needed only by the EvictUnsyncedPage and DropPagesDirtiedDuringClose canaries
+    private readonly Canaries _canaries; // (I) the planted bugs, none outside the canary tests
 
-    public Eviction(FramePool pool, PageAllocator allocator, PageHolds holds, PageTransitions transitions, PlantedBugs plantedBugs = PlantedBugs.None)
+    public Eviction(FramePool pool, PageAllocator allocator, PageHolds holds, PageTransitions transitions, Canaries canaries)
     {
         _pool = pool;
         _allocator = allocator;
         _holds = holds;
         _transitions = transitions;
-        _plantedBugs = plantedBugs;
+        _canaries = canaries;
     }
 
     /// <summary>Drops the clean unheld pages of [fromPage, toPage) and deactivates the others. Returns the number dropped.</summary>
@@ -44,7 +44,7 @@ internal sealed class Eviction
                 cursor = page + 1;
                 ref int state = ref _pool.Metadata(frame).State;
                 int notClean = PageState.Dirty | PageState.Unsynced | PageState.Writeback;
-                if ((_plantedBugs & PlantedBugs.EvictUnsyncedPage) != 0)
+                if (_canaries.EvictUnsyncedPage)
                 {
                     notClean &= ~PageState.Unsynced; // the canary: written but not durable counts as clean
                 }
@@ -136,11 +136,58 @@ internal sealed class Eviction
         }
     }
 
+    /// <summary>
+    /// The DropPagesDirtiedDuringClose canary, a no-op unless planted: a closing file gives up its
+    /// data not yet durable, as if the flush that began the close had covered every write, so the
+    /// writes of a handle opened since the last one closed are lost. Pages under writeback are left.
+    /// </summary>
+    public void DropNotDurableIfPlanted(FileObject file)
+    {
+        if (!_canaries.DropPagesDirtiedDuringClose)
+        {
+            return;
+        }
+
+        var toFree = new List<int>();
+        lock (file.Lock)
+        {
+            long cursor = 0;
+            while (file.Index.FindNextLocked(cursor, long.MaxValue, null, out long page, out int frame))
+            {
+                cursor = page + 1;
+                ref int state = ref _pool.Metadata(frame).State;
+                if ((Volatile.Read(ref state) & PageState.Writeback) != 0 || !PageState.TryAcquireExclusive(ref state))
+                {
+                    continue;
+                }
+
+                if ((Volatile.Read(ref state) & PageState.Writeback) != 0)
+                {
+                    _holds.Release(frame, exclusive: true);
+                    continue;
+                }
+
+                if (_transitions.DiscardData(file, frame, doom: false))
+                {
+                    file.Errors.RecordRecoveryLocked(1);
+                }
+
+                file.Index.RemoveLocked(page);
+                toFree.Add(frame);
+            }
+        }
+
+        foreach (int frame in toFree)
+        {
+            _allocator.Free(frame);
+        }
+    }
+
     /// <summary>The EvictUnsyncedPage canary: clears a held page's Unsynced bit and counts, so the frame can be freed.</summary>
     private void ForgetUnsyncedForCanary(FileObject file, int frame)
     {
         ref FrameMetadata metadata = ref _pool.Metadata(frame);
-        if ((_plantedBugs & PlantedBugs.EvictUnsyncedPage) == 0 || (Volatile.Read(ref metadata.State) & PageState.Unsynced) == 0)
+        if (!_canaries.EvictUnsyncedPage || (Volatile.Read(ref metadata.State) & PageState.Unsynced) == 0)
         {
             return;
         }

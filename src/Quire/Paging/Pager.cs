@@ -19,21 +19,21 @@ internal sealed class Pager
     private readonly CacheCounters _counters; // (I)
     private readonly WritebackCounts _counts; // (I)
     private readonly Verify _verify; // (I)
-    private readonly PlantedBugs _plantedBugs; // (I) none outside the canary tests
+    private readonly Canaries _canaries; // (I) the planted bugs, none outside the canary tests
 
-    public Pager(FramePool pool, CacheCounters counters, WritebackCounts counts, Verify verify, PlantedBugs plantedBugs = PlantedBugs.None)
+    public Pager(FramePool pool, CacheCounters counters, WritebackCounts counts, Verify verify, Canaries canaries)
     {
         _pool = pool;
         _counters = counters;
         _counts = counts;
         _verify = verify;
-        _plantedBugs = plantedBugs;
+        _canaries = canaries;
     }
 
-    /// <summary>The canary <see cref="PlantedBugs.ReportReadErrorAsWriteError"/>: a read failure starts an error epoch.</summary>
+    /// <summary>The canary <see cref="Canaries.ReportReadErrorAsWriteError"/>: a read failure starts an error epoch.</summary>
     private void RecordReadFailureIfPlanted(FileObject file, long fileOffset, int pageCount, Exception error)
     {
-        if ((_plantedBugs & PlantedBugs.ReportReadErrorAsWriteError) != 0)
+        if (_canaries.ReportReadErrorAsWriteError)
         {
             using (LockOrder.Enter(file.Lock, LockRank.FileObject))
             {

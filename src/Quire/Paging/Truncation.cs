@@ -24,15 +24,15 @@ internal sealed class Truncation
     private readonly PageAllocator _allocator; // (I)
     private readonly PageHolds _holds; // (I)
     private readonly PageTransitions _transitions; // (I)
-    private readonly PlantedBugs _plantedBugs; // (I) none outside the canary tests
+    private readonly Canaries _canaries; // (I) the planted bugs, none outside the canary tests
 
-    public Truncation(FramePool pool, PageAllocator allocator, PageHolds holds, PageTransitions transitions, PlantedBugs plantedBugs = PlantedBugs.None)
+    public Truncation(FramePool pool, PageAllocator allocator, PageHolds holds, PageTransitions transitions, Canaries canaries)
     {
         _pool = pool;
         _allocator = allocator;
         _holds = holds;
         _transitions = transitions;
-        _plantedBugs = plantedBugs;
+        _canaries = canaries;
     }
 
     /// <summary>Sets the file's size. Throws <see cref="BackingStoreException"/> if the store refuses; see the invariants.</summary>
@@ -178,7 +178,7 @@ internal sealed class Truncation
     {
         try
         {
-            if ((_plantedBugs & PlantedBugs.KeepBytesPastNewEnd) == 0)
+            if (!_canaries.KeepBytesPastNewEnd)
             {
                 _pool.Bytes(frame)[tailBytes..].Clear();
             }

@@ -40,7 +40,7 @@ internal sealed partial class ClusterWriter : IDisposable
     private readonly Verify _verify; // (I)
     private readonly int _maxClusterPages; // (I)
     private readonly CacheClock _clock; // (I)
-    private readonly PlantedBugs _plantedBugs; // (I) none outside the canary tests
+    private readonly Canaries _canaries; // (I) the planted bugs, none outside the canary tests
     private readonly ProgressSignal _progress; // (I)
     private readonly int _maxRunsInFlight; // (I)
 
@@ -58,7 +58,7 @@ internal sealed partial class ClusterWriter : IDisposable
     private WritebackWorkers? _ioThreads; // (I after EnableParallelWrites)
     private readonly Stack<PendingRun> _idleRuns = new(); // (itself) runs' state between uses: at most one per write ever in flight
 
-    public ClusterWriter(FramePool pool, PageHolds holds, Pager pager, PageTransitions transitions, CacheCounters counters, WritebackCounts counts, Verify verify, CacheClock clock, ProgressSignal progress, CacheLimits limits, PlantedBugs plantedBugs)
+    public ClusterWriter(FramePool pool, PageHolds holds, Pager pager, PageTransitions transitions, CacheCounters counters, WritebackCounts counts, Verify verify, CacheClock clock, ProgressSignal progress, CacheLimits limits, Canaries canaries)
     {
         _progress = progress;
         _pool = pool;
@@ -71,7 +71,7 @@ internal sealed partial class ClusterWriter : IDisposable
         _verify = verify;
         _maxClusterPages = limits.MaxClusterPages;
         _maxRunsInFlight = limits.MaxWritesInFlight;
-        _plantedBugs = plantedBugs;
+        _canaries = canaries;
     }
 
     /// <summary>
@@ -317,7 +317,7 @@ internal sealed partial class ClusterWriter : IDisposable
         }
 
         _verify.That(pageStart < size, $"Dirty page {page} of '{file.Name}' lies within its size of {size} bytes; writing it would resurrect truncated data.");
-        int clipped = (_plantedBugs & PlantedBugs.SkipEofClipping) != 0 ? _pool.PageSize : (int)Math.Min(_pool.PageSize, size - pageStart);
+        int clipped = _canaries.SkipEofClipping ? _pool.PageSize : (int)Math.Min(_pool.PageSize, size - pageStart);
         run.Add(new ClaimedPage(frame, page, dirty, valid, clipped));
         return true;
     }
@@ -505,7 +505,7 @@ internal sealed partial class ClusterWriter : IDisposable
 
                 // A failed page counts as dirty again at once; a written one stays counted under
                 // writeback until ReleaseWriteback clears its bit, after the file lock (PageTransitions).
-                bool pageFailed = failed[i] && (_plantedBugs & PlantedBugs.DropPageAfterFailedWrite) == 0; // the canary treats it as written
+                bool pageFailed = failed[i] && !_canaries.DropPageAfterFailedWrite; // the canary treats it as written
                 switch (_transitions.CompleteWritebackLocked(file, page.PageNumber, page.Frame, pageFailed, page.DirtySnapshot))
                 {
                     case PageTransitions.Completion.NewlyFailed:

@@ -24,16 +24,16 @@ internal sealed class FileSync
     private readonly CacheCounters _counters; // (I)
     private readonly CacheClock _clock; // (I)
     private readonly ProgressSignal _progress; // (I)
-    private readonly PlantedBugs _plantedBugs; // (I) none outside the canary tests
+    private readonly Canaries _canaries; // (I) the planted bugs, none outside the canary tests
 
-    public FileSync(FramePool pool, PageTransitions transitions, CacheCounters counters, CacheClock clock, ProgressSignal progress, PlantedBugs plantedBugs = PlantedBugs.None)
+    public FileSync(FramePool pool, PageTransitions transitions, CacheCounters counters, CacheClock clock, ProgressSignal progress, Canaries canaries)
     {
         _pool = pool;
         _transitions = transitions;
         _counters = counters;
         _clock = clock;
         _progress = progress;
-        _plantedBugs = plantedBugs;
+        _canaries = canaries;
     }
 
     /// <summary>Makes the file's written pages and its size durable. Returns the store's failure, or null.</summary>
@@ -75,7 +75,7 @@ internal sealed class FileSync
         // gate), and every extending write is a write of a dirty page up to the size.
         try
         {
-            if ((_plantedBugs & PlantedBugs.SkipDurableFlush) == 0)
+            if (!_canaries.SkipDurableFlush)
             {
                 file.Store.Flush();
             }

@@ -19,6 +19,7 @@ public sealed class CanaryTests(ITestOutputHelper output)
 {
     private const int SimulationSeedsPerCanary = 20;
     private const int ConcurrencySeedsPerCanary = 5;
+    private const int OpenCloseStressSeedsPerCanary = 3;
     private const int KillsPerCanary = 30; // a kill lands after about 60-100 flushes; the bug shows within 9-14 kills here
 
     /// <summary>The suites a canary can be run against.</summary>
@@ -29,6 +30,9 @@ public sealed class CanaryTests(ITestOutputHelper output)
         PowerCut,
         UnsyncedEviction,
         Concurrency,
+
+        /// <summary>Threads opening, writing, reading and closing shared files; its oracle is each thread's model of its regions.</summary>
+        OpenCloseStress,
 
         /// <summary>The kill -9 test: a child process killed at a seeded moment, its files checked against its reported flushes.</summary>
         Kill,
@@ -48,6 +52,7 @@ public sealed class CanaryTests(ITestOutputHelper output)
         (PlantedBugs.ReportReadErrorAsWriteError, "a failed read is reported by a later flush as a write error (an invented error)", [Suite.NthOperationSweep, Suite.Simulation]),
         (PlantedBugs.SkipDurableFlush, "a flush returns without the store's durable flush", [Suite.NthOperationSweep, Suite.Simulation, Suite.PowerCut]),
         (PlantedBugs.KeepBytesPastNewEnd, "a truncate leaves the bytes past the new end, which a later extension brings back", [Suite.NthOperationSweep, Suite.Simulation, Suite.PowerCut, Suite.Kill]),
+        (PlantedBugs.DropPagesDirtiedDuringClose, "a closing file drops its data not yet durable: the writes of a handle opened during the close are lost", [Suite.OpenCloseStress]),
     ];
 
     public static TheoryData<string, string> Pairs
@@ -125,6 +130,7 @@ public sealed class CanaryTests(ITestOutputHelper output)
             Suite.PowerCut => Scenarios.All.Select(s => ($"scenario {s.Name}", (Action)(() => PowerCutTests.Run(s.Name, canary, seedsPerPoint: 16, restarts: 4)))),
             Suite.UnsyncedEviction => [("the test", () => UnsyncedEvictionTests.Run(canary))],
             Suite.Concurrency => Enumerable.Range(1, ConcurrencySeedsPerCanary).Select(seed => ($"seed {seed}", (Action)(() => ConcurrencyTests.Run((ulong)seed, 1500, canary)))),
+            Suite.OpenCloseStress => Enumerable.Range(1, OpenCloseStressSeedsPerCanary).Select(seed => ($"seed {seed}", (Action)(() => OpenCloseStressTests.Run(seed, canary)))),
             Suite.Kill => Enumerable.Range(1, KillsPerCanary).Select(seed => ($"seed {seed}", (Action)(() => KillTests.KillAndVerify((ulong)seed, canary, output: null)))),
             Suite.AlwaysOnCheck => Scenarios.All.Select(s => ($"scenario {s.Name}", (Action)(() => NthOperationSweepTests.Sweep(s.Name, canary)))),
             _ => throw new ArgumentOutOfRangeException(nameof(suite), suite, "Name a suite."),
@@ -144,11 +150,13 @@ public sealed class CanaryTests(ITestOutputHelper output)
                 }
 
                 // The kill test also asserts about its child (it started, it was killed, it wrote
-                // nothing to stderr): only its oracle's assertion about the files counts.
+                // nothing to stderr): only its oracle's assertion about the files counts. The
+                // open/close stress also reports a worker that threw: only its model's counts.
                 bool expected = suite switch
                 {
                     Suite.AlwaysOnCheck => cause is PageCacheInvariantException,
                     Suite.Kill => cause is XunitException && cause.Message.Contains(KillTests.OracleFailure, StringComparison.Ordinal),
+                    Suite.OpenCloseStress => cause is XunitException && cause.Message.Contains(OpenCloseStressTests.OracleFailure, StringComparison.Ordinal),
                     _ => cause is XunitException,
                 };
                 if (!expected)

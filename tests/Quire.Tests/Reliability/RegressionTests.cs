@@ -182,6 +182,41 @@ public sealed class RegressionTests
         StartPageWriter = false,
     });
 
+    /// <summary>
+    /// Found by the simulation's swallowed-error oracle (seed 38 of the default range, before the
+    /// fix): a page whose write had failed kept its failed mark when a truncate cut off every dirty
+    /// sector it had and left it clean, so its file's error epoch never ended; a later failure
+    /// joined the epoch every handle had already reported, and a flush returned without telling
+    /// its handle of it (P3).
+    /// </summary>
+    [Fact]
+    public void ATruncateThatCleansAFailedPageEndsItsPartOfTheErrorEpoch()
+    {
+        using var cache = new PageCache(new PageCacheOptions { MemoryLimitBytes = 16 * PageSize, StartPageWriter = false });
+        var store = new FaultInjectingBackingStore(new CrashSimulatingBackingStore());
+        using CachedFile first = cache.Open(store);
+        using CachedFile second = cache.Open(store);
+        first.Write(0, new byte[PageSize]);
+        first.Flush();
+        first.Write(3000, new byte[1000]); // dirty sectors 5-7 of page 0
+        store.AddRule(FaultRule.FailAll(StoreOperations.Write));
+        Assert.Throws<WritebackFailedException>(first.Flush);
+        Assert.Throws<WritebackFailedException>(second.Flush); // both handles have heard of the epoch
+        store.Heal();
+        first.SetLength(2048); // cuts off every dirty sector of the failed page: it is clean now
+        first.Flush();
+        second.Flush();
+
+        // A new failure is a new epoch, which every handle must hear of.
+        first.Write(PageSize, new byte[100]);
+        store.AddRule(FaultRule.FailNth(StoreOperations.Write, 1));
+        Assert.Throws<WritebackFailedException>(second.Flush); // its own write failed
+        store.Heal();
+        Assert.Throws<WritebackFailedException>(first.Flush);
+        first.Flush();
+        second.Flush();
+    }
+
     /// <summary>A store of <paramref name="pages"/> pages, each filled with its page number.</summary>
     private static MemoryBackingStore CleanStore(int pages) =>
         new("clean", [.. Enumerable.Range(0, pages * PageSize).Select(i => (byte)(i / PageSize))]);

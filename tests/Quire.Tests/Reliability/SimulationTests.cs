@@ -7,6 +7,9 @@
 // stores' own counts of fired faults, not from the cache: an operation's error needs a fault on
 // that file during that operation, a flush's write error a write, flush or size-change fault on
 // that file since the handle last reported one (so no error is invented and none is reported twice);
+// no error is swallowed, again judged from the stores alone: a flush that returns must not follow
+// a write or durable-flush fault that started an error epoch after the handle last reported one or
+// opened (a fault starts an epoch when the file was healthy, as after a flush that returned);
 // each handle hears of every error epoch the cache started (I5); a flush that returned left the
 // model on the durable image (I3); the idle cache holds no frame (I7); and at random steps many
 // simulated power cuts keep every flushed byte (I10). At the end the device heals, the page writer alone makes everything
@@ -77,6 +80,9 @@ public sealed class SimulationTests(ITestOutputHelper output)
 
         public long EpochReports { get; set; }
 
+        /// <summary>Flushes that threw when the stores' logs alone said an epoch was owed to the handle.</summary>
+        public long IndependentEpochReports { get; set; }
+
         public long CrashStates { get; set; }
 
         public long SuccessfulFlushes { get; set; }
@@ -91,7 +97,8 @@ public sealed class SimulationTests(ITestOutputHelper output)
         /// A run that checked little fails: every seed ran its operations, and a range of at least
         /// 50 seeds fired every class of fault and reported, verified and crashed at least a quarter
         /// of what the default 50 seeds do (read 883, write 9,018, flush 787, size change 718,
-        /// ENOSPC 2,668, short writes 2,897; 3,456 errors, 4,603 flushes, 7,752 crash states).
+        /// ENOSPC 2,668, short writes 2,897; 3,456 errors, 4,603 flushes, 7,752 crash states; 599
+        /// epochs the stores' fault logs alone said a handle was owed, reported).
         /// </summary>
         public void AssertMinimums(int seedRange)
         {
@@ -106,7 +113,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
             [
                 ("read faults", ReadFaults, 220), ("write faults", WriteFaults, 2250), ("flush faults", FlushFaults, 195),
                 ("size-change faults", SetLengthFaults, 180), ("ENOSPC faults", NoSpaceFaults, 665), ("short writes", ShortWrites, 720),
-                ("errors reported", ErrorsReported, 860), ("epoch reports", EpochReports, 210),
+                ("errors reported", ErrorsReported, 860), ("epoch reports", EpochReports, 210), ("epochs owed by the fault logs and reported", IndependentEpochReports, 150),
                 ("flushes verified against the durable image", SuccessfulFlushes, 1150), ("crash states", CrashStates, 1940),
             ];
             foreach ((string name, long count, long minimum) in figures)
@@ -117,7 +124,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
 
         public override string ToString() =>
             $"seeds={Seeds} operations={Operations} faults: read={ReadFaults} write={WriteFaults} flush={FlushFaults} setLength={SetLengthFaults} "
-            + $"(of which ENOSPC={NoSpaceFaults}, short writes={ShortWrites}) errorsReported={ErrorsReported} epochReports={EpochReports} "
+            + $"(of which ENOSPC={NoSpaceFaults}, short writes={ShortWrites}) errorsReported={ErrorsReported} epochReports={EpochReports} owedEpochsReported={IndependentEpochReports} "
             + $"successfulFlushesVerified={SuccessfulFlushes} crashStates={CrashStates} (checks skipped for long unflushed histories: {CrashChecksSkipped}) drainsAfterHeal={HealedDrains} maxDrainPasses={MaxDrainPasses}";
     }
 
@@ -141,6 +148,17 @@ public sealed class SimulationTests(ITestOutputHelper output)
 
         /// <summary>The store's count of write, flush and size-change faults when FlushAll last reported.</summary>
         public long FlushAllCursor { get; set; }
+
+        /// <summary>
+        /// The store's count of write and durable-flush faults at each moment the file was known to
+        /// be healthy, no page's failed write left unwritten: when it was created, and whenever a
+        /// flush of it (a handle's or FlushAll) returned. The next such fault after one of these
+        /// starts an error epoch (P3); later ones may belong to it.
+        /// </summary>
+        public List<long> HealthyAt { get; } = [0];
+
+        /// <summary>Per handle: the store's count of write and durable-flush faults when the handle last reported a write error (or opened).</summary>
+        public List<long> HeardUpTo { get; } = [];
     }
 
     /// <summary>Runs one seed; throws on the first broken promise.</summary>
@@ -332,8 +350,14 @@ public sealed class SimulationTests(ITestOutputHelper output)
                     totals.EpochReports++;
                 }
 
+                if (StartedAnEpochUnheard(file, h) is not null)
+                {
+                    totals.IndependentEpochReports++;
+                }
+
                 file.ReportedEpoch[h] = EpochOf(file);
                 file.ReportCursor[h] = fired;
+                file.HeardUpTo[h] = EpochFaultsOf(file);
                 file.ReportedFloor = Math.Max(file.ReportedFloor, fired);
                 return $"flush {file.Disk.Name}/{h} threw";
             }
@@ -344,7 +368,10 @@ public sealed class SimulationTests(ITestOutputHelper output)
                 return $"flush {file.Disk.Name}/{h} threw {e.GetType().Name}";
             }
 
+            InjectedFault? swallowed = StartedAnEpochUnheard(file, h);
+            Check(swallowed is null, $"flush of {file.Disk.Name}/{h} returned, but the store's fault {swallowed} started an error epoch after the handle last reported one or opened, and the handle was never told (a swallowed error; the cache's epoch {EpochOf(file)}, last reported to the handle {file.ReportedEpoch[h]})");
             Check(EpochOf(file) == file.ReportedEpoch[h], $"flush of {file.Disk.Name}/{h} returned although error epoch {EpochOf(file)} was never reported to it (last reported {file.ReportedEpoch[h]})");
+            file.HealthyAt.Add(EpochFaultsOf(file));
             Check(file.Model.Content.SequenceEqual(file.Disk.DurableContent), $"flush of {file.Disk.Name}/{h} returned but the durable image ({file.Disk.DurableContent.Length} bytes) is not the model ({file.Model.Length} bytes): {ScenarioHarness.FirstDifference(file.Model.Content, file.Disk.DurableContent)}");
             file.Model.MarkDurable();
             totals.SuccessfulFlushes++;
@@ -385,6 +412,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
                 Check(file.Model.Content.SequenceEqual(file.Disk.DurableContent), $"FlushAll returned but {file.Disk.Name}'s durable image is not the model");
                 file.Model.MarkDurable();
                 file.FlushAllCursor = WriteFaultsOf(file);
+                file.HealthyAt.Add(EpochFaultsOf(file));
             }
 
             totals.SuccessfulFlushes++;
@@ -456,6 +484,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
                 file.Handles.RemoveAt(h);
                 file.ReportedEpoch.RemoveAt(h);
                 file.ReportCursor.RemoveAt(h);
+                file.HeardUpTo.RemoveAt(h);
                 return $"close handle {h} of {file.Disk.Name}";
             }
 
@@ -553,6 +582,30 @@ public sealed class SimulationTests(ITestOutputHelper output)
             // A new handle may report what nobody has reported yet (an epoch nobody saw goes to
             // the next opener), nothing older.
             file.ReportCursor.Add(file.ReportedFloor);
+            file.HeardUpTo.Add(EpochFaultsOf(file));
+        }
+
+        /// <summary>
+        /// The store's write or durable-flush fault that started an error epoch on the file after
+        /// handle <paramref name="h"/> last reported a write error (or opened), or null. A fault
+        /// starts an epoch when it is the first such fault after a moment the file was known healthy
+        /// (HealthyAt); every handle open must report that epoch at its next flush (P3), even if the
+        /// data was written since. Later faults may belong to an epoch the handle has reported, an
+        /// epoch begun before the handle opened may have been reported to others, and size changes
+        /// start none (a failed one throws to its caller): none of these is required of it.
+        /// </summary>
+        private static InjectedFault? StartedAnEpochUnheard(SimFile file, int h)
+        {
+            long fired = EpochFaultsOf(file);
+            for (int i = file.HealthyAt.Count - 1; i >= 0 && file.HealthyAt[i] >= file.HeardUpTo[h]; i--)
+            {
+                if (file.HealthyAt[i] < fired)
+                {
+                    return file.Store.FiredFaults.Where(f => f.Operation is StoreOperations.Write or StoreOperations.Flush).ElementAt((int)file.HealthyAt[i]);
+                }
+            }
+
+            return null;
         }
 
         /// <summary>
@@ -597,6 +650,8 @@ public sealed class SimulationTests(ITestOutputHelper output)
         }
 
         private static int EpochOf(SimFile file) => file.Handles[0].FileObject.Errors.Epoch;
+
+        private static long EpochFaultsOf(SimFile file) => file.Store.FiredCount(StoreOperations.Write) + file.Store.FiredCount(StoreOperations.Flush);
 
         private static long WriteFaultsOf(SimFile file) => file.Store.FiredCount(StoreOperations.Write) + file.Store.FiredCount(StoreOperations.Flush) + file.Store.FiredCount(StoreOperations.SetLength);
 

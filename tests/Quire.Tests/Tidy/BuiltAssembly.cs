@@ -2,7 +2,7 @@
 // so the tidy tests check what the compiler produced instead of guessing from source text: which
 // Quire types each type references (a fully qualified name or a reference no `using` announces is
 // as visible as any other), which source files each top-level type was compiled from, and the
-// source lines of each method's body.
+// source lines of each method's body, and which Quire types each method references.
 //
 // Locking: none needed. Read once per test run (Instance, built on first use by Lazy's lock) and
 // immutable after.
@@ -27,9 +27,10 @@ internal sealed class BuiltAssembly
     // there (enums, interfaces, partial parts holding only fields): PortablePdb-Metadata.md.
     private static readonly Guid s_typeDefinitionDocuments = new("932E74BC-DBA9-4478-8D46-0F32A7BAB3D3");
 
-    private BuiltAssembly(ImmutableArray<TypeUse> typeUses, ImmutableArray<TopLevelType> types, ImmutableArray<MethodSpan> methods)
+    private BuiltAssembly(ImmutableArray<TypeUse> typeUses, ImmutableArray<MethodUse> methodUses, ImmutableArray<TopLevelType> types, ImmutableArray<MethodSpan> methods)
     {
         TypeUses = typeUses;
+        MethodUses = methodUses;
         Types = types;
         Methods = methods;
     }
@@ -40,6 +41,9 @@ internal sealed class BuiltAssembly
     /// <summary>Every (type, referenced type) pair between two types of Quire namespaces, once each.</summary>
     public ImmutableArray<TypeUse> TypeUses { get; }
 
+    /// <summary>Every (method, referenced type) pair where both are Quire's, once each; see <see cref="MethodUse"/>.</summary>
+    public ImmutableArray<MethodUse> MethodUses { get; }
+
     /// <summary>Every top-level type of a Quire namespace that the compiler did not generate.</summary>
     public ImmutableArray<TopLevelType> Types { get; }
 
@@ -48,6 +52,13 @@ internal sealed class BuiltAssembly
 
     /// <summary>"FileObject" uses "FramePool": both are outermost type names without generic arity.</summary>
     public readonly record struct TypeUse(string TypeName, string Namespace, string UsedTypeName, string UsedNamespace);
+
+    /// <summary>
+    /// "CachedFile"'s method "ReadAsync" uses "ReadPath": the outermost type, the source method (a
+    /// lambda, a local function or a state machine's MoveNext counted as the method that declares
+    /// it; accessors as get_X and set_X), and the outermost type it references.
+    /// </summary>
+    public readonly record struct MethodUse(string TypeName, string Method, string UsedTypeName);
 
     /// <summary>A top-level type, the src/Quire-relative files it is compiled from, and whether it holds no mutable state (an enum, an interface, a struct of readonly fields).</summary>
     public readonly record struct TopLevelType(string Name, string Namespace, ImmutableArray<string> Files, bool IsStateless);
@@ -67,7 +78,7 @@ internal sealed class BuiltAssembly
         using var pdbProvider = MetadataReaderProvider.FromPortablePdbStream(File.OpenRead(pdbPath));
         MetadataReader reader = peReader.GetMetadataReader();
         MetadataReader pdb = pdbProvider.GetMetadataReader();
-        return new BuiltAssembly(ReadTypeUses(peReader, reader), ReadTypes(reader, pdb), ReadMethods(peReader, reader, pdb));
+        return new BuiltAssembly(ReadTypeUses(peReader, reader), ReadMethodUses(peReader, reader), ReadTypes(reader, pdb), ReadMethods(peReader, reader, pdb));
     }
 
     // ---- Type references -------------------------------------------------------------------
@@ -96,6 +107,54 @@ internal sealed class BuiltAssembly
         }
 
         return [.. uses];
+    }
+
+    private static ImmutableArray<MethodUse> ReadMethodUses(PEReader peReader, MetadataReader reader)
+    {
+        var uses = new HashSet<MethodUse>();
+        foreach (MethodDefinitionHandle handle in reader.MethodDefinitions)
+        {
+            TypeDefinitionHandle declaring = reader.GetMethodDefinition(handle).GetDeclaringType();
+            (string name, string ns) = OutermostName(reader, declaring);
+            if (!IsQuireNamespace(ns))
+            {
+                continue;
+            }
+
+            var used = new HashSet<TypeDefinitionHandle>();
+            new ReferenceCollector(peReader, reader, used).CollectMethod(handle);
+            string method = DeclaringSourceMethod(reader, handle);
+            foreach (TypeDefinitionHandle usedHandle in used)
+            {
+                (string usedName, string usedNamespace) = OutermostName(reader, usedHandle);
+                if (IsQuireNamespace(usedNamespace))
+                {
+                    uses.Add(new MethodUse(name, method, usedName));
+                }
+            }
+        }
+
+        return [.. uses];
+    }
+
+    // The source method a compiled method belongs to: "<Read>b__3_0" (a lambda) and
+    // "<Read>g__Local|3_0" (a local function) to Read, a MoveNext of "<ReadAsync>d__5" (a state
+    // machine) to ReadAsync, any other method to itself.
+    private static string DeclaringSourceMethod(MetadataReader reader, MethodDefinitionHandle handle)
+    {
+        MethodDefinition method = reader.GetMethodDefinition(handle);
+        string name = reader.GetString(method.Name);
+        for (TypeDefinitionHandle type = method.GetDeclaringType(); !name.StartsWith('<') && !type.IsNil; type = reader.GetTypeDefinition(type).GetDeclaringType())
+        {
+            string typeName = reader.GetString(reader.GetTypeDefinition(type).Name);
+            if (typeName.StartsWith('<') && !typeName.StartsWith("<>", StringComparison.Ordinal))
+            {
+                name = typeName;
+            }
+        }
+
+        int close = name.IndexOf('>', StringComparison.Ordinal);
+        return name.StartsWith('<') && close > 1 ? name[1..close] : name;
     }
 
     /// <summary>A path under src/Quire as this class reports it: relative, with '/' separators.</summary>

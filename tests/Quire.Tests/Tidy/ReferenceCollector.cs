@@ -58,6 +58,9 @@ internal sealed class ReferenceCollector(PEReader peReader, MetadataReader reade
         }
     }
 
+    /// <summary>Adds to the set every type one method references: its signature, locals, caught exceptions and IL.</summary>
+    public void CollectMethod(MethodDefinitionHandle handle) => Method(reader.GetMethodDefinition(handle));
+
     private void Method(MethodDefinition method)
     {
         method.DecodeSignature(this, null);

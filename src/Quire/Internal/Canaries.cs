@@ -1,0 +1,56 @@
+// Canaries: the one seam through which the planted bugs (PlantedBugs; docs/DURABILITY.md,
+// "Canaries") reach the library. Resolved once per cache from PageCacheOptions.PlantedBugs, with
+// one named query per bug, so a planted branch reads `_canaries.SkipDurableFlush` and the flags
+// are read in this file alone. Every query is false unless a test planted the bug in that cache.
+// No planted branch lies on a hit path (ReadPath, WritePath, the leases, CachedFile.Read and
+// Write): a bug planted there would cost every hit a test. Tidy/CanarySeamTests holds both rules
+// over the built assembly.
+//
+// Locking: immutable (I): resolved in the constructor, read without a lock.
+
+namespace Quire.Internal;
+
+internal sealed class Canaries
+{
+    /// <summary>Resolves the bugs <paramref name="options"/> asks to plant; none in production.</summary>
+    public Canaries(PageCacheOptions options)
+    {
+        PlantedBugs planted = options.PlantedBugs;
+        DropPageAfterFailedWrite = (planted & PlantedBugs.DropPageAfterFailedWrite) != 0;
+        ClearErrorAfterFirstReport = (planted & PlantedBugs.ClearErrorAfterFirstReport) != 0;
+        EvictUnsyncedPage = (planted & PlantedBugs.EvictUnsyncedPage) != 0;
+        SkipEofClipping = (planted & PlantedBugs.SkipEofClipping) != 0;
+        ReportErrorTwice = (planted & PlantedBugs.ReportErrorTwice) != 0;
+        ReportReadErrorAsWriteError = (planted & PlantedBugs.ReportReadErrorAsWriteError) != 0;
+        SkipDurableFlush = (planted & PlantedBugs.SkipDurableFlush) != 0;
+        KeepBytesPastNewEnd = (planted & PlantedBugs.KeepBytesPastNewEnd) != 0;
+        DropPagesDirtiedDuringClose = (planted & PlantedBugs.DropPagesDirtiedDuringClose) != 0;
+    }
+
+    /// <summary>A page whose write failed is treated as written: its data is dropped (ClusterWriter).</summary>
+    public bool DropPageAfterFailedWrite { get; }
+
+    /// <summary>An error epoch reported to one handle is not reported to the others (CachedFile).</summary>
+    public bool ClearErrorAfterFirstReport { get; }
+
+    /// <summary>Dropping a range evicts pages written but not yet durable (Eviction).</summary>
+    public bool EvictUnsyncedPage { get; }
+
+    /// <summary>Write-back writes the whole last page instead of clipping it at end of file (ClusterWriter).</summary>
+    public bool SkipEofClipping { get; }
+
+    /// <summary>A handle's flush reports an error epoch without moving its cursor past it (CachedFile).</summary>
+    public bool ReportErrorTwice { get; }
+
+    /// <summary>A failed demanded read starts an error epoch: a later flush reports a write error that never happened (Pager).</summary>
+    public bool ReportReadErrorAsWriteError { get; }
+
+    /// <summary>A durable flush marks the written pages durable without calling the store's flush (FileSync).</summary>
+    public bool SkipDurableFlush { get; }
+
+    /// <summary>A truncate leaves the bytes past the new end in the last page (Truncation).</summary>
+    public bool KeepBytesPastNewEnd { get; }
+
+    /// <summary>A closing file drops its pages not yet durable instead of staying open, so a handle opened during the close loses its writes (Eviction, at a close).</summary>
+    public bool DropPagesDirtiedDuringClose { get; }
+}
