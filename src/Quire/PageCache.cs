@@ -76,8 +76,7 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         var waits = new PageWaitTable(_pool);
         var clock = new CacheClock(Options.TimeProvider);
         _allocator = new PageAllocator(_pool, _queues, _files, waits, _counters, _verify, limits);
-        var transitions = new PageTransitions(_pool, Counts, clock);
-        Transitions = transitions;
+        var transitions = Transitions = new PageTransitions(_pool, Counts, clock);
         Holds = new PageHolds(_pool, waits, _allocator, transitions, limits.MaxPageWait);
         var pager = new Pager(_pool, _counters, Counts, _verify, Canaries);
         Reads = new ReadPath(_pool, _allocator, Holds, pager, _counters, limits);
@@ -85,8 +84,7 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         Truncation = new Truncation(_pool, _allocator, Holds, transitions, Canaries);
         Eviction = new Eviction(_pool, _allocator, Holds, transitions, Canaries);
         var progress = new ProgressSignal();
-        var clusterWriter = new ClusterWriter(_pool, Holds, pager, transitions, _counters, Counts, _verify, clock, progress, limits, Canaries);
-        _clusterWriter = clusterWriter;
+        var clusterWriter = _clusterWriter = new ClusterWriter(_pool, Holds, pager, transitions, _counters, Counts, _verify, clock, progress, limits, Canaries);
         var sync = new FileSync(_pool, transitions, _counters, clock, progress, Canaries);
         Flusher = new FileFlusher(clusterWriter, sync, Holds, Counts);
         PageWriter = new PageWriter(_files, clusterWriter, sync, _counters, Counts, clock, progress, limits);
