@@ -14,39 +14,39 @@ namespace Quire.Internal;
 internal static class LeaseTickets
 {
     [ThreadStatic]
-    private static long[]? t_slots; // the ticket of the lease holding each slot; 0 when free
+    private static long[]? s_slots; // the ticket of the lease holding each slot; 0 when free
 
     [ThreadStatic]
-    private static long t_lastTicket;
+    private static long s_lastTicket;
 
     [ThreadStatic]
-    private static int t_freeHint; // a slot likely to be free: the one returned last, or the next one
+    private static int s_freeHint; // a slot likely to be free: the one returned last, or the next one
 
     /// <summary>Records a new lease of the calling thread: returns its slot and its ticket (never 0).</summary>
     public static (int Slot, long Ticket) Take()
     {
-        long[] slots = t_slots ??= new long[8];
-        int slot = t_freeHint;
+        long[] slots = s_slots ??= new long[8];
+        int slot = s_freeHint;
         if ((uint)slot >= (uint)slots.Length || slots[slot] != 0)
         {
             slot = Array.IndexOf(slots, 0L);
             if (slot < 0)
             {
                 slot = slots.Length;
-                Array.Resize(ref t_slots, slots.Length * 2);
-                slots = t_slots;
+                Array.Resize(ref s_slots, slots.Length * 2);
+                slots = s_slots;
             }
         }
 
-        long ticket = ++t_lastTicket;
+        long ticket = ++s_lastTicket;
         slots[slot] = ticket;
-        t_freeHint = slot + 1;
+        s_freeHint = slot + 1;
         return (slot, ticket);
     }
 
     /// <summary>Whether the lease with this slot and ticket has not been released (by itself or by a copy).</summary>
     public static bool IsLive(int slot, long ticket) =>
-        t_slots is { } slots && (uint)slot < (uint)slots.Length && ticket != 0 && slots[slot] == ticket;
+        s_slots is { } slots && (uint)slot < (uint)slots.Length && ticket != 0 && slots[slot] == ticket;
 
     /// <summary>Releases the ticket; true only the first time, so only one release of a lease and its copies releases the page.</summary>
     public static bool Return(int slot, long ticket)
@@ -56,8 +56,8 @@ internal static class LeaseTickets
             return false;
         }
 
-        t_slots![slot] = 0;
-        t_freeHint = slot;
+        s_slots![slot] = 0;
+        s_freeHint = slot;
         return true;
     }
 }
