@@ -93,6 +93,24 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
     }
 
     /// <summary>
+    /// Reads <paramref name="buffer"/>.Length bytes at <paramref name="fileOffset"/> only if every page
+    /// they lie in is cached: a read that never waits and never does I/O, for engines that serve
+    /// hits on their own thread and send misses elsewhere (an I/O thread, an asynchronous read).
+    /// </summary>
+    /// <param name="fileOffset">Where to read.</param>
+    /// <param name="buffer">Where to copy the bytes; its contents are unspecified when this returns false.</param>
+    /// <param name="bytesRead">The bytes copied: the buffer's length, or fewer at end of file; 0 when this returns false.</param>
+    /// <returns>True when the bytes were copied; false when a page is not cached, not yet valid, or held by a writer.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="fileOffset"/> is negative, or the range ends past <see cref="long.MaxValue"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The handle or the cache was disposed.</exception>
+    public bool TryRead(long fileOffset, Span<byte> buffer, out int bytesRead)
+    {
+        ThrowHelper.ValidateRange(fileOffset, buffer.Length, countName: nameof(buffer));
+        ThrowIfDisposed();
+        return _cache.Reads.TryRead(_file, _readAhead, fileOffset, buffer, out bytesRead);
+    }
+
+    /// <summary>
     /// Reads asynchronously; the same contract as <see cref="Read"/>. Completes synchronously,
     /// without allocating, when every page is a hit; a miss awaits the store's read.
     /// </summary>

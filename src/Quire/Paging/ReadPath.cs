@@ -98,6 +98,32 @@ internal sealed class ReadPath
         return count;
     }
 
+    /// <summary>
+    /// Copies the range if every page it needs is resident, valid and not held for writing, and
+    /// returns false otherwise, without reading from the store or waiting. Short only at end of file.
+    /// </summary>
+    public bool TryRead(FileObject file, ReadAheadState readAhead, long fileOffset, Span<byte> buffer, out int bytesRead)
+    {
+        int count = ClipToSize(file, fileOffset, buffer.Length);
+        for (int done = 0; done < count;)
+        {
+            long offset = fileOffset + done;
+            int inPage = (int)(offset & (_pool.PageSize - 1));
+            int chunk = Math.Min(_pool.PageSize - inPage, count - done);
+            if (!TryCopyHit(file, readAhead, offset >> _pool.PageShift, inPage, buffer.Slice(done, chunk)))
+            {
+                bytesRead = 0;
+                return false;
+            }
+
+            done += chunk;
+        }
+
+        readAhead.Record(fileOffset + count);
+        bytesRead = count;
+        return true;
+    }
+
     /// <summary>Reads asynchronously; completes synchronously, without allocating, when every page is a hit.</summary>
     public ValueTask<int> ReadAsync(FileObject file, ReadAheadState readAhead, long fileOffset, Memory<byte> buffer, CancellationToken cancellationToken)
     {
