@@ -25,6 +25,7 @@ internal sealed class Canaries
         SkipDurableFlush = (planted & PlantedBugs.SkipDurableFlush) != 0;
         KeepBytesPastNewEnd = (planted & PlantedBugs.KeepBytesPastNewEnd) != 0;
         DropPagesDirtiedDuringClose = (planted & PlantedBugs.DropPagesDirtiedDuringClose) != 0;
+        SkipShortReadZeroFill = (planted & PlantedBugs.SkipShortReadZeroFill) != 0;
     }
 
     /// <summary>A page whose write failed is treated as written: its data is dropped (ClusterWriter).</summary>
@@ -53,4 +54,7 @@ internal sealed class Canaries
 
     /// <summary>A closing file drops its pages not yet durable instead of staying open, so a handle opened during the close loses its writes (Eviction, at a close).</summary>
     public bool DropPagesDirtiedDuringClose { get; }
+
+    /// <summary>A short read leaves the page's tail past the bytes read unzeroed, so stale frame bytes survive (Pager).</summary>
+    public bool SkipShortReadZeroFill { get; }
 }

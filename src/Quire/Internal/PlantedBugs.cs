@@ -38,4 +38,7 @@ internal enum PlantedBugs
 
     /// <summary>A closing file drops its pages not yet durable instead of staying open: a handle opened during the close loses its writes (Eviction, at a close).</summary>
     DropPagesDirtiedDuringClose = 256,
+
+    /// <summary>A short read (the store ends before the cache's size) leaves the page's tail past the bytes read unzeroed: stale frame bytes survive (Pager).</summary>
+    SkipShortReadZeroFill = 512,
 }

@@ -192,7 +192,9 @@ internal sealed class Pager
 
     private void ZeroPastReadableEnd(ReadOnlySpan<int> frames, long fileOffset, int bytesRead, long readableEnd)
     {
-        long validEnd = Math.Min(fileOffset + bytesRead, readableEnd);
+        // The canary SkipShortReadZeroFill trusts the store to fill up to the cache's size, so the
+        // tail of a short read keeps whatever the frame held before.
+        long validEnd = _canaries.SkipShortReadZeroFill ? readableEnd : Math.Min(fileOffset + bytesRead, readableEnd);
         for (int i = 0; i < frames.Length; i++)
         {
             long pageStart = fileOffset + ((long)i << _pool.PageShift);

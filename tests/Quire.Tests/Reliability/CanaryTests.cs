@@ -53,6 +53,7 @@ public sealed class CanaryTests(ITestOutputHelper output)
         (PlantedBugs.SkipDurableFlush, "a flush returns without the store's durable flush", [Suite.NthOperationSweep, Suite.Simulation, Suite.PowerCut]),
         (PlantedBugs.KeepBytesPastNewEnd, "a truncate leaves the bytes past the new end, which a later extension brings back", [Suite.NthOperationSweep, Suite.Simulation, Suite.PowerCut, Suite.Kill]),
         (PlantedBugs.DropPagesDirtiedDuringClose, "a closing file drops its data not yet durable: the writes of a handle opened during the close are lost", [Suite.OpenCloseStress]),
+        (PlantedBugs.SkipShortReadZeroFill, "a short read leaves stale frame bytes in the page's tail", [Suite.Simulation, Suite.OpenCloseStress, Suite.Kill]),
     ];
 
     public static TheoryData<string, string> Pairs
