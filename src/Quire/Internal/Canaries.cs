@@ -26,6 +26,7 @@ internal sealed class Canaries
         KeepBytesPastNewEnd = (planted & PlantedBugs.KeepBytesPastNewEnd) != 0;
         DropPagesDirtiedDuringClose = (planted & PlantedBugs.DropPagesDirtiedDuringClose) != 0;
         SkipShortReadZeroFill = (planted & PlantedBugs.SkipShortReadZeroFill) != 0;
+        SkipUnreportedEpochForNewHandle = (planted & PlantedBugs.SkipUnreportedEpochForNewHandle) != 0;
     }
 
     /// <summary>A page whose write failed is treated as written: its data is dropped (ClusterWriter).</summary>
@@ -57,4 +58,7 @@ internal sealed class Canaries
 
     /// <summary>A short read leaves the page's tail past the bytes read unzeroed, so stale frame bytes survive (Pager).</summary>
     public bool SkipShortReadZeroFill { get; }
+
+    /// <summary>A new handle's error cursor starts at the file's current epoch, so an epoch nobody reported is never reported to the next opener (CachedFile).</summary>
+    public bool SkipUnreportedEpochForNewHandle { get; }
 }

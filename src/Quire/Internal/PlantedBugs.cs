@@ -41,4 +41,7 @@ internal enum PlantedBugs
 
     /// <summary>A short read (the store ends before the cache's size) leaves the page's tail past the bytes read unzeroed: stale frame bytes survive (Pager).</summary>
     SkipShortReadZeroFill = 512,
+
+    /// <summary>A new handle's error cursor starts at the file's current epoch: an epoch nobody reported is never reported to the next opener (CachedFile).</summary>
+    SkipUnreportedEpochForNewHandle = 1024,
 }
