@@ -27,6 +27,7 @@ internal sealed class Canaries
         DropPagesDirtiedDuringClose = (planted & PlantedBugs.DropPagesDirtiedDuringClose) != 0;
         SkipShortReadZeroFill = (planted & PlantedBugs.SkipShortReadZeroFill) != 0;
         SkipUnreportedEpochForNewHandle = (planted & PlantedBugs.SkipUnreportedEpochForNewHandle) != 0;
+        ZeroFailedReadAhead = (planted & PlantedBugs.ZeroFailedReadAhead) != 0;
     }
 
     /// <summary>A page whose write failed is treated as written: its data is dropped (ClusterWriter).</summary>
@@ -61,4 +62,7 @@ internal sealed class Canaries
 
     /// <summary>A new handle's error cursor starts at the file's current epoch, so an epoch nobody reported is never reported to the next opener (CachedFile).</summary>
     public bool SkipUnreportedEpochForNewHandle { get; }
+
+    /// <summary>A failed cluster read caches the pages after its first as valid zeros instead of discarding them (Pager).</summary>
+    public bool ZeroFailedReadAhead { get; }
 }

@@ -44,4 +44,7 @@ internal enum PlantedBugs
 
     /// <summary>A new handle's error cursor starts at the file's current epoch: an epoch nobody reported is never reported to the next opener (CachedFile).</summary>
     SkipUnreportedEpochForNewHandle = 1024,
+
+    /// <summary>A failed cluster read rereads its first page alone and caches the rest of the cluster as valid zeros instead of discarding it (Pager).</summary>
+    ZeroFailedReadAhead = 2048,
 }

@@ -55,6 +55,7 @@ public sealed class CanaryTests(ITestOutputHelper output)
         (PlantedBugs.DropPagesDirtiedDuringClose, "a closing file drops its data not yet durable: the writes of a handle opened during the close are lost", [Suite.OpenCloseStress]),
         (PlantedBugs.SkipShortReadZeroFill, "a short read leaves stale frame bytes in the page's tail", [Suite.Simulation, Suite.OpenCloseStress, Suite.Kill]),
         (PlantedBugs.SkipUnreportedEpochForNewHandle, "an error epoch nobody reported is not reported to the next opener", [Suite.Simulation]),
+        (PlantedBugs.ZeroFailedReadAhead, "a failed cluster read caches the pages after its first as valid zeros", [Suite.NthOperationSweep, Suite.Simulation]),
     ];
 
     public static TheoryData<string, string> Pairs
