@@ -28,6 +28,7 @@ internal sealed class Canaries
         SkipShortReadZeroFill = (planted & PlantedBugs.SkipShortReadZeroFill) != 0;
         SkipUnreportedEpochForNewHandle = (planted & PlantedBugs.SkipUnreportedEpochForNewHandle) != 0;
         ZeroFailedReadAhead = (planted & PlantedBugs.ZeroFailedReadAhead) != 0;
+        FreePinnedPageOnTruncate = (planted & PlantedBugs.FreePinnedPageOnTruncate) != 0;
     }
 
     /// <summary>A page whose write failed is treated as written: its data is dropped (ClusterWriter).</summary>
@@ -65,4 +66,7 @@ internal sealed class Canaries
 
     /// <summary>A failed cluster read caches the pages after its first as valid zeros instead of discarding them (Pager).</summary>
     public bool ZeroFailedReadAhead { get; }
+
+    /// <summary>A truncate frees a dropped page a lease still pins (Truncation).</summary>
+    public bool FreePinnedPageOnTruncate { get; }
 }

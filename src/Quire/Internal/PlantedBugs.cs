@@ -47,4 +47,7 @@ internal enum PlantedBugs
 
     /// <summary>A failed cluster read rereads its first page alone and caches the rest of the cluster as valid zeros instead of discarding it (Pager).</summary>
     ZeroFailedReadAhead = 2048,
+
+    /// <summary>A truncate frees a dropped page a lease still pins instead of leaving it to the last holder (Truncation).</summary>
+    FreePinnedPageOnTruncate = 4096,
 }

@@ -56,6 +56,7 @@ public sealed class CanaryTests(ITestOutputHelper output)
         (PlantedBugs.SkipShortReadZeroFill, "a short read leaves stale frame bytes in the page's tail", [Suite.Simulation, Suite.OpenCloseStress, Suite.Kill]),
         (PlantedBugs.SkipUnreportedEpochForNewHandle, "an error epoch nobody reported is not reported to the next opener", [Suite.Simulation]),
         (PlantedBugs.ZeroFailedReadAhead, "a failed cluster read caches the pages after its first as valid zeros", [Suite.NthOperationSweep, Suite.Simulation]),
+        (PlantedBugs.FreePinnedPageOnTruncate, "a truncate frees a page a lease still pins", [Suite.AlwaysOnCheck]),
     ];
 
     public static TheoryData<string, string> Pairs
