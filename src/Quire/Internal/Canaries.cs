@@ -29,6 +29,7 @@ internal sealed class Canaries
         SkipUnreportedEpochForNewHandle = (planted & PlantedBugs.SkipUnreportedEpochForNewHandle) != 0;
         ZeroFailedReadAhead = (planted & PlantedBugs.ZeroFailedReadAhead) != 0;
         FreePinnedPageOnTruncate = (planted & PlantedBugs.FreePinnedPageOnTruncate) != 0;
+        LeakFramesOfFailedReservation = (planted & PlantedBugs.LeakFramesOfFailedReservation) != 0;
     }
 
     /// <summary>A page whose write failed is treated as written: its data is dropped (ClusterWriter).</summary>
@@ -69,4 +70,7 @@ internal sealed class Canaries
 
     /// <summary>A truncate frees a dropped page a lease still pins (Truncation).</summary>
     public bool FreePinnedPageOnTruncate { get; }
+
+    /// <summary>A reservation the exhausted pool cannot complete keeps the frames it got, so the pool shrinks for good (PageAllocator).</summary>
+    public bool LeakFramesOfFailedReservation { get; }
 }

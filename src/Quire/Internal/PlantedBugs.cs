@@ -50,4 +50,7 @@ internal enum PlantedBugs
 
     /// <summary>A truncate frees a dropped page a lease still pins instead of leaving it to the last holder (Truncation).</summary>
     FreePinnedPageOnTruncate = 4096,
+
+    /// <summary>A reservation the exhausted pool cannot complete keeps the frames it got instead of freeing them: the pool shrinks for good (PageAllocator).</summary>
+    LeakFramesOfFailedReservation = 8192,
 }

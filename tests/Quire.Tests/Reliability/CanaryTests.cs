@@ -57,6 +57,7 @@ public sealed class CanaryTests(ITestOutputHelper output)
         (PlantedBugs.SkipUnreportedEpochForNewHandle, "an error epoch nobody reported is not reported to the next opener", [Suite.Simulation]),
         (PlantedBugs.ZeroFailedReadAhead, "a failed cluster read caches the pages after its first as valid zeros", [Suite.NthOperationSweep, Suite.Simulation]),
         (PlantedBugs.FreePinnedPageOnTruncate, "a truncate frees a page a lease still pins", [Suite.AlwaysOnCheck]),
+        (PlantedBugs.LeakFramesOfFailedReservation, "a write the exhausted pool fails keeps the frames it reserved", [Suite.Simulation]),
     ];
 
     public static TheoryData<string, string> Pairs
