@@ -30,6 +30,7 @@ internal sealed class Canaries
         ZeroFailedReadAhead = (planted & PlantedBugs.ZeroFailedReadAhead) != 0;
         FreePinnedPageOnTruncate = (planted & PlantedBugs.FreePinnedPageOnTruncate) != 0;
         LeakFramesOfFailedReservation = (planted & PlantedBugs.LeakFramesOfFailedReservation) != 0;
+        CleanPageWrittenDuringWriteback = (planted & PlantedBugs.CleanPageWrittenDuringWriteback) != 0;
     }
 
     /// <summary>A page whose write failed is treated as written: its data is dropped (ClusterWriter).</summary>
@@ -73,4 +74,7 @@ internal sealed class Canaries
 
     /// <summary>A reservation the exhausted pool cannot complete keeps the frames it got, so the pool shrinks for good (PageAllocator).</summary>
     public bool LeakFramesOfFailedReservation { get; }
+
+    /// <summary>A completed write marks its page clean even if it was written into during the I/O (PageTransitions).</summary>
+    public bool CleanPageWrittenDuringWriteback { get; }
 }

@@ -53,4 +53,7 @@ internal enum PlantedBugs
 
     /// <summary>A reservation the exhausted pool cannot complete keeps the frames it got instead of freeing them: the pool shrinks for good (PageAllocator).</summary>
     LeakFramesOfFailedReservation = 8192,
+
+    /// <summary>A completed write marks its page clean even if it was written into during the I/O: those bytes are never written (PageTransitions).</summary>
+    CleanPageWrittenDuringWriteback = 16384,
 }

@@ -58,6 +58,7 @@ public sealed class CanaryTests(ITestOutputHelper output)
         (PlantedBugs.ZeroFailedReadAhead, "a failed cluster read caches the pages after its first as valid zeros", [Suite.NthOperationSweep, Suite.Simulation]),
         (PlantedBugs.FreePinnedPageOnTruncate, "a truncate frees a page a lease still pins", [Suite.AlwaysOnCheck]),
         (PlantedBugs.LeakFramesOfFailedReservation, "a write the exhausted pool fails keeps the frames it reserved", [Suite.Simulation]),
+        (PlantedBugs.CleanPageWrittenDuringWriteback, "a write into a page under writeback is lost when the writeback completes", [Suite.Concurrency]),
     ];
 
     public static TheoryData<string, string> Pairs
