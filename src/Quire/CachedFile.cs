@@ -45,7 +45,9 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
         CanWrite = canWrite;
         using (LockOrder.Enter(file.Lock, LockRank.FileObject))
         {
-            _errorCursor = file.Errors.NewCursorLocked();
+            // The canary SkipUnreportedEpochForNewHandle samples the current epoch, as a cursor
+            // would without Linux 4.17's rule for an epoch nobody has reported.
+            _errorCursor = cache.Canaries.SkipUnreportedEpochForNewHandle ? file.Errors.Epoch : file.Errors.NewCursorLocked();
         }
     }
 

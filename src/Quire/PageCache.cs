@@ -75,8 +75,8 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         _files = new FileTable();
         var waits = new PageWaitTable(_pool);
         var clock = new CacheClock(Options.TimeProvider);
-        _allocator = new PageAllocator(_pool, _queues, _files, waits, _counters, _verify, limits);
-        var transitions = Transitions = new PageTransitions(_pool, Counts, clock);
+        _allocator = new PageAllocator(_pool, _queues, _files, waits, _counters, _verify, limits, Canaries);
+        var transitions = Transitions = new PageTransitions(_pool, Counts, clock, Canaries);
         Holds = new PageHolds(_pool, waits, _allocator, transitions, limits.MaxPageWait);
         var pager = new Pager(_pool, _counters, Counts, _verify, Canaries);
         Reads = new ReadPath(_pool, _allocator, Holds, pager, _counters, limits);

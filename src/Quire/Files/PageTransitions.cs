@@ -37,7 +37,7 @@ using Quire.Internal;
 
 namespace Quire.Files;
 
-internal sealed class PageTransitions(FramePool pool, WritebackCounts counts, CacheClock clock)
+internal sealed class PageTransitions(FramePool pool, WritebackCounts counts, CacheClock clock, Canaries canaries)
 {
     /// <summary>What a completed write did to a page, for the file's error accounting.</summary>
     public enum Completion
@@ -189,6 +189,13 @@ internal sealed class PageTransitions(FramePool pool, WritebackCounts counts, Ca
             if (!doomed)
             {
                 PageState.SetBits(ref metadata.State, PageState.Unsynced);
+                if (canaries.CleanPageWrittenDuringWriteback && (state & PageState.Dirty) != 0)
+                {
+                    // The canary: the completed write marks the page clean, so sectors written into
+                    // it during the I/O are never written.
+                    metadata.DirtySectors = UInt128.Zero;
+                    PageState.ClearBits(ref metadata.State, PageState.Dirty);
+                }
             }
 
             completion = Completion.Written;

@@ -25,6 +25,12 @@ internal sealed class Canaries
         SkipDurableFlush = (planted & PlantedBugs.SkipDurableFlush) != 0;
         KeepBytesPastNewEnd = (planted & PlantedBugs.KeepBytesPastNewEnd) != 0;
         DropPagesDirtiedDuringClose = (planted & PlantedBugs.DropPagesDirtiedDuringClose) != 0;
+        SkipShortReadZeroFill = (planted & PlantedBugs.SkipShortReadZeroFill) != 0;
+        SkipUnreportedEpochForNewHandle = (planted & PlantedBugs.SkipUnreportedEpochForNewHandle) != 0;
+        ZeroFailedReadAhead = (planted & PlantedBugs.ZeroFailedReadAhead) != 0;
+        FreePinnedPageOnTruncate = (planted & PlantedBugs.FreePinnedPageOnTruncate) != 0;
+        LeakFramesOfFailedReservation = (planted & PlantedBugs.LeakFramesOfFailedReservation) != 0;
+        CleanPageWrittenDuringWriteback = (planted & PlantedBugs.CleanPageWrittenDuringWriteback) != 0;
     }
 
     /// <summary>A page whose write failed is treated as written: its data is dropped (ClusterWriter).</summary>
@@ -53,4 +59,22 @@ internal sealed class Canaries
 
     /// <summary>A closing file drops its pages not yet durable instead of staying open, so a handle opened during the close loses its writes (Eviction, at a close).</summary>
     public bool DropPagesDirtiedDuringClose { get; }
+
+    /// <summary>A short read leaves the page's tail past the bytes read unzeroed, so stale frame bytes survive (Pager).</summary>
+    public bool SkipShortReadZeroFill { get; }
+
+    /// <summary>A new handle's error cursor starts at the file's current epoch, so an epoch nobody reported is never reported to the next opener (CachedFile).</summary>
+    public bool SkipUnreportedEpochForNewHandle { get; }
+
+    /// <summary>A failed cluster read caches the pages after its first as valid zeros instead of discarding them (Pager).</summary>
+    public bool ZeroFailedReadAhead { get; }
+
+    /// <summary>A truncate frees a dropped page a lease still pins (Truncation).</summary>
+    public bool FreePinnedPageOnTruncate { get; }
+
+    /// <summary>A reservation the exhausted pool cannot complete keeps the frames it got, so the pool shrinks for good (PageAllocator).</summary>
+    public bool LeakFramesOfFailedReservation { get; }
+
+    /// <summary>A completed write marks its page clean even if it was written into during the I/O (PageTransitions).</summary>
+    public bool CleanPageWrittenDuringWriteback { get; }
 }

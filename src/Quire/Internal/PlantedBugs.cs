@@ -38,4 +38,22 @@ internal enum PlantedBugs
 
     /// <summary>A closing file drops its pages not yet durable instead of staying open: a handle opened during the close loses its writes (Eviction, at a close).</summary>
     DropPagesDirtiedDuringClose = 256,
+
+    /// <summary>A short read (the store ends before the cache's size) leaves the page's tail past the bytes read unzeroed: stale frame bytes survive (Pager).</summary>
+    SkipShortReadZeroFill = 512,
+
+    /// <summary>A new handle's error cursor starts at the file's current epoch: an epoch nobody reported is never reported to the next opener (CachedFile).</summary>
+    SkipUnreportedEpochForNewHandle = 1024,
+
+    /// <summary>A failed cluster read rereads its first page alone and caches the rest of the cluster as valid zeros instead of discarding it (Pager).</summary>
+    ZeroFailedReadAhead = 2048,
+
+    /// <summary>A truncate frees a dropped page a lease still pins instead of leaving it to the last holder (Truncation).</summary>
+    FreePinnedPageOnTruncate = 4096,
+
+    /// <summary>A reservation the exhausted pool cannot complete keeps the frames it got instead of freeing them: the pool shrinks for good (PageAllocator).</summary>
+    LeakFramesOfFailedReservation = 8192,
+
+    /// <summary>A completed write marks its page clean even if it was written into during the I/O: those bytes are never written (PageTransitions).</summary>
+    CleanPageWrittenDuringWriteback = 16384,
 }

@@ -48,6 +48,7 @@ internal sealed class PageAllocator
     private readonly PageWaitTable _waits; // (I)
     private readonly CacheCounters _counters; // (I)
     private readonly Verify _verify; // (I)
+    private readonly Canaries _canaries; // (I) the planted bugs, none outside the canary tests
     private readonly int _reserve; // (I)
     private readonly int _inactiveRatio; // (I)
     private readonly TimeSpan _maxFrameWait; // (I)
@@ -56,7 +57,7 @@ internal sealed class PageAllocator
     private int _frameWaiters; // (A) threads waiting in AllocateForDemand; frees pulse only then
     private IPageLaunderer? _launderer; // (I after start)
 
-    public PageAllocator(FramePool pool, PageQueues queues, FileTable files, PageWaitTable waits, CacheCounters counters, Verify verify, CacheLimits limits)
+    public PageAllocator(FramePool pool, PageQueues queues, FileTable files, PageWaitTable waits, CacheCounters counters, Verify verify, CacheLimits limits, Canaries canaries)
     {
         _pool = pool;
         _queues = queues;
@@ -64,6 +65,7 @@ internal sealed class PageAllocator
         _waits = waits;
         _counters = counters;
         _verify = verify;
+        _canaries = canaries;
         _reserve = limits.ReserveFrames;
         _maxFrameWait = limits.MaxFrameWait;
         _inactiveRatio = limits.InactiveRatio;
@@ -157,7 +159,8 @@ internal sealed class PageAllocator
             }
             catch
             {
-                for (int i = 0; i < allocated; i++)
+                // The canary LeakFramesOfFailedReservation keeps them: the pool shrinks for good.
+                for (int i = 0; i < allocated && !_canaries.LeakFramesOfFailedReservation; i++)
                 {
                     Free(frames[i]);
                 }

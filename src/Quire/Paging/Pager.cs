@@ -43,6 +43,30 @@ internal sealed class Pager
     }
 
     /// <summary>
+    /// Throws the <see cref="BackingStoreException"/> for a read of <paramref name="pagesToRead"/>
+    /// pages that failed with <paramref name="error"/>. The canary <see cref="Canaries.ZeroFailedReadAhead"/>
+    /// instead rereads the cluster's first page alone and returns its byte count, so the caller
+    /// zero-fills the rest of the cluster and caches it as valid, as if the store had ended there.
+    /// </summary>
+    private int ReadFirstPageIfPlanted(FileObject file, Memory<byte> firstPage, long fileOffset, int pagesToRead, Exception error)
+    {
+        if (!_canaries.ZeroFailedReadAhead || pagesToRead < 2)
+        {
+            throw new BackingStoreException("read", file.Name, fileOffset, (long)pagesToRead << _pool.PageShift, error);
+        }
+
+        try
+        {
+            return file.Store.Read([firstPage], fileOffset);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _counters.ReadFailures.Increment();
+            throw new BackingStoreException("read", file.Name, fileOffset, _pool.PageSize, e);
+        }
+    }
+
+    /// <summary>
     /// Reads pages [firstPage, firstPage + frames.Length) into <paramref name="frames"/>, zero-filling
     /// everything at or past <paramref name="readableEnd"/>. Throws <see cref="BackingStoreException"/>.
     /// </summary>
@@ -65,7 +89,7 @@ internal sealed class Pager
             {
                 _counters.ReadFailures.Increment();
                 RecordReadFailureIfPlanted(file, fileOffset, pagesToRead, e);
-                throw new BackingStoreException("read", file.Name, fileOffset, (long)pagesToRead << _pool.PageShift, e);
+                bytesRead = ReadFirstPageIfPlanted(file, buffers[0], fileOffset, pagesToRead, e);
             }
             finally
             {
@@ -100,7 +124,7 @@ internal sealed class Pager
             {
                 _counters.ReadFailures.Increment();
                 RecordReadFailureIfPlanted(file, fileOffset, pagesToRead, e);
-                throw new BackingStoreException("read", file.Name, fileOffset, (long)pagesToRead << _pool.PageShift, e);
+                bytesRead = ReadFirstPageIfPlanted(file, buffers[0], fileOffset, pagesToRead, e);
             }
             finally
             {
@@ -192,7 +216,9 @@ internal sealed class Pager
 
     private void ZeroPastReadableEnd(ReadOnlySpan<int> frames, long fileOffset, int bytesRead, long readableEnd)
     {
-        long validEnd = Math.Min(fileOffset + bytesRead, readableEnd);
+        // The canary SkipShortReadZeroFill trusts the store to fill up to the cache's size, so the
+        // tail of a short read keeps whatever the frame held before.
+        long validEnd = _canaries.SkipShortReadZeroFill ? readableEnd : Math.Min(fileOffset + bytesRead, readableEnd);
         for (int i = 0; i < frames.Length; i++)
         {
             long pageStart = fileOffset + ((long)i << _pool.PageShift);

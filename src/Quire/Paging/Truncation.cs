@@ -104,7 +104,7 @@ internal sealed class Truncation
         {
             file.Errors.RecordRecoveryLocked(1);
         }
-        if (claimed)
+        if (claimed || _canaries.FreePinnedPageOnTruncate) // the canary frees it under its holders
         {
             toFree.Add(frame);
         }

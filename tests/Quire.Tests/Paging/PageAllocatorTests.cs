@@ -164,7 +164,7 @@ public sealed class PageAllocatorTests
     {
         var options = new PageCacheOptions { MemoryLimitBytes = (long)pool.FrameCount * PageSize, MaxFrameWait = TimeSpan.FromMilliseconds(50) };
         verify = new Verify();
-        return new PageAllocator(pool, new PageQueues(pool), new FileTable(), new PageWaitTable(pool), new CacheCounters(), verify, new CacheLimits(options));
+        return new PageAllocator(pool, new PageQueues(pool), new FileTable(), new PageWaitTable(pool), new CacheCounters(), verify, new CacheLimits(options), new Canaries(options));
     }
 
     /// <summary>Pins pages 0..<paramref name="pinnedPages"/>-1 of the file, runs <paramref name="action"/>, then unpins.</summary>

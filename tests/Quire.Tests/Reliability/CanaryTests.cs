@@ -53,6 +53,12 @@ public sealed class CanaryTests(ITestOutputHelper output)
         (PlantedBugs.SkipDurableFlush, "a flush returns without the store's durable flush", [Suite.NthOperationSweep, Suite.Simulation, Suite.PowerCut]),
         (PlantedBugs.KeepBytesPastNewEnd, "a truncate leaves the bytes past the new end, which a later extension brings back", [Suite.NthOperationSweep, Suite.Simulation, Suite.PowerCut, Suite.Kill]),
         (PlantedBugs.DropPagesDirtiedDuringClose, "a closing file drops its data not yet durable: the writes of a handle opened during the close are lost", [Suite.OpenCloseStress]),
+        (PlantedBugs.SkipShortReadZeroFill, "a short read leaves stale frame bytes in the page's tail", [Suite.Simulation, Suite.OpenCloseStress, Suite.Kill]),
+        (PlantedBugs.SkipUnreportedEpochForNewHandle, "an error epoch nobody reported is not reported to the next opener", [Suite.Simulation]),
+        (PlantedBugs.ZeroFailedReadAhead, "a failed cluster read caches the pages after its first as valid zeros", [Suite.NthOperationSweep, Suite.Simulation]),
+        (PlantedBugs.FreePinnedPageOnTruncate, "a truncate frees a page a lease still pins", [Suite.AlwaysOnCheck]),
+        (PlantedBugs.LeakFramesOfFailedReservation, "a write the exhausted pool fails keeps the frames it reserved", [Suite.Simulation]),
+        (PlantedBugs.CleanPageWrittenDuringWriteback, "a write into a page under writeback is lost when the writeback completes", [Suite.Concurrency]),
     ];
 
     public static TheoryData<string, string> Pairs

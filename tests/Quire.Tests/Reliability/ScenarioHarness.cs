@@ -151,6 +151,38 @@ internal sealed class ScenarioHarness : IDisposable
         }
     }
 
+    /// <summary>
+    /// Pins [<paramref name="pinOffset"/>, + <paramref name="pinLength"/>) through handle
+    /// <paramref name="pinHandle"/>, sets the size to <paramref name="length"/> through
+    /// <paramref name="handle"/> while the lease is held, and checks that the lease still shows
+    /// what it pinned (T3: a truncate neither frees nor changes a pinned frame); then lets it go.
+    /// </summary>
+    public void SetLengthWhilePinned(int pinHandle, long pinOffset, int pinLength, int handle, long length)
+    {
+        string name = $"h{pinHandle}.pin({pinOffset}, {pinLength})";
+        long readFaultsBefore = Store.FiredCount(StoreOperations.Read);
+        OperationCount++;
+        PageLease lease;
+        try
+        {
+            lease = Handles[pinHandle].Pin(pinOffset, pinLength);
+        }
+        catch (Exception e) when (e is IOException or TimeoutException)
+        {
+            CheckFailure(name, pinHandle, e);
+            return;
+        }
+
+        using (lease)
+        {
+            CheckSuccess(name, readFaultsBefore);
+            byte[] pinned = lease.Span.ToArray();
+            Assert.True(Model.Read(pinOffset, pinLength).SequenceEqual(pinned), $"Pinned bytes at {pinOffset} differ from the model. {Log}");
+            SetLength(handle, length);
+            Assert.True(lease.Span.SequenceEqual(pinned), $"The pinned bytes at {pinOffset} changed under a size change to {length}. {Log}");
+        }
+    }
+
     public void Flush(int handle)
     {
         if (Run($"h{handle}.flush", handle, () => Handles[handle].Flush()))
@@ -283,31 +315,42 @@ internal sealed class ScenarioHarness : IDisposable
         }
         catch (Exception e) when (e is IOException or TimeoutException)
         {
-            _log.Add($"{name} threw {e.GetType().Name}");
-            Assert.True(Store.FaultsFired > 0, $"{name} threw with no fault fired (an invented error): {e} {Log}");
-            Assert.True(
-                e is not WritebackFailedException || WriteFaultsFired > 0,
-                $"{name} reported a write error though only reads failed (an invented error): {e.Message} {Log}");
-            IOErrorKind? kind = e switch
-            {
-                WritebackFailedException w => w.ErrorKind,
-                BackingStoreException b => b.ErrorKind,
-                _ => null,
-            };
-            Assert.True(kind is null || kind == ExpectedKind, $"{name} reported {kind}; the injected kind was {ExpectedKind}. {Log}");
-            ErrorsReported++;
-            if (e is WritebackFailedException && handle >= 0)
-            {
-                _reports[handle]++;
-            }
-
+            CheckFailure(name, handle, e);
             return false;
         }
 
+        CheckSuccess(name, readFaultsBefore);
+        return true;
+    }
+
+    /// <summary>Checks an operation's exception against the faults fired (I4) and counts it as reported.</summary>
+    private void CheckFailure(string name, int handle, Exception e)
+    {
+        _log.Add($"{name} threw {e.GetType().Name}");
+        Assert.True(Store.FaultsFired > 0, $"{name} threw with no fault fired (an invented error): {e} {Log}");
+        Assert.True(
+            e is not WritebackFailedException || WriteFaultsFired > 0,
+            $"{name} reported a write error though only reads failed (an invented error): {e.Message} {Log}");
+        IOErrorKind? kind = e switch
+        {
+            WritebackFailedException w => w.ErrorKind,
+            BackingStoreException b => b.ErrorKind,
+            _ => null,
+        };
+        Assert.True(kind is null || kind == ExpectedKind, $"{name} reported {kind}; the injected kind was {ExpectedKind}. {Log}");
+        ErrorsReported++;
+        if (e is WritebackFailedException && handle >= 0)
+        {
+            _reports[handle]++;
+        }
+    }
+
+    /// <summary>Checks an operation that returned: a read it demanded that failed persistently must have reached it.</summary>
+    private void CheckSuccess(string name, long readFaultsBefore)
+    {
         // A transient read fault may be retried away (the read path rereads a failed cluster's
         // demanded page alone); a persistent one must reach the caller.
         Assert.True(!ReadFaultsPersist || Store.FiredCount(StoreOperations.Read) == readFaultsBefore, $"{name} succeeded although a read it demanded failed persistently. {Log}");
         _log.Add(name);
-        return true;
     }
 }

@@ -106,5 +106,11 @@ internal static class Scenarios
             h.PinForWrite(0, Page + 512, 1024, 14);
             h.Flush(0);
         }),
+        ("pin-truncate-flush", h =>
+        {
+            h.Write(0, 2 * Page, Page, 15);
+            h.SetLengthWhilePinned(0, 2 * Page + 100, 1000, 1, Page + 700); // the pinned page is dropped, not freed, and its view stays
+            h.Flush(1);
+        }),
     ];
 }
