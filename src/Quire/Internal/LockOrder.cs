@@ -176,23 +176,8 @@ internal static class LockOrder
 
     /// <inheritdoc cref="Wait(object, int, LockRank)"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Wait(object monitor, TimeSpan timeout, LockRank rank)
-    {
-#if DEBUG
-        Released(rank);
-        try
-        {
-            CheckBlocking(rank);
-            return Monitor.Wait(monitor, timeout);
-        }
-        finally
-        {
-            Acquired(rank);
-        }
-#else
-        return Monitor.Wait(monitor, timeout);
-#endif
-    }
+    public static bool Wait(object monitor, TimeSpan timeout, LockRank rank) =>
+        Wait(monitor, timeout == Timeout.InfiniteTimeSpan ? Timeout.Infinite : (int)Math.Clamp(timeout.TotalMilliseconds, 0, int.MaxValue), rank);
 
     /// <inheritdoc cref="Wait(object, int, LockRank)"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
