@@ -162,8 +162,17 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
 
     /// <summary>
     /// Writes asynchronously; the same contract as <see cref="Write"/>. Writes are copies into the
-    /// cache: this completes synchronously, reading a partially written sector inline if it must.
+    /// cache, made on the calling thread (reading a partially written sector inline if it must);
+    /// when the dirty limit calls for a pause (dirty throttling), the pause is awaited without
+    /// holding a thread, and this completes synchronously otherwise.
     /// </summary>
+    /// <remarks>
+    /// Cancelling <paramref name="cancellationToken"/> during a throttle pause ends the pause: the
+    /// data is in the cache by then, so the write completes normally. A
+    /// <see cref="WritebackStalledException"/> from a pause is reported through the returned task,
+    /// with the bytes written under <see cref="BytesWrittenKey"/>; the other exceptions of
+    /// <see cref="Write"/> are thrown by the call itself.
+    /// </remarks>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before anything was written.</exception>
     public ValueTask WriteAsync(long fileOffset, ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -175,8 +184,7 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
             return ValueTask.FromCanceled(cancellationToken);
         }
 
-        _cache.Writes.Write(_file, _accounting, fileOffset, buffer.Span);
-        return ValueTask.CompletedTask;
+        return _cache.Writes.WriteAsync(_file, _accounting, fileOffset, buffer, cancellationToken);
     }
 
     /// <summary>

@@ -190,7 +190,10 @@ public sealed class CachedFileStream : Stream
 
     /// <summary>
     /// Writes asynchronously; the same contract as <see cref="Write(ReadOnlySpan{byte})"/>. A write
-    /// is a copy into the cache, so this completes synchronously.
+    /// is a copy into the cache and completes synchronously, unless the dirty limit calls for a
+    /// pause, which is awaited without holding a thread (see
+    /// <see cref="CachedFile.WriteAsync(long, ReadOnlyMemory{byte}, CancellationToken)"/>). The
+    /// position has moved past the data when this returns.
     /// </summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before anything was written.</exception>
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
@@ -202,8 +205,17 @@ public sealed class CachedFileStream : Stream
 
         try
         {
-            Write(buffer.Span);
-            return ValueTask.CompletedTask;
+            ThrowIfDisposed();
+            ThrowIfReadOnly();
+            ThrowIfPastMaxOffset("write", buffer.Length);
+            if (buffer.IsEmpty)
+            {
+                return ValueTask.CompletedTask;
+            }
+
+            ValueTask written = _file.WriteAsync(_position, buffer, cancellationToken);
+            _position += buffer.Length; // the data is in the cache: only a throttle pause may be left
+            return written;
         }
         catch (Exception e) when (e is IOException or TimeoutException)
         {

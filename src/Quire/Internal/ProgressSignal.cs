@@ -8,8 +8,12 @@
 // for every completed write cost it a quarter of a core in wake-ups that put it straight back to
 // sleep. A pulse without a level (data made durable) wakes everyone.
 //
-// Locking: _lock guards the waiter list; events are set under it (setting one wakes its thread,
-// which takes the lock only when it is done waiting). A wake-up may still be spurious (a timer
+// A waiter is a thread blocked on its event (Wait) or an asynchronous caller awaiting a task
+// (WaitAsync: a throttled WriteAsync that must not hold a thread while it is paused).
+//
+// Locking: _lock guards the waiter list; waiters are woken under it (setting an event wakes its
+// thread, which takes the lock only when it is done waiting; a task's continuations run
+// asynchronously, never under the lock). A wake-up may still be spurious (a timer
 // that fires as its wait ends), so every waiter looks again at what it waits for.
 
 namespace Quire.Internal;
@@ -23,7 +27,7 @@ internal sealed class ProgressSignal
     private static ManualResetEventSlim? s_woken; // a thread waits on one wait at a time: its event is reused
 
     private readonly Lock _lock = new();
-    private readonly List<(ManualResetEventSlim Woken, int Level)> _waiters = []; // (_lock)
+    private readonly List<(object Woken, int Level)> _waiters = []; // (_lock): a ManualResetEventSlim or a TaskCompletionSource
     private int _highestLevel = int.MinValue; // (_lock) writes; lock-free reads, so a pulse that wakes nobody costs a read
 
     /// <summary>The threads waiting now.</summary>
@@ -55,7 +59,7 @@ internal sealed class ProgressSignal
             {
                 if (_waiters[i].Level >= pagesToWrite)
                 {
-                    _waiters[i].Woken.Set();
+                    Wake(_waiters[i].Woken);
                     _waiters.RemoveAt(i);
                 }
             }
@@ -78,11 +82,7 @@ internal sealed class ProgressSignal
 
         ManualResetEventSlim woken = s_woken ??= new ManualResetEventSlim();
         woken.Reset();
-        using (LockOrder.Enter(_lock, LockRank.Leaf))
-        {
-            _waiters.Add((woken, level));
-            UpdateHighestLevelLocked();
-        }
+        Add(woken, level);
 
         try
         {
@@ -100,16 +100,76 @@ internal sealed class ProgressSignal
         }
         finally
         {
-            using (LockOrder.Enter(_lock, LockRank.Leaf))
+            Remove(woken);
+        }
+    }
+
+    /// <summary>
+    /// Waits asynchronously, holding no thread, with the same contract as
+    /// <see cref="Wait(TimeProvider, TimeSpan, int)"/>; <paramref name="cancellationToken"/> ends
+    /// the wait early, as a pulse would (it does not throw).
+    /// </summary>
+    public async ValueTask WaitAsync(TimeProvider timeProvider, TimeSpan timeout, int level, CancellationToken cancellationToken)
+    {
+        if (timeout <= TimeSpan.Zero || cancellationToken.IsCancellationRequested)
+        {
+            return;
+        }
+
+        var woken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Add(woken, level);
+        try
+        {
+            using ITimer timer = timeProvider.CreateTimer(static state => ((TaskCompletionSource)state!).TrySetResult(), woken, timeout, Timeout.InfiniteTimeSpan);
+            using CancellationTokenRegistration cancelled = cancellationToken.UnsafeRegister(static state => ((TaskCompletionSource)state!).TrySetResult(), woken);
+            if (timeProvider == TimeProvider.System)
             {
-                for (int i = 0; i < _waiters.Count; i++)
+                await woken.Task.ConfigureAwait(false);
+            }
+            else
+            {
+                // Bounded even if the clock never reaches the timeout, as Wait is.
+                await woken.Task.WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+        finally
+        {
+            Remove(woken);
+        }
+    }
+
+    private static void Wake(object woken)
+    {
+        if (woken is ManualResetEventSlim thread)
+        {
+            thread.Set();
+        }
+        else
+        {
+            ((TaskCompletionSource)woken).TrySetResult();
+        }
+    }
+
+    private void Add(object woken, int level)
+    {
+        using (LockOrder.Enter(_lock, LockRank.Leaf))
+        {
+            _waiters.Add((woken, level));
+            UpdateHighestLevelLocked();
+        }
+    }
+
+    private void Remove(object woken)
+    {
+        using (LockOrder.Enter(_lock, LockRank.Leaf))
+        {
+            for (int i = 0; i < _waiters.Count; i++)
+            {
+                if (_waiters[i].Woken == woken)
                 {
-                    if (_waiters[i].Woken == woken)
-                    {
-                        _waiters.RemoveAt(i);
-                        UpdateHighestLevelLocked();
-                        break;
-                    }
+                    _waiters.RemoveAt(i);
+                    UpdateHighestLevelLocked();
+                    break;
                 }
             }
         }
@@ -118,7 +178,7 @@ internal sealed class ProgressSignal
     private void UpdateHighestLevelLocked()
     {
         int highest = int.MinValue;
-        foreach ((ManualResetEventSlim _, int level) in _waiters)
+        foreach ((object _, int level) in _waiters)
         {
             highest = Math.Max(highest, level);
         }

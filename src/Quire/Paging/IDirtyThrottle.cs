@@ -13,4 +13,11 @@ internal interface IDirtyThrottle
     /// <paramref name="file"/> went from clean to dirty through <paramref name="handle"/>; may sleep.
     /// </summary>
     void OnPagesDirtied(FileObject file, HandleAccounting handle, int pagesDirtied);
+
+    /// <summary>
+    /// <see cref="OnPagesDirtied"/> for an asynchronous writer: a pause holds no thread, and
+    /// <paramref name="cancellationToken"/> ends it early (the pages are dirty already: nothing is
+    /// undone). Completes synchronously when no pause is due.
+    /// </summary>
+    ValueTask OnPagesDirtiedAsync(FileObject file, HandleAccounting handle, int pagesDirtied, CancellationToken cancellationToken);
 }

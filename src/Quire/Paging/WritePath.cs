@@ -58,14 +58,9 @@ internal sealed class WritePath
         int done = 0;
         while (done < data.Length)
         {
-            long offset = fileOffset + done;
-            long room = ((long)_atomicPages << _pool.PageShift) - (offset & (_pool.PageSize - 1)); // no overflow near the largest offset
-            int length = (int)Math.Min(data.Length - done, room);
             try
             {
-                int dirtied = WritePiece(file, offset, data.Slice(done, length));
-                handle.AddBytesDirtied(length);
-                done += length;
+                done = WriteNextPiece(file, handle, fileOffset, data, done, out int dirtied);
                 if (dirtied > 0)
                 {
                     _throttle?.OnPagesDirtied(file, handle, dirtied);
@@ -75,10 +70,95 @@ internal sealed class WritePath
             {
                 // Earlier pieces (or this one, when the throttle gave up after it) are in the cache:
                 // the caller is told how much, on the exception it would have had anyway.
-                e.Data[CachedFile.BytesWrittenKey] = (long)done;
+                NoteBytesWritten(e, done);
                 throw;
             }
         }
+    }
+
+    /// <summary>
+    /// <see cref="Write"/> for an asynchronous writer: the copies are made on the calling thread,
+    /// and a throttle pause holds no thread. Completes synchronously unless a pause is due;
+    /// <paramref name="cancellationToken"/> ends pauses early (every byte is still written).
+    /// </summary>
+    public ValueTask WriteAsync(FileObject file, HandleAccounting handle, long fileOffset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        int done = 0;
+        while (done < data.Length)
+        {
+            ValueTask pause;
+            try
+            {
+                done = WriteNextPiece(file, handle, fileOffset, data.Span, done, out int dirtied);
+                if (dirtied == 0 || _throttle is null)
+                {
+                    continue;
+                }
+
+                pause = _throttle.OnPagesDirtiedAsync(file, handle, dirtied, cancellationToken);
+            }
+            catch (Exception e) when (done > 0)
+            {
+                NoteBytesWritten(e, done);
+                throw;
+            }
+
+            if (!pause.IsCompletedSuccessfully)
+            {
+                return WriteAfterPauseAsync(pause, file, handle, fileOffset, data, done, cancellationToken);
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private async ValueTask WriteAfterPauseAsync(ValueTask pause, FileObject file, HandleAccounting handle, long fileOffset, ReadOnlyMemory<byte> data, int done, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                await pause.ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                NoteBytesWritten(e, done); // the throttle gave up after the piece was in the cache
+                throw;
+            }
+
+            if (done == data.Length)
+            {
+                return;
+            }
+
+            try
+            {
+                done = WriteNextPiece(file, handle, fileOffset, data.Span, done, out int dirtied);
+                pause = dirtied > 0 && _throttle is not null ? _throttle.OnPagesDirtiedAsync(file, handle, dirtied, cancellationToken) : ValueTask.CompletedTask;
+            }
+            catch (Exception e)
+            {
+                NoteBytesWritten(e, done);
+                throw;
+            }
+        }
+    }
+
+    private static void NoteBytesWritten(Exception e, int done) => e.Data[CachedFile.BytesWrittenKey] = (long)done;
+
+    /// <summary>
+    /// Writes the piece of <paramref name="data"/> from <paramref name="done"/> on, at most the
+    /// atomic size; returns the bytes of <paramref name="data"/> now written, with the pages that
+    /// went from clean to dirty in <paramref name="dirtied"/>.
+    /// </summary>
+    private int WriteNextPiece(FileObject file, HandleAccounting handle, long fileOffset, ReadOnlySpan<byte> data, int done, out int dirtied)
+    {
+        long offset = fileOffset + done;
+        long room = ((long)_atomicPages << _pool.PageShift) - (offset & (_pool.PageSize - 1)); // no overflow near the largest offset
+        int length = (int)Math.Min(data.Length - done, room);
+        dirtied = WritePiece(file, offset, data.Slice(done, length));
+        handle.AddBytesDirtied(length);
+        return done + length;
     }
 
     /// <summary>

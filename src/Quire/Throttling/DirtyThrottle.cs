@@ -35,7 +35,8 @@
 // most the pages of one write (at most 4 MiB) per concurrently writing thread.
 //
 // Locking: none of its own; reads atomic gauges and the device's estimates (racy doubles, which
-// a heuristic tolerates). Sleeps with no lock or hold.
+// a heuristic tolerates). Sleeps with no lock or hold; an asynchronous writer (WriteAsync) is
+// paused without a thread, on the same curve (ProgressSignal.WaitAsync).
 
 using Quire.Files;
 using Quire.Internal;
@@ -86,23 +87,15 @@ internal sealed class DirtyThrottle : IDirtyThrottle
 
     public void OnPagesDirtied(FileObject file, HandleAccounting handle, int pagesDirtied)
     {
-        file.Device.AddPagesDirtied(pagesDirtied);
-        int toWrite = _counts.PagesToWrite;
-        if (toWrite > _backgroundPages)
+        if (NeedsBalance(file, handle, pagesDirtied, out int pages))
         {
-            _writerWake.Set();
+            handle.PagesSinceThrottleCheck = Balance(file, handle, pages);
         }
+    }
 
-        // At or below freerun nobody is paused; a strict file limit is looked at every RateLimitPages.
-        int pages = handle.PagesSinceThrottleCheck + pagesDirtied;
-        if (toWrite <= FreerunPages && (!_strict || pages < RateLimitPages))
-        {
-            handle.PagesSinceThrottleCheck = Math.Min(pages, RateLimitPages);
-            return;
-        }
-
-        handle.PagesSinceThrottleCheck = 0; // a stall thrown from Balance carries nothing over
-        handle.PagesSinceThrottleCheck = Balance(file, handle, pages);
+    public ValueTask OnPagesDirtiedAsync(FileObject file, HandleAccounting handle, int pagesDirtied, CancellationToken cancellationToken)
+    {
+        return NeedsBalance(file, handle, pagesDirtied, out int pages) ? BalanceAsync(file, handle, pages, cancellationToken) : ValueTask.CompletedTask;
     }
 
     /// <summary>
@@ -172,86 +165,185 @@ internal sealed class DirtyThrottle : IDirtyThrottle
         return Math.Clamp(1 + (x * x * x), 0, 2);
     }
 
+    /// <summary>
+    /// Counts the pages and wakes the page writer above the background threshold; true when the
+    /// writer must be looked at (above freerun, or a strict file limit's every RateLimitPages),
+    /// with the pages to balance in <paramref name="pages"/>.
+    /// </summary>
+    private bool NeedsBalance(FileObject file, HandleAccounting handle, int pagesDirtied, out int pages)
+    {
+        file.Device.AddPagesDirtied(pagesDirtied);
+        int toWrite = _counts.PagesToWrite;
+        if (toWrite > _backgroundPages)
+        {
+            _writerWake.Set();
+        }
+
+        // At or below freerun nobody is paused; a strict file limit is looked at every RateLimitPages.
+        pages = handle.PagesSinceThrottleCheck + pagesDirtied;
+        if (toWrite <= FreerunPages && (!_strict || pages < RateLimitPages))
+        {
+            handle.PagesSinceThrottleCheck = Math.Min(pages, RateLimitPages);
+            return false;
+        }
+
+        handle.PagesSinceThrottleCheck = 0; // a stall thrown from the balance carries nothing over
+        return true;
+    }
+
     /// <summary>Pauses the writer as the control curve says; returns the pages it carries over to its next check (a pause too short to take).</summary>
     private int Balance(FileObject file, HandleAccounting handle, int pagesDirtied)
     {
         TimeProvider time = _clock.TimeProvider;
-        WriteDevice device = file.Device;
-        long progress = _counters.PagesWritten.Value;
-        long stallStart = time.GetTimestamp();
+        var stall = new StallWatch(_counters.PagesWritten.Value, time.GetTimestamp());
         while (true)
         {
-            int toWrite = _counts.PagesToWrite;
-            double share = device.WriteoutShare(file, _clock.NowTick);
-            int fileToWrite = file.PagesToWrite;
-
-            // A writer here means a backlog: the device's bandwidth and rate limit are sampled
-            // now (Linux updates both from balance_dirty_pages).
-            device.SampleBandwidth(time, busy: true);
-            device.UpdateDirtyRateLimit(time, PositionRatio(toWrite, _backgroundPages, _limitPages, fileToWrite, share, _strict));
-            TimeSpan pause = ComputePause(toWrite, _backgroundPages, _limitPages, fileToWrite, share, device.DirtyRateLimitPagesPerSecond, pagesDirtied, _strict);
-            if (pause <= TimeSpan.Zero)
+            if (!NextPause(file, pagesDirtied, out TimeSpan pause, out bool overLimit, out int carried))
             {
-                return 0;
+                return carried;
             }
 
-            bool overLimit = toWrite >= _limitPages;
-            if (!overLimit && pause < MinPause)
-            {
-                return pagesDirtied;
-            }
-
-            _writerWake.Set();
             long pauseStart = time.GetTimestamp();
-            TimeSpan paused;
             _counts.AddThrottledWriters(1);
             try
             {
-                while (true)
+                do
                 {
-                    // Completed writes wake the writer once the data is back below the limit (over
-                    // it) or at freerun (below it), so a small pool's writer goes on the moment there
-                    // is room (sleeping in slices of even a millisecond halved LiteDB's update rate),
-                    // and is not woken by the writes that leave it where it was.
-                    _progress.Wait(time, pause - time.GetElapsedTime(pauseStart), overLimit ? _limitPages - 1 : FreerunPages);
-                    paused = time.GetElapsedTime(pauseStart);
-                    if (overLimit || paused >= pause || _counts.PagesToWrite <= FreerunPages)
-                    {
-                        break;
-                    }
+                    _progress.Wait(time, pause - time.GetElapsedTime(pauseStart), WakeLevel(overLimit));
                 }
+                while (!PauseIsOver(time, pauseStart, pause, overLimit));
             }
             finally
             {
                 _counts.AddThrottledWriters(-1);
             }
 
-            _counters.ThrottlePauses.Increment();
-            _counters.ThrottleTicks.Add(paused.Ticks);
-            _counters.RecordThrottlePause(paused, _counts.PagesToWrite, _limitPages);
-            handle.AddPause(paused);
-            if (_counts.PagesToWrite < _limitPages)
+            if (AfterPause(file, handle, time.GetElapsedTime(pauseStart), ref stall))
             {
                 return 0;
             }
+        }
+    }
 
-            // Over the hard limit: wait for the device, but not forever.
-            long written = _counters.PagesWritten.Value;
-            if (written != progress)
+    /// <summary>
+    /// <see cref="Balance"/> without holding a thread while paused; <paramref name="cancellationToken"/>
+    /// ends the pause (the data is already in the cache: nothing is undone, nothing is thrown).
+    /// </summary>
+    private async ValueTask BalanceAsync(FileObject file, HandleAccounting handle, int pagesDirtied, CancellationToken cancellationToken)
+    {
+        TimeProvider time = _clock.TimeProvider;
+        var stall = new StallWatch(_counters.PagesWritten.Value, time.GetTimestamp());
+        while (true)
+        {
+            if (!NextPause(file, pagesDirtied, out TimeSpan pause, out bool overLimit, out int carried))
             {
-                progress = written;
-                stallStart = time.GetTimestamp();
+                handle.PagesSinceThrottleCheck = carried;
+                return;
             }
-            else if (time.GetElapsedTime(stallStart) >= _maxStall)
-            {
-                Exception? error;
-                using (LockOrder.Enter(file.Lock, LockRank.FileObject))
-                {
-                    error = file.Errors.IsFailing ? file.Errors.LastError : null;
-                }
 
-                throw new WritebackStalledException(file.Name, _counts.PagesToWrite, _maxStall, error);
+            long pauseStart = time.GetTimestamp();
+            _counts.AddThrottledWriters(1);
+            try
+            {
+                do
+                {
+                    await _progress.WaitAsync(time, pause - time.GetElapsedTime(pauseStart), WakeLevel(overLimit), cancellationToken).ConfigureAwait(false);
+                }
+                while (!cancellationToken.IsCancellationRequested && !PauseIsOver(time, pauseStart, pause, overLimit));
+            }
+            finally
+            {
+                _counts.AddThrottledWriters(-1);
+            }
+
+            if (AfterPause(file, handle, time.GetElapsedTime(pauseStart), ref stall) || cancellationToken.IsCancellationRequested)
+            {
+                return;
             }
         }
     }
+
+    /// <summary>
+    /// The next pause by the control curve; false, with the pages to carry over to the next check,
+    /// when no pause is due or it is too short to take below the limit.
+    /// </summary>
+    private bool NextPause(FileObject file, int pagesDirtied, out TimeSpan pause, out bool overLimit, out int carried)
+    {
+        TimeProvider time = _clock.TimeProvider;
+        WriteDevice device = file.Device;
+        int toWrite = _counts.PagesToWrite;
+        double share = device.WriteoutShare(file, _clock.NowTick);
+        int fileToWrite = file.PagesToWrite;
+
+        // A writer here means a backlog: the device's bandwidth and rate limit are sampled
+        // now (Linux updates both from balance_dirty_pages).
+        device.SampleBandwidth(time, busy: true);
+        device.UpdateDirtyRateLimit(time, PositionRatio(toWrite, _backgroundPages, _limitPages, fileToWrite, share, _strict));
+        pause = ComputePause(toWrite, _backgroundPages, _limitPages, fileToWrite, share, device.DirtyRateLimitPagesPerSecond, pagesDirtied, _strict);
+        overLimit = toWrite >= _limitPages;
+        carried = 0;
+        if (pause <= TimeSpan.Zero)
+        {
+            return false;
+        }
+
+        if (!overLimit && pause < MinPause)
+        {
+            carried = pagesDirtied;
+            return false;
+        }
+
+        _writerWake.Set();
+        return true;
+    }
+
+    /// <summary>
+    /// The level a paused writer waits for: completed writes wake it once the data is back below
+    /// the limit (over it) or at freerun (below it), so a small pool's writer goes on the moment
+    /// there is room (sleeping in slices of even a millisecond halved LiteDB's update rate), and
+    /// is not woken by the writes that leave it where it was.
+    /// </summary>
+    private int WakeLevel(bool overLimit) => overLimit ? _limitPages - 1 : FreerunPages;
+
+    private bool PauseIsOver(TimeProvider time, long pauseStart, TimeSpan pause, bool overLimit) =>
+        overLimit || time.GetElapsedTime(pauseStart) >= pause || _counts.PagesToWrite <= FreerunPages;
+
+    /// <summary>
+    /// Accounts a pause taken; true when the writer may go on (the data is below the limit).
+    /// Over the limit it waits for the device, but not forever: with no page written for
+    /// MaxWritebackStall it throws <see cref="WritebackStalledException"/>.
+    /// </summary>
+    private bool AfterPause(FileObject file, HandleAccounting handle, TimeSpan paused, ref StallWatch stall)
+    {
+        _counters.ThrottlePauses.Increment();
+        _counters.ThrottleTicks.Add(paused.Ticks);
+        _counters.RecordThrottlePause(paused, _counts.PagesToWrite, _limitPages);
+        handle.AddPause(paused);
+        if (_counts.PagesToWrite < _limitPages)
+        {
+            return true;
+        }
+
+        TimeProvider time = _clock.TimeProvider;
+        long written = _counters.PagesWritten.Value;
+        if (written != stall.Progress)
+        {
+            stall = new StallWatch(written, time.GetTimestamp());
+        }
+        else if (time.GetElapsedTime(stall.Start) >= _maxStall)
+        {
+            Exception? error;
+            using (LockOrder.Enter(file.Lock, LockRank.FileObject))
+            {
+                error = file.Errors.IsFailing ? file.Errors.LastError : null;
+            }
+
+            throw new WritebackStalledException(file.Name, _counts.PagesToWrite, _maxStall, error);
+        }
+
+        return false;
+    }
+
+    /// <summary>The pages written when the device was last seen making progress, and when.</summary>
+    private readonly record struct StallWatch(long Progress, long Start);
 }

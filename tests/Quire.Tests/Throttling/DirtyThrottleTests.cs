@@ -3,7 +3,10 @@
 // a file's share speeds up or slows down its writers only above freerun, unless the strict file
 // limit is on; written but not yet durable data does not pause a writer; below the limit a
 // writer pauses rarely and never for less than the minimum pause; and with a slow store and real
-// threads the data to write stays under the limit plus the documented margin.
+// threads the data to write stays under the limit plus the documented margin. An asynchronous
+// writer is paused without a thread: its WriteAsync returns a pending task that completes when
+// writeback makes room, cancellation ends the pause with the data kept, and a stall is reported
+// through the task with the bytes written.
 
 using FsCheck;
 using FsCheck.Fluent;
@@ -227,6 +230,123 @@ public sealed class DirtyThrottleTests
         foreach (CachedFile file in files)
         {
             file.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task AnAsynchronousWriterIsPausedWithoutAThreadAndGoesOnWhenWritebackMakesRoom()
+    {
+        const int pageSize = 4096;
+        var clock = new ManualTimeProvider();
+        using var cache = new PageCache(new PageCacheOptions { MemoryLimitBytes = 1024L * pageSize, TimeProvider = clock });
+        using var gate = new ManualResetEventSlim(false);
+        var store = new FaultyStore { WriteGate = gate };
+        CachedFile file = cache.Open(store);
+        int limit = cache.GetStatistics().DirtyLimitPages;
+
+        // The store's writes block, so the data to write only grows and the clock never moves: the
+        // first pause is the first WriteAsync that returns before it is done.
+        (ValueTask paused, int pages) = StartWritesUntilOnePauses(file, limit + 64, pageSize, CancellationToken.None);
+        Assert.False(paused.IsCompleted, "The call returned while its pause goes on: no thread is held.");
+        Assert.Equal(1, cache.Counts.ThrottledWriters);
+
+        gate.Set(); // writeback makes room and wakes the paused writer
+        await paused.AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, cache.Counts.ThrottledWriters);
+        Assert.True(cache.GetStatistics().ThrottlePauses >= 1);
+        AssertPagesRead(file, pages, pageSize);
+        file.Dispose();
+    }
+
+    [Fact]
+    public async Task CancellingAPausedAsynchronousWriteEndsThePauseAndKeepsItsData()
+    {
+        const int pageSize = 4096;
+        var clock = new ManualTimeProvider();
+        using var cache = new PageCache(new PageCacheOptions { MemoryLimitBytes = 1024L * pageSize, TimeProvider = clock });
+        using var gate = new ManualResetEventSlim(false);
+        var store = new FaultyStore { WriteGate = gate };
+        CachedFile file = cache.Open(store);
+        using var cancellation = new CancellationTokenSource();
+        (ValueTask paused, int pages) = StartWritesUntilOnePauses(file, cache.GetStatistics().DirtyLimitPages + 64, pageSize, cancellation.Token);
+        Assert.False(paused.IsCompleted);
+
+        await cancellation.CancelAsync();
+        await paused.AsTask().WaitAsync(TimeSpan.FromSeconds(30)); // completes: the data was in the cache before the pause
+        Assert.Equal(0, cache.Counts.ThrottledWriters);
+        AssertPagesRead(file, pages, pageSize);
+        Assert.True(cache.GetStatistics().PagesToWrite >= pages - 1, "Nothing was written back: the gate is still shut.");
+        gate.Set();
+        file.Dispose();
+    }
+
+    [Fact]
+    public async Task AnAsynchronousWriterStalledOverTheLimitGetsTheStallThroughItsTaskWithTheBytesWritten()
+    {
+        const int pageSize = 4096;
+        var clock = new ManualTimeProvider();
+        using var cache = new PageCache(new PageCacheOptions
+        {
+            MemoryLimitBytes = 1024L * pageSize,
+            TimeProvider = clock,
+            MaxWritebackStall = TimeSpan.FromSeconds(5),
+        });
+        using var gate = new ManualResetEventSlim(false);
+        var store = new FaultyStore { WriteGate = gate };
+        CachedFile file = cache.Open(store);
+        int limit = cache.GetStatistics().DirtyLimitPages;
+
+        // Write page by page, moving the clock only while a write is paused, until a write over
+        // the limit gives up: the device writes nothing, so the data never drops.
+        byte[] data = new byte[pageSize];
+        WritebackStalledException? stalled = null;
+        for (int i = 0; i < limit + 64 && stalled is null; i++)
+        {
+            Task write = file.WriteAsync((long)i * pageSize, data).AsTask();
+            while (!write.IsCompleted)
+            {
+                clock.Advance(TimeSpan.FromMilliseconds(50));
+                await Task.Yield();
+            }
+
+            stalled = write.Exception?.InnerException as WritebackStalledException;
+            Assert.True(stalled is not null || write.IsCompletedSuccessfully, $"Write {i}: {write.Exception}");
+        }
+
+        Assert.NotNull(stalled);
+        Assert.Equal((long)pageSize, stalled.Data[CachedFile.BytesWrittenKey]);
+        Assert.True(cache.GetStatistics().PagesToWrite >= limit);
+        gate.Set();
+        file.Dispose();
+    }
+
+    /// <summary>Writes pages 0, 1, ... with WriteAsync until one returns a pending task; returns it and the pages written.</summary>
+    private static (ValueTask Paused, int Pages) StartWritesUntilOnePauses(CachedFile file, int maxPages, int pageSize, CancellationToken cancellationToken)
+    {
+        byte[] data = new byte[pageSize];
+        for (int i = 0; i < maxPages; i++)
+        {
+            data[0] = (byte)(i + 1);
+            ValueTask write = file.WriteAsync((long)i * pageSize, data, cancellationToken);
+            if (!write.IsCompleted)
+            {
+                return (write, i + 1);
+            }
+
+            Assert.True(write.IsCompletedSuccessfully);
+        }
+
+        Assert.Fail($"No write of {maxPages} pages was paused.");
+        return default;
+    }
+
+    private static void AssertPagesRead(CachedFile file, int pages, int pageSize)
+    {
+        byte[] read = new byte[pageSize];
+        for (int i = 0; i < pages; i++)
+        {
+            Assert.Equal(pageSize, file.Read((long)i * pageSize, read));
+            Assert.Equal((byte)(i + 1), read[0]);
         }
     }
 }

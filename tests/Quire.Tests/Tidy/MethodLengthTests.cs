@@ -18,8 +18,6 @@ public sealed class MethodLengthTests
     [
         ("Writeback/ClusterWriter.Ring.cs", "ClusterWriter.WriteRunsThroughRing", 99,
             "the io_uring loop (claim, prepare, submit, reap, drain a broken ring) around one table of writes in flight"),
-        ("Throttling/DirtyThrottle.cs", "DirtyThrottle.Balance", 78,
-            "balance_dirty_pages' loop: sample, pause on the control curve, and a stall clock kept across its turns"),
     ];
 
     [Fact]
