@@ -204,9 +204,11 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
             ActiveFrames = _queues.CountRacy(PageQueue.Active),
             InactiveFrames = _queues.CountRacy(PageQueue.Inactive),
             PinnedFrames = held,
-            DirtyPages = Counts.DirtyPages,
-            WritebackPages = Counts.WritebackPages,
+            // Read against the flow (unsynced, then writeback, then dirty): a page that moves on
+            // between two reads is then missed, not counted twice, so a sum is not inflated.
             UnsyncedPages = Counts.UnsyncedPages,
+            WritebackPages = Counts.WritebackPages,
+            DirtyPages = Counts.DirtyPages,
             OpenFiles = _files.Snapshot().Length,
             Hits = _counters.Hits.Value,
             Misses = _counters.Misses.Value,

@@ -232,7 +232,16 @@ internal sealed class BenchSession(IAnsiConsole console, TextWriter error, Bench
             RunAll(name =>
             {
                 console.WriteLine($"  Running {name}...");
-                return _ => { };
+                bool timing = false;
+                return fraction =>
+                {
+                    // The first sample of the timed phase: the cold start and the warm-up are over.
+                    if (!timing && fraction < 1)
+                    {
+                        timing = true;
+                        console.WriteLine($"  Timing {name}...");
+                    }
+                };
             });
         }
 

@@ -26,10 +26,10 @@ internal sealed class WritebackCounts
     public int UnsyncedPages => Volatile.Read(ref _unsyncedPages);
 
     /// <summary>Pages to write: dirty or under writeback (Linux's NR_FILE_DIRTY + NR_WRITEBACK), what the throttle and the page writer's thresholds count.</summary>
-    public int PagesToWrite => DirtyPages + WritebackPages;
+    public int PagesToWrite => WritebackPages + DirtyPages; // read against the flow: a page moving on is missed, never counted twice
 
     /// <summary>Pages not durable yet, whatever their state: each keeps its frame until a durable flush.</summary>
-    public int NotDurablePages => DirtyPages + WritebackPages + UnsyncedPages;
+    public int NotDurablePages => UnsyncedPages + WritebackPages + DirtyPages;
 
     /// <summary>Writers paused by the throttle right now: while any is, the page writer works for them.</summary>
     public int ThrottledWriters => Volatile.Read(ref _throttledWriters);
