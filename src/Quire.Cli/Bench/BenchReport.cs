@@ -37,6 +37,13 @@ internal sealed class BenchReport(IAnsiConsole console, string baselineName = En
         console.WriteLine(Invariant(
             $"{(settings.MemoryBudgetBytes is null ? "Pool" : "Budget")}: {FormatBytes(settings.PoolBytes)}{(settings.MemoryBudgetBytes is null ? Invariant($" ({settings.PoolBytes / settings.PageSize} pages of {settings.PageSize} bytes)") : string.Empty)}. {(plan.WritesSegments ? "Live segment files at most" : "File")}: {FormatBytes(plan.DataFileBytes)} ({(double)plan.DataFileBytes / settings.PoolBytes:0.##}x the {(settings.MemoryBudgetBytes is null ? "pool" : "budget")}){second}. Threads: {settings.Threads}. Limit per engine: {limit}. Seed: {settings.Seed}."));
         console.WriteLine($"Engines: {string.Join(", ", settings.Engines)}, one after another on the same files.");
+        if (settings.DirtyRatio is { } ratio)
+        {
+            console.WriteLine(settings.MemoryBudgetBytes is { } limited
+                ? Invariant($"Dirty limits: {ratio:0.###} of memory, background {ratio / 2:0.###}: Quire's DirtyRatio, and for the os and mmap engines vm.dirty_bytes {FormatBytes((long)(limited * ratio))} and vm.dirty_background_bytes {FormatBytes((long)(limited * ratio / 2))} during their runs.")
+                : Invariant($"Dirty limits: Quire's DirtyRatio {ratio:0.###}, background {ratio / 2:0.###}; the OS keeps its own (give --memory-budget to set them too)."));
+        }
+
         console.WriteLine(plan.ColdStart
             ? $"Cold start before each engine: {storage.DescribeColdStart(settings.ColdCache)}."
             : "No cold start: the workload writes its files anew for each engine.");

@@ -119,13 +119,13 @@ internal sealed class BenchSession(IAnsiConsole console, TextWriter error, Bench
     public static BenchEngine CreateEngine(string name, BenchSettings settings, BenchStorage storage) => name switch
     {
         QuireEngine.EngineName when storage is RbdBenchStorage rbd => new QuireEngine(
-            new PageCacheOptions { MemoryLimitBytes = settings.QuirePoolBytes, PageSize = settings.PageSize },
+            QuireOptions(settings),
             (cache, image) => cache.Open(rbd.Cluster.OpenImage(rbd.Target.PoolName, image, FileAccess.ReadWrite, new RbdImageOptions { MaxWritesInFlight = rbd.Target.MaxWritesInFlight }))),
         // With a memory budget the store is O_DIRECT, so the data is cached once, in the pool: a
         // buffered store would also fill the OS page cache, charged to the same cgroup, and a
         // pool of the whole budget would leave that page cache no room (the cgroup's OOM killer
         // ended a 256 MiB run with a buffered store).
-        QuireEngine.EngineName => new QuireEngine(new PageCacheOptions { MemoryLimitBytes = settings.QuirePoolBytes, PageSize = settings.PageSize, UseDirectIO = settings.MemoryBudgetBytes is not null }),
+        QuireEngine.EngineName => new QuireEngine(QuireOptions(settings, useDirectIO: settings.MemoryBudgetBytes is not null)),
         RbdEngine.EngineName when storage is RbdBenchStorage rbd => new RbdEngine(rbd.Target, librbdCacheBytes: 0),
         RbdEngine.CachedEngineName when storage is RbdBenchStorage rbd => new RbdEngine(rbd.Target, librbdCacheBytes: settings.PoolBytes),
         OsEngine.EngineName => new OsEngine(),
@@ -133,6 +133,20 @@ internal sealed class BenchSession(IAnsiConsole console, TextWriter error, Bench
         DirectEngine.EngineName => new DirectEngine(),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Unknown engine."),
     };
+
+    /// <summary>The quire engine's options: its pool and page size, and the dirty ratio when one was given.</summary>
+    private static PageCacheOptions QuireOptions(BenchSettings settings, bool useDirectIO = false)
+    {
+        var defaults = new PageCacheOptions();
+        return new PageCacheOptions
+        {
+            MemoryLimitBytes = settings.QuirePoolBytes,
+            PageSize = settings.PageSize,
+            UseDirectIO = useDirectIO,
+            DirtyRatio = settings.DirtyRatio ?? defaults.DirtyRatio,
+            BackgroundDirtyRatio = settings.DirtyRatio / 2 ?? defaults.BackgroundDirtyRatio,
+        };
+    }
 
     /// <summary>The device reference's MiB/s for a write workload over local files, or null with the reason when there is none.</summary>
     private static (double? MiBPerSecond, string? Problem) MeasureDevice(BenchStorage storage, WorkloadPlan plan, bool preallocate, CancellationToken cancellationToken)

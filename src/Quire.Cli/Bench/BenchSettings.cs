@@ -32,6 +32,13 @@ internal sealed record BenchSettings
     /// <summary>The checkpoint workload's bytes written between durable flushes (--flush-every).</summary>
     public long FlushEveryBytes { get; init; } = DefaultFlushEveryBytes;
 
+    /// <summary>
+    /// The fraction of memory that may be dirty (--dirty-ratio), with half of it the background
+    /// threshold, as Linux's defaults are 20 % and 10 %: Quire's DirtyRatio and, with a memory
+    /// budget, the OS's dirty limits during the os and mmap engines' runs. Null: each engine's own.
+    /// </summary>
+    public double? DirtyRatio { get; init; }
+
     /// <summary>The main file's size, or null for the workload's default multiple of the pool.</summary>
     public long? FileBytes { get; init; }
 

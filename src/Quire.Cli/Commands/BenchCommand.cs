@@ -15,6 +15,7 @@
 // in every case.
 
 using System.CommandLine;
+using System.Globalization;
 using Quire.Ceph;
 using Quire.Cli.Bench;
 using Quire.Cli.Bench.Budget;
@@ -103,7 +104,13 @@ internal static class BenchCommand
         };
         writesInFlight.Validators.Add(result =>
         {
-            int? value = result.GetValueOrDefault<int?>();
+            // A value that does not parse is reported by the parser itself, naming the option;
+            // reading it here would throw.
+            if (result.Tokens.Count != 1 || !int.TryParse(result.Tokens[0].Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value))
+            {
+                return;
+            }
+
             if (value is < 1 or > 64)
             {
                 result.AddError($"--rbd-writes-in-flight must be from 1 to 64, but it is {value}.");
@@ -119,6 +126,22 @@ internal static class BenchCommand
             Description = Invariant($"checkpoint: the bytes written between durable flushes (default {BenchReport.FormatBytes(BenchSettings.DefaultFlushEveryBytes)}, one PostgreSQL WAL segment)."),
         };
         flushEvery.Validators.Add(result => RequireSize(result, "--flush-every", PageCacheOptions.MinPageSize, MaxFlushEveryBytes));
+        var dirtyRatio = new Option<double?>("--dirty-ratio")
+        {
+            Description = "The fraction of memory that may be dirty, half of it the background threshold (Linux's defaults: 0.2 and 0.1): Quire's DirtyRatio and, with --memory-budget, the OS's dirty limits (vm.dirty_bytes and vm.dirty_background_bytes, restored afterwards) as that fraction of the budget during the os and mmap engines' runs, as cgroup v2 would limit them (default: each engine's own; the OS's are then the machine's, which a cgroup-v1 memory group does not scale to its size).",
+        };
+        dirtyRatio.Validators.Add(result =>
+        {
+            if (result.Tokens.Count != 1 || !double.TryParse(result.Tokens[0].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out double value))
+            {
+                return; // reported by the parser, as above
+            }
+
+            if (!(value > 0 && value <= 1))
+            {
+                result.AddError(Invariant($"--dirty-ratio must be more than 0 and at most 1, but it is {value}."));
+            }
+        });
         var budgetChild = new Option<string?>(BudgetedEngineRun.ChildOptionName)
         {
             Description = "Internal: run as the budgeted process of one engine and write its result to this file.",
@@ -145,6 +168,7 @@ internal static class BenchCommand
             writesInFlight,
             memoryBudget,
             flushEvery,
+            dirtyRatio,
             budgetChild,
         };
         options.AddTo(command);
@@ -232,6 +256,11 @@ internal static class BenchCommand
             {
                 long budget = ParseSize(budgetText);
                 settings = settings with { MemoryBudgetBytes = budget, PoolBytes = budget };
+            }
+
+            if (parseResult.GetValue(dirtyRatio) is { } ratio)
+            {
+                settings = settings with { DirtyRatio = ratio };
             }
 
             if (parseResult.GetValue(flushEvery) is { } flushText)

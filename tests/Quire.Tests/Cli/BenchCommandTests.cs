@@ -172,6 +172,17 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
+    public async Task ADirtyRatioWithoutABudgetSetsQuiresAloneAndSaysSo()
+    {
+        using var directory = new TempDirectory();
+
+        ToolRun run = await ToolRun.RunAsync(["bench", "seq-write", "--pool", "1MiB", "--file-size", "1MiB", "--engines", "quire", "--dirty-ratio", "0.5", "--directory", directory.Path]);
+
+        Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
+        Assert.Contains("Dirty limits: Quire's DirtyRatio 0.5, background 0.25; the OS keeps its own", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task BenchDeletesTheTemporaryDirectoryItCreates()
     {
         ToolRun run = await ToolRun.RunAsync(["bench", "seq-write", "--pool", "1MiB", "--file-size", "1MiB", "--engines", "quire"]);
@@ -214,6 +225,9 @@ public sealed class BenchCommandTests
     [InlineData("--memory-budget", "100GiB")]
     [InlineData("--flush-every", "often")]
     [InlineData("--flush-every", "1KiB")]
+    [InlineData("--dirty-ratio", "0")]
+    [InlineData("--dirty-ratio", "1.5")]
+    [InlineData("--dirty-ratio", "lots")]
     public async Task BadOptionValueIsAUsageErrorThatNamesTheOption(string option, string value)
     {
         ToolRun run = await ToolRun.RunAsync(["bench", "seq-write", option, value]);
@@ -261,7 +275,7 @@ public sealed class BenchCommandTests
 
         Assert.Equal(ExitCodes.Success, run.ExitCode);
         Assert.DoesNotContain("--budget-child", run.Output, StringComparison.Ordinal);
-        foreach (string option in (string[])["--pool", "--file-size", "--page-size", "--threads", "--duration", "--ops", "--seed", "--engines", "--json", "--csv", "--chart", "--directory", "--cold", "--memory-budget", "--flush-every"])
+        foreach (string option in (string[])["--pool", "--file-size", "--page-size", "--threads", "--duration", "--ops", "--seed", "--engines", "--json", "--csv", "--chart", "--directory", "--cold", "--memory-budget", "--flush-every", "--dirty-ratio"])
         {
             Assert.Contains(option, run.Output, StringComparison.Ordinal);
         }

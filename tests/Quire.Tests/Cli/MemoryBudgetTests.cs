@@ -72,6 +72,22 @@ public sealed class MemoryBudgetTests
     }
 
     [MemoryCgroupFact]
+    public async Task ADirtyRatioWithABudgetSetsTheOsDirtyLimitsForItsRunAndRestoresThem()
+    {
+        using var directory = new TempDirectory();
+        string[] settings = ["dirty_bytes", "dirty_ratio", "dirty_background_bytes", "dirty_background_ratio"];
+        string[] before = [.. settings.Select(ReadVm)];
+
+        ToolRun run = await ToolRun.RunAsync(["bench", "seq-write", "--memory-budget", "64MiB", "--file-size", "8MiB", "--duration", "300ms", "--engines", "os", "--dirty-ratio", "0.25", "--directory", directory.Path]);
+
+        Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
+        Assert.Contains("Dirty limits: 0.25 of memory, background 0.125: Quire's DirtyRatio, and for the os and mmap engines vm.dirty_bytes 16 MiB and vm.dirty_background_bytes 8 MiB during their runs.", run.Output, StringComparison.Ordinal);
+        Assert.Equal(before, settings.Select(ReadVm));
+
+        static string ReadVm(string name) => File.ReadAllText(Path.Combine(OsDirtyLimits.SystemDirectory, name)).Trim();
+    }
+
+    [MemoryCgroupFact]
     public async Task EachEngineRunsInItsOwnCgroupAndThePeaksAndThePoolAreReported()
     {
         using var directory = new TempDirectory();

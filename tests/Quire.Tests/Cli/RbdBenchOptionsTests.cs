@@ -36,6 +36,7 @@ public sealed class RbdBenchOptionsTests
     [InlineData("--ceph-client", " ")]
     [InlineData("--rbd-writes-in-flight", "0")]
     [InlineData("--rbd-writes-in-flight", "65")]
+    [InlineData("--rbd-writes-in-flight", "many")]
     [InlineData("--engines", "quire,os")]
     [InlineData("--engines", "librbd,librbd")]
     public async Task BadRbdOptionIsAUsageErrorThatNamesTheOption(string option, string value)

@@ -10,18 +10,21 @@
 //   3. Wait for it (bounded: the run's duration plus ChildGrace); an interrupt asks it to stop
 //      with SIGTERM, which the child treats as Ctrl+C, and kills it after ChildGrace.
 //   4. Read the result it wrote and the group's peak; remove the group.
+// With --dirty-ratio, the os and mmap engines run under the machine's dirty limits set to that
+// fraction of the budget (OsDirtyLimits), restored when their process has exited.
 // A child's usage error (the budget below its baseline) is the bench's usage error.
 //
 // Locking: the session's thread only.
 
 using System.Diagnostics;
 using System.Globalization;
+using Quire.Cli.Bench.Engines;
 using Quire.Cli.Bench.Machine;
 using static System.FormattableString;
 
 namespace Quire.Cli.Bench.Budget;
 
-internal sealed class BudgetedEngineRun(CgroupMemoryController controller, BenchSettings settings, string directory)
+internal sealed class BudgetedEngineRun(CgroupMemoryController controller, BenchSettings settings, string directory, string osDirectory = OsDirtyLimits.SystemDirectory)
 {
     /// <summary>The hidden option that makes `quire bench` a budgeted child writing its result to the file named.</summary>
     public const string ChildOptionName = "--budget-child";
@@ -58,7 +61,13 @@ internal sealed class BudgetedEngineRun(CgroupMemoryController controller, Bench
         string resultPath = Path.Combine(directory, $"quire-bench-result-{engineName}.json");
         File.Delete(resultPath);
         using MemoryCgroup group = MemoryCgroup.Create(controller, Invariant($"quire-bench-{Environment.ProcessId}-{engineName}"), budget);
-        (int exitCode, string childError) = RunChild(group, engineName, resultPath, cancellationToken);
+        int exitCode;
+        string childError;
+        using (SetOsDirtyLimits(engineName, budget))
+        {
+            (exitCode, childError) = RunChild(group, engineName, resultPath, cancellationToken);
+        }
+
         long peak = group.ReadPeakBytes();
         long oomKills = group.ReadOomKills();
         try
@@ -79,6 +88,15 @@ internal sealed class BudgetedEngineRun(CgroupMemoryController controller, Bench
             File.Delete(resultPath);
         }
     }
+
+    /// <summary>
+    /// With --dirty-ratio, the OS's dirty limits for an engine that writes through the OS page
+    /// cache, as that fraction of the budget (and half of it), until disposed; else null.
+    /// </summary>
+    private OsDirtyLimits? SetOsDirtyLimits(string engineName, long budget) =>
+        settings.DirtyRatio is { } ratio && engineName is OsEngine.EngineName or MmapEngine.EngineName
+            ? OsDirtyLimits.Set((long)(budget * ratio), (long)(budget * ratio / 2), osDirectory)
+            : null;
 
     private (int ExitCode, string Error) RunChild(MemoryCgroup group, string engineName, string resultPath, CancellationToken cancellationToken)
     {
@@ -160,6 +178,11 @@ internal sealed class BudgetedEngineRun(CgroupMemoryController controller, Bench
         if (settings.Workload == BenchWorkload.Checkpoint)
         {
             arguments.AddRange(["--flush-every", Number(settings.FlushEveryBytes)]);
+        }
+
+        if (settings.DirtyRatio is { } ratio)
+        {
+            arguments.AddRange(["--dirty-ratio", ratio.ToString("R", CultureInfo.InvariantCulture)]);
         }
 
         if (settings.FileBytes is { } fileBytes)
