@@ -500,11 +500,20 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
     /// Whether the handle stays open when the stream is disposed. Default false: disposing the
     /// stream disposes the handle, as .NET's wrapping streams do with what they wrap.
     /// </param>
+    /// <param name="bufferSize">
+    /// The size of a buffer of the stream's own, in bytes, for code that reads and writes a few
+    /// bytes at a time (<see cref="BinaryReader"/>, <see cref="BinaryWriter"/>): 0 or 1 (the
+    /// default) for none, as <see cref="FileStream"/>'s bufferSize. With a buffer, written bytes
+    /// reach the cache, and the file's other handles, when the buffer fills or the stream seeks,
+    /// reads, flushes or is disposed (see <see cref="CachedFileStream"/>).
+    /// </param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is negative.</exception>
     /// <exception cref="ObjectDisposedException">The handle or the cache was disposed.</exception>
-    public CachedFileStream AsStream(bool leaveOpen = false)
+    public CachedFileStream AsStream(bool leaveOpen = false, int bufferSize = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(bufferSize);
         ThrowIfDisposed();
-        return new CachedFileStream(this, leaveOpen);
+        return new CachedFileStream(this, leaveOpen, bufferSize);
     }
 
     /// <summary>

@@ -2,11 +2,17 @@
 // (readers and writers, compression, archives, serializers, CopyTo) reads and writes through the
 // page cache without change.
 //
+// Without a buffer (the default) every call goes to the handle; with one (AsStream(bufferSize:)),
+// small reads and writes are served from a buffer of the stream's own, as FileStream's are
+// (CachedFileStream.Buffer.cs).
+//
 // Locking: none of its own. Like FileStream, one stream is used by one thread at a time: the
-// position (_position) is plain state owned by the caller. The handle underneath is thread-safe,
-// so several streams over one handle (each with its own position) may be used concurrently.
-// Invariants: _position >= 0; nothing is buffered here, so every byte written is in the cache
-// when Write returns, and Length and Read see it at once through any handle.
+// position (_position) and the buffer are plain state owned by the caller. The handle underneath
+// is thread-safe, so several streams over one handle (each with its own position) may be used
+// concurrently.
+// Invariants: _position >= 0 is the logical position (the buffer's bytes included); without a
+// buffer every byte written is in the cache when Write returns, and Length and Read see it at
+// once through any handle.
 
 using Quire.Internal;
 
@@ -18,8 +24,12 @@ namespace Quire;
 /// </summary>
 /// <remarks>
 /// <para>
-/// The stream adds no buffer of its own: the cache is the buffer. A write is in the cache, and
-/// visible to every handle of the file, when it returns; <see cref="Flush()"/> makes everything
+/// By default the stream adds no buffer of its own: the cache is the buffer. A write is in the
+/// cache, and visible to every handle of the file, when it returns. With a buffer
+/// (<see cref="CachedFile.AsStream(bool, int)"/>), small reads and writes cost a copy, as through a
+/// <see cref="FileStream"/>: written bytes reach the cache (and the file's other handles) when the
+/// buffer fills, and on a seek, a read, <see cref="SetLength"/>, a flush or disposal; a read
+/// buffer is refilled from the cache when the position leaves it. <see cref="Flush()"/> makes everything
 /// written to the file durable (it calls <see cref="CachedFile.Flush()"/>), so wrappers that flush
 /// often (a <see cref="StreamWriter"/> with <see cref="StreamWriter.AutoFlush"/>) pay a durable
 /// flush each time they have written (a flush with nothing written since the last costs nothing).
@@ -37,17 +47,18 @@ namespace Quire;
 /// <see cref="WritebackFailedException"/>.
 /// </para>
 /// </remarks>
-public sealed class CachedFileStream : Stream
+public sealed partial class CachedFileStream : Stream
 {
     private readonly CachedFile _file; // (I)
     private readonly bool _leaveOpen; // (I)
     private long _position; // owned by the calling thread
     private bool _disposed; // owned by the calling thread
 
-    internal CachedFileStream(CachedFile file, bool leaveOpen)
+    internal CachedFileStream(CachedFile file, bool leaveOpen, int bufferSize)
     {
         _file = file;
         _leaveOpen = leaveOpen;
+        _bufferSize = bufferSize > 1 ? bufferSize : 0; // 0 or 1: no buffer, as FileStream's
     }
 
     /// <summary>The handle the stream reads and writes.</summary>
@@ -69,7 +80,8 @@ public sealed class CachedFileStream : Stream
         get
         {
             ThrowIfDisposed();
-            return _file.Length;
+            long length = _file.Length;
+            return _writeLength > 0 ? Math.Max(length, _position) : length; // buffered bytes end at the position
         }
     }
 
@@ -91,7 +103,7 @@ public sealed class CachedFileStream : Stream
         {
             ArgumentOutOfRangeException.ThrowIfNegative(value);
             ThrowIfDisposed();
-            _position = value;
+            MoveTo(value);
         }
     }
 
@@ -102,6 +114,11 @@ public sealed class CachedFileStream : Stream
     {
         ThrowIfDisposed();
         ThrowIfPastMaxOffset("read", buffer.Length);
+        if (_bufferSize > 0)
+        {
+            return ReadBuffered(buffer);
+        }
+
         int read = _file.Read(_position, buffer);
         _position += read;
         return read;
@@ -119,6 +136,12 @@ public sealed class CachedFileStream : Stream
     /// <summary>Reads one byte, or returns -1 at or past the end.</summary>
     public override int ReadByte()
     {
+        if (_readPosition < _readLength && !IsClosed)
+        {
+            _position++;
+            return _buffer![_readPosition++];
+        }
+
         Span<byte> one = stackalloc byte[1];
         return Read(one) == 1 ? one[0] : -1;
     }
@@ -137,6 +160,11 @@ public sealed class CachedFileStream : Stream
 
         ThrowIfDisposed();
         ThrowIfPastMaxOffset("read", buffer.Length);
+        if (_bufferSize > 0)
+        {
+            return ReadBufferedAsync(buffer, cancellationToken);
+        }
+
         ValueTask<int> read = _file.ReadAsync(_position, buffer, cancellationToken);
         if (read.IsCompletedSuccessfully)
         {
@@ -169,7 +197,11 @@ public sealed class CachedFileStream : Stream
         ThrowIfDisposed();
         ThrowIfReadOnly();
         ThrowIfPastMaxOffset("write", buffer.Length);
-        if (!buffer.IsEmpty)
+        if (_bufferSize > 0)
+        {
+            WriteBuffered(buffer);
+        }
+        else if (!buffer.IsEmpty)
         {
             _file.Write(_position, buffer);
             _position += buffer.Length;
@@ -186,7 +218,17 @@ public sealed class CachedFileStream : Stream
     }
 
     /// <summary>Writes one byte at the position; see <see cref="Write(ReadOnlySpan{byte})"/>.</summary>
-    public override void WriteByte(byte value) => Write([value]);
+    public override void WriteByte(byte value)
+    {
+        if (_readLength == 0 && _writeLength < _bufferSize && _position < long.MaxValue && CanWrite)
+        {
+            (_buffer ??= new byte[_bufferSize])[_writeLength++] = value;
+            _position++;
+            return;
+        }
+
+        Write([value]);
+    }
 
     /// <summary>
     /// Writes asynchronously; the same contract as <see cref="Write(ReadOnlySpan{byte})"/>. A write
@@ -211,6 +253,11 @@ public sealed class CachedFileStream : Stream
             if (buffer.IsEmpty)
             {
                 return ValueTask.CompletedTask;
+            }
+
+            if (_bufferSize > 0)
+            {
+                return WriteBufferedAsync(buffer, cancellationToken);
             }
 
             ValueTask written = _file.WriteAsync(_position, buffer, cancellationToken);
@@ -250,7 +297,7 @@ public sealed class CachedFileStream : Stream
         {
             SeekOrigin.Begin => 0,
             SeekOrigin.Current => _position,
-            _ => _file.Length,
+            _ => Length,
         };
         if (offset > 0 && basis > long.MaxValue - offset)
         {
@@ -264,7 +311,7 @@ public sealed class CachedFileStream : Stream
             throw new IOException($"An attempt was made to move the position of '{_file.Name}' before the beginning of the stream: {offset} bytes from {origin} ({basis}).");
         }
 
-        _position = position;
+        MoveTo(position);
         return position;
     }
 
@@ -281,6 +328,8 @@ public sealed class CachedFileStream : Stream
         ArgumentOutOfRangeException.ThrowIfNegative(value);
         ThrowIfDisposed();
         ThrowIfReadOnly();
+        FlushWriteBuffer();
+        DropReadBuffer();
         try
         {
             _file.SetLength(value);
@@ -305,6 +354,7 @@ public sealed class CachedFileStream : Stream
     public override void Flush()
     {
         ThrowIfDisposed();
+        FlushWriteBuffer();
         _file.Flush();
     }
 
@@ -322,7 +372,7 @@ public sealed class CachedFileStream : Stream
         }
 
         ThrowIfDisposed();
-        return _file.FlushAsync(cancellationToken).AsTask();
+        return _writeLength > 0 ? FlushBufferedAsync(cancellationToken) : _file.FlushAsync(cancellationToken).AsTask();
     }
 
     /// <summary>Begins an asynchronous read (the APM pattern over <see cref="ReadAsync(byte[], int, int, CancellationToken)"/>).</summary>
@@ -348,15 +398,25 @@ public sealed class CachedFileStream : Stream
     {
         try
         {
-            if (MarkDisposed() && !_leaveOpen)
+            if (!_disposed && _writeLength > 0 && !_file.IsClosed)
             {
-                await _file.DisposeAsync().ConfigureAwait(false);
+                await FlushWriteBufferAsync(CancellationToken.None).ConfigureAwait(false);
             }
         }
         finally
         {
-            // Already marked disposed: the base's Dispose(true) releases nothing twice.
-            await base.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                if (MarkDisposed() && !_leaveOpen)
+                {
+                    await _file.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                // Already marked disposed: the base's Dispose(true) releases nothing twice.
+                await base.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 
@@ -365,14 +425,24 @@ public sealed class CachedFileStream : Stream
     {
         try
         {
-            if (MarkDisposed() && disposing && !_leaveOpen)
+            if (disposing && !_disposed && _writeLength > 0 && !_file.IsClosed)
             {
-                _file.Dispose();
+                FlushWriteBuffer(); // as FileStream: the buffer reaches the file before it closes
             }
         }
         finally
         {
-            base.Dispose(disposing);
+            try
+            {
+                if (MarkDisposed() && disposing && !_leaveOpen)
+                {
+                    _file.Dispose();
+                }
+            }
+            finally
+            {
+                base.Dispose(disposing);
+            }
         }
     }
 
@@ -382,6 +452,8 @@ public sealed class CachedFileStream : Stream
     {
         bool first = !_disposed;
         _disposed = true;
+        _writeLength = 0;
+        DropReadBuffer();
         return first;
     }
 

@@ -34,7 +34,7 @@ public sealed class PublicApiTests
         Assert.Contains("public sealed class Quire.CachedFileStream : Stream", listing, StringComparison.Ordinal);
         Assert.Contains("  public override long Seek(long offset, SeekOrigin origin)", listing, StringComparison.Ordinal);
         Assert.Contains("  public ILogger? Logger { get; init; }", listing, StringComparison.Ordinal);
-        Assert.Contains("  public CachedFileStream AsStream(bool leaveOpen = false)", listing, StringComparison.Ordinal);
+        Assert.Contains("  public CachedFileStream AsStream(bool leaveOpen = false, int bufferSize = 0)", listing, StringComparison.Ordinal);
         Assert.Contains("  public const int MinPageSize = 4096", listing, StringComparison.Ordinal);
         Assert.DoesNotContain("Quire.Metrics", listing, StringComparison.Ordinal);
     }
