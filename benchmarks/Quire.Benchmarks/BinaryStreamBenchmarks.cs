@@ -20,13 +20,16 @@ public class BinaryStreamBenchmarks
     private CachedFileStream? _buffered;
     private CachedFileStream? _unbuffered;
 
-    private static string DataPath => ScratchFiles.GetOrCreate("binary-1MiB.bin", FileBytes);
+    // A file each: the cache locks the files it opens against other opens, FileStreams included.
+    private static string FileStreamPath => ScratchFiles.GetOrCreate("binary-filestream-1MiB.bin", FileBytes);
+
+    private static string QuirePath => ScratchFiles.GetOrCreate("binary-quire-1MiB.bin", FileBytes);
 
     [GlobalSetup]
     public void SetUp()
     {
-        _fileStream = new FileStream(DataPath, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, bufferSize: 4096);
-        _quire = WarmCache.Load(DataPath, FileAccess.ReadWrite);
+        _fileStream = new FileStream(FileStreamPath, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, bufferSize: 4096);
+        _quire = WarmCache.Load(QuirePath, FileAccess.ReadWrite);
         _buffered = _quire.File.AsStream(leaveOpen: true, bufferSize: 4096);
         _unbuffered = _quire.File.AsStream(leaveOpen: true);
     }

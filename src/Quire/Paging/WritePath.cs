@@ -258,8 +258,13 @@ internal sealed class WritePath
             needed += file.Index.Lookup(page) < 0 ? 1 : 0;
         }
 
-        needed += (fileOffset & (SectorMask.SectorSize - 1)) != 0 ? 1 : 0;
-        needed += ((fileOffset + byteCount) & (SectorMask.SectorSize - 1)) != 0 ? 1 : 0;
+        // A partial sector needs a read only when it is not valid: a small write into a cached
+        // sector (a BinaryWriter's 4 or 8 bytes) reserves nothing, as an overwrite of whole sectors
+        // does not. What is seen here may change before the pages are held; the write then takes
+        // what it lacks on demand, as it does for a page evicted in between.
+        long end = fileOffset + byteCount;
+        needed += (fileOffset & (SectorMask.SectorSize - 1)) != 0 && !IsSectorValid(file, fileOffset) ? 1 : 0;
+        needed += (end & (SectorMask.SectorSize - 1)) != 0 && !IsSectorValid(file, end - 1) ? 1 : 0;
         if (needed == 0)
         {
             return null;
@@ -268,6 +273,19 @@ internal sealed class WritePath
         var reservation = new FrameReservation(needed);
         _allocator.AllocateAll(reservation.Frames);
         return reservation;
+    }
+
+    /// <summary>Whether the sector of <paramref name="fileOffset"/> is cached and valid now (a racy look, for <see cref="Reserve"/>).</summary>
+    private bool IsSectorValid(FileObject file, long fileOffset)
+    {
+        int frame = file.Index.Lookup(fileOffset >> _pool.PageShift);
+        if (frame < 0)
+        {
+            return false;
+        }
+
+        int sector = (int)((fileOffset & (_pool.PageSize - 1)) >> SectorMask.SectorShift);
+        return (_pool.Metadata(frame).ValidSectors & (UInt128.One << sector)) != UInt128.Zero;
     }
 
     /// <summary>

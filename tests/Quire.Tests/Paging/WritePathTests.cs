@@ -2,7 +2,8 @@
 // end, the page for a partial sector), that write leases extend the file, hold the page's bytes
 // and mark it dirty on release, that a write which runs out of frames applies nothing (M1), and
 // that writes at the very end of the offset range are handled, and that a write failing after
-// some of its bytes are in the cache says how many on its exception. Counts store calls on a
+// some of its bytes are in the cache says how many on its exception, and that a write into
+// cached sectors, partial ones included, allocates nothing. Counts store calls on a
 // MemoryBackingStore; a store that refuses writes stands in for a failing device.
 
 using Quire.Testing;
@@ -393,5 +394,25 @@ public sealed class WritePathTests
         byte[] read = new byte[2 * PageSize];
         file.Read(0, read);
         Assert.Equal(content, read);
+    }
+
+    [Fact]
+    public void ASmallWriteIntoCachedSectorsAllocatesNothing()
+    {
+        using var cache = QuietCaches.Create();
+        using CachedFile file = cache.Open(new MemoryBackingStore("f", BytePatterns.Create(4 * PageSize, 45)));
+        file.Read(0, new byte[4 * PageSize]);
+        byte[] value = [1, 2, 3, 4, 5, 6, 7, 8];
+        file.Write(100, value); // the first write dirties the page
+
+        // 4 and 8 bytes at sector-unaligned offsets (a BinaryWriter's), the pages already dirty:
+        // no frame to reserve for a read of the partial sectors, which are valid.
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1_000; i++)
+        {
+            file.Write((i % 4 * PageSize) + 100 + (i % 7), value.AsSpan(0, 4 + (i % 2 * 4)));
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 }
