@@ -131,10 +131,11 @@ internal sealed class FileObject
     public bool StoreChangedSinceSync => Volatile.Read(ref _storeChangedSinceSync) != 0;
 
     /// <summary>
-    /// Nothing to make durable: no page dirty, under writeback or unsynced, and no change of the
+    /// Nothing to make durable: no page dirty, under writeback or unsynced, no store cut pending
+    /// (a sync of the store does not make it; the next write-back does), and no change of the
     /// store since its last successful sync. A flush then has nothing to write and nothing to sync.
     /// </summary>
-    public bool IsDurable => NotDurablePageCount == 0 && !StoreChangedSinceSync;
+    public bool IsDurable => NotDurablePageCount == 0 && PendingStoreTruncate < 0 && !StoreChangedSinceSync;
 
     /// <summary>Pages the throttle counts: dirty or under writeback.</summary>
     public int PagesToWrite => Volatile.Read(ref _pagesToWrite);
