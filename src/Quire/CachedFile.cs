@@ -35,6 +35,7 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
     private readonly FileObject _file; // (I)
     private readonly ReadAheadState _readAhead = new(); // heuristics, see ReadAheadState
     private readonly HandleAccounting _accounting = new(); // (A)
+    private readonly LeaseSet _leases = new(); // its own lock: the storable leases taken through this handle
     private int _errorCursor; // (F) the last error epoch this handle reported
     private int _disposed; // (A)
 
@@ -76,6 +77,10 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
     internal HandleAccounting Accounting => _accounting;
 
     internal PageCache Cache => _cache;
+
+    internal LeaseSet Leases => _leases;
+
+    internal ReadAheadState ReadAhead => _readAhead;
 
     /// <summary>
     /// Reads bytes at <paramref name="fileOffset"/> into <paramref name="buffer"/>. Returns the number
@@ -493,6 +498,75 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
     }
 
     /// <summary>
+    /// Pins <paramref name="byteCount"/> bytes at <paramref name="fileOffset"/>, within the file and
+    /// in one or more pages, with a lease that may be kept in a field (<see cref="PageRangeLease"/>):
+    /// the pages stay resident and unchanged until the lease is released or this handle is disposed.
+    /// A hit takes no cache-wide lock.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The range is negative or empty, extends past end of file, or covers more pages than leases may hold at once (a quarter of the pool).</exception>
+    /// <exception cref="InvalidOperationException">The cache's leases already hold so many pages that this one would pass a quarter of the pool; release leases first.</exception>
+    /// <exception cref="BackingStoreException">A page could not be read.</exception>
+    /// <exception cref="PageCacheExhaustedException">No frame could be had.</exception>
+    /// <exception cref="ObjectDisposedException">The handle or the cache was disposed.</exception>
+    public PageRangeLease PinRange(long fileOffset, int byteCount)
+    {
+        if (!TryPinRange(fileOffset, byteCount, out PageRangeLease? lease))
+        {
+            throw new InvalidOperationException($"Leases already hold {_cache.Holds.LeasedPages} pages of the {_cache.Holds.MaxLeasedPages} they may hold at once (a quarter of the pool); a lease of {byteCount} bytes at file offset {fileOffset} of '{Name}' would pass that. Release leases first.");
+        }
+
+        return lease;
+    }
+
+    /// <summary>
+    /// Pins a range as <see cref="PinRange"/> does, but returns false, pinning nothing, when the
+    /// cache's leases already hold so many pages that this one would pass a quarter of the pool.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The range is negative or empty, extends past end of file, or covers more pages than leases may hold at once.</exception>
+    /// <exception cref="BackingStoreException">A page could not be read.</exception>
+    /// <exception cref="PageCacheExhaustedException">No frame could be had.</exception>
+    /// <exception cref="ObjectDisposedException">The handle or the cache was disposed.</exception>
+    public bool TryPinRange(long fileOffset, int byteCount, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PageRangeLease? lease)
+    {
+        ValidateRangeLease(fileOffset, byteCount);
+        var taken = new PageRangeLease(this);
+        bool pinned = false;
+        try
+        {
+            pinned = PageRangeLease.TryTake(this, taken, fileOffset, byteCount);
+        }
+        finally
+        {
+            if (!pinned)
+            {
+                taken.Dispose(); // holds nothing: leaves the handle's set of leases
+            }
+        }
+
+        lease = pinned ? taken : null;
+        return pinned;
+    }
+
+    /// <summary>
+    /// Moves a lease taken through this handle to another range of the file without allocating:
+    /// releases what it holds (if anything), then pins the new range as <see cref="PinRange"/> does.
+    /// Returns false, leaving the lease released, when the cache's leases hold too many pages; if it
+    /// throws, the lease is left released too.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="lease"/> is null.</exception>
+    /// <exception cref="ArgumentException">The lease was taken through another handle, of this cache or another.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The range is negative or empty, extends past end of file, or covers more pages than leases may hold at once.</exception>
+    /// <exception cref="BackingStoreException">A page could not be read.</exception>
+    /// <exception cref="PageCacheExhaustedException">No frame could be had.</exception>
+    /// <exception cref="ObjectDisposedException">The handle or the cache was disposed.</exception>
+    public bool TryRepin(PageRangeLease lease, long fileOffset, int byteCount)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        ValidateRangeLease(fileOffset, byteCount);
+        return PageRangeLease.TryRepin(this, lease, fileOffset, byteCount);
+    }
+
+    /// <summary>
     /// Returns a seekable <see cref="Stream"/> over this handle, positioned at the start, for code
     /// written against <see cref="Stream"/>. Each call returns a new stream with its own position.
     /// </summary>
@@ -524,6 +598,7 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
+            _leases.ReleaseAll(); // a lease lives no longer than its handle (PageRangeLease)
             _cache.Lifecycle.ReleaseHandle(_file, ref _errorCursor);
         }
     }
@@ -643,6 +718,17 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
         if ((fileOffset & (PageSize - 1)) + byteCount > PageSize)
         {
             throw new ArgumentOutOfRangeException(nameof(byteCount), byteCount, $"The range of {byteCount} bytes at file offset {fileOffset} crosses a page boundary; a lease covers at most one page of {PageSize} bytes.");
+        }
+    }
+
+    private void ValidateRangeLease(long fileOffset, int byteCount)
+    {
+        ThrowHelper.ValidateRange(fileOffset, byteCount);
+        ArgumentOutOfRangeException.ThrowIfZero(byteCount);
+        ThrowIfDisposed();
+        if (fileOffset + byteCount > _file.Size)
+        {
+            throw new ArgumentOutOfRangeException(nameof(byteCount), byteCount, $"The range of {byteCount} bytes at file offset {fileOffset} extends past the end of '{Name}' at {_file.Size}.");
         }
     }
 

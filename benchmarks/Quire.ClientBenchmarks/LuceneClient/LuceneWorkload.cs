@@ -4,7 +4,11 @@
 // (waiting for its merges and committing). Query: a reader opened on the index and a fixed set
 // of queries (single terms common and rare, conjunctions, disjunctions, phrases, a prefix, a
 // category filter) run QueryPasses times, the top 10 asked for; each query's hit count is a
-// result every engine must match.
+// result every engine must match. Fetch: every document's stored fields through the same reader,
+// in a seeded random order (a permutation, so the total of the titles' lengths does not depend on
+// how merges laid the segments out). Seek: a file of seeded bytes written and synced through the
+// directory, then Seeks times a Seek to a seeded random offset and a ReadInt64 on one input; the
+// XOR of the values read is a result every engine must match.
 
 using System.Text;
 using Lucene.Net.Analysis.Standard;
@@ -20,8 +24,10 @@ internal static class LuceneWorkload
 {
     private const LuceneVersion Version = LuceneVersion.LUCENE_48;
 
+    private const int Seed = 49; // any fixed value: every engine fetches and seeks in the same order
+
     /// <summary>Runs both phases; the caller disposes the directory afterwards.</summary>
-    public static EngineRun Run(string engine, Corpus corpus, LuceneWorkloadSize size, Lucene.Net.Store.Directory directory, Func<PageCacheStatistics>? statistics)
+    public static EngineRun Run(string engine, Corpus corpus, LuceneWorkloadSize size, global::Lucene.Net.Store.Directory directory, Func<PageCacheStatistics>? statistics)
     {
         var clock = new PhaseClock(statistics);
         using var analyzer = new StandardAnalyzer(Version);
@@ -47,13 +53,66 @@ internal static class LuceneWorkload
                     }
                 }
             }
+
+            clock.Lap("query", (long)size.QueryPasses * queries.Length);
+            results["title characters fetched"] = FetchAll(reader);
+            clock.Lap("fetch", reader.MaxDoc);
         }
 
-        clock.Lap("query", (long)size.QueryPasses * queries.Length);
+        WriteSeekFile(directory, size.SeekFileBytes);
+        clock.Start();
+        results["seek checksum"] = SeekAndRead(directory, size);
+        clock.Lap("seek", size.Seeks);
         return new EngineRun(engine, clock.Phases, results);
     }
 
-    private static void Index(Corpus corpus, LuceneWorkloadSize size, Lucene.Net.Store.Directory directory, StandardAnalyzer analyzer)
+    private const string SeekFileName = "seek-target.bin";
+
+    private static long FetchAll(DirectoryReader reader)
+    {
+        int[] order = [.. Enumerable.Range(0, reader.MaxDoc)];
+        new Random(Seed).Shuffle(order);
+        long characters = 0;
+        foreach (int document in order)
+        {
+            characters += reader.Document(document).Get("title", System.Globalization.CultureInfo.InvariantCulture).Length;
+        }
+
+        return characters;
+    }
+
+    private static void WriteSeekFile(global::Lucene.Net.Store.Directory directory, int byteCount)
+    {
+        var random = new Random(Seed);
+        byte[] chunk = new byte[1 << 16];
+        using (global::Lucene.Net.Store.IndexOutput output = directory.CreateOutput(SeekFileName, global::Lucene.Net.Store.IOContext.DEFAULT))
+        {
+            for (int written = 0; written < byteCount; written += chunk.Length)
+            {
+                random.NextBytes(chunk);
+                output.WriteBytes(chunk, Math.Min(chunk.Length, byteCount - written));
+            }
+        }
+
+        directory.Sync([SeekFileName]);
+    }
+
+    private static long SeekAndRead(global::Lucene.Net.Store.Directory directory, LuceneWorkloadSize size)
+    {
+        var random = new Random(Seed);
+        long[] offsets = [.. Enumerable.Range(0, Math.Min(size.Seeks, 1 << 16)).Select(_ => random.NextInt64(size.SeekFileBytes - sizeof(long)))];
+        long checksum = 0;
+        using global::Lucene.Net.Store.IndexInput input = directory.OpenInput(SeekFileName, global::Lucene.Net.Store.IOContext.DEFAULT);
+        for (int i = 0; i < size.Seeks; i++)
+        {
+            input.Seek(offsets[i & (offsets.Length - 1)]);
+            checksum ^= input.ReadInt64();
+        }
+
+        return checksum;
+    }
+
+    private static void Index(Corpus corpus, LuceneWorkloadSize size, global::Lucene.Net.Store.Directory directory, StandardAnalyzer analyzer)
     {
         var config = new IndexWriterConfig(Version, analyzer) { OpenMode = OpenMode.CREATE };
         using var writer = new IndexWriter(directory, config);

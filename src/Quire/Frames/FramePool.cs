@@ -134,6 +134,19 @@ internal sealed unsafe class FramePool : IDisposable
         return new Span<byte>(_slabs[slab] + ((nint)index * PageSize), PageSize);
     }
 
+    /// <summary>
+    /// The bytes of <paramref name="count"/> frames from <paramref name="frame"/> on as one span, if
+    /// they are consecutive in one slab (adjacent in memory); an empty span otherwise. The caller holds them.
+    /// </summary>
+    public Span<byte> BytesOfRun(int frame, int count)
+    {
+        Debug.Assert(count > 0 && (uint)(frame + count - 1) < (uint)FrameCount, "A run lies within the pool.");
+        (int slab, int index) = Math.DivRem(frame, _framesPerSlab);
+        return index + count <= _framesPerSlab && (long)count * PageSize <= int.MaxValue
+            ? new Span<byte>(_slabs[slab] + ((nint)index * PageSize), count * PageSize)
+            : [];
+    }
+
     /// <summary>The address of a frame's first byte, for I/O the kernel does straight from the frame (io_uring); valid while the pool is.</summary>
     public nint Address(int frame)
     {

@@ -7,7 +7,10 @@
 // thread (a lease, an asynchronous fill, a writeback's completion; LockOrder's header).
 // Invariants: a hold is returned only on a frame whose identity was verified after the hold was
 // taken (PageState rule 1); the thread that releases the last hold of a doomed frame frees it.
+// Storable leases (PageRangeLease) together hold at most MaxLeasedPages pages: _leasedPages
+// counts them, reserved before the holds are taken and returned after they are released.
 
+using System.Diagnostics;
 using Quire.Files;
 using Quire.Frames;
 using Quire.Internal;
@@ -21,6 +24,7 @@ internal sealed class PageHolds
     private readonly PageAllocator _allocator; // (I)
     private readonly PageTransitions _transitions; // (I)
     private readonly TimeSpan _maxPageWait; // (I)
+    private int _leasedPages; // (A) pages held by storable leases, at most MaxLeasedPages
 
     public PageHolds(FramePool pool, PageWaitTable waits, PageAllocator allocator, PageTransitions transitions, TimeSpan maxPageWait)
     {
@@ -32,6 +36,36 @@ internal sealed class PageHolds
     }
 
     public Deadline NewPageDeadline() => Deadline.After(_maxPageWait);
+
+    /// <summary>
+    /// The most pages storable leases may hold at once: a quarter of the pool (at least one). A
+    /// lease lives in a field, so nothing bounds how long it pins; the other three quarters stay
+    /// for reads, writes and the reserve, so leases alone can never exhaust the pool.
+    /// </summary>
+    public int MaxLeasedPages => Math.Max(1, _pool.FrameCount / 4);
+
+    /// <summary>The pages storable leases hold now.</summary>
+    public int LeasedPages => Volatile.Read(ref _leasedPages);
+
+    /// <summary>Reserves <paramref name="pageCount"/> pages of the leases' budget; false, reserving nothing, when it has no room.</summary>
+    public bool TryReserveLeasedPages(int pageCount)
+    {
+        int after = Interlocked.Add(ref _leasedPages, pageCount);
+        if (after <= MaxLeasedPages)
+        {
+            return true;
+        }
+
+        Interlocked.Add(ref _leasedPages, -pageCount);
+        return false;
+    }
+
+    /// <summary>Returns pages reserved by <see cref="TryReserveLeasedPages"/>.</summary>
+    public void ReturnLeasedPages(int pageCount)
+    {
+        int after = Interlocked.Add(ref _leasedPages, -pageCount);
+        Debug.Assert(after >= 0, "Leased pages are returned once: a lease releases its pages only after winning its held flag.");
+    }
 
     /// <summary>
     /// Finds page <paramref name="pageNumber"/> of <paramref name="file"/> and takes a hold on it

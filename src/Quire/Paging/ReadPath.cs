@@ -284,6 +284,38 @@ internal sealed class ReadPath
         }
     }
 
+    /// <summary>
+    /// Takes a shared hold on a page if it is a hit (resident, not held for writing, valid over
+    /// [inPage, inPage + byteCount)): no lock, no wait, no allocation. Returns the frame, or -1 on
+    /// any miss, holding nothing; the caller then goes the way of <see cref="AcquireValid"/>.
+    /// </summary>
+    public int TryAcquireHit(FileObject file, long page, int inPage, int byteCount)
+    {
+        int frame = file.Index.Lookup(page);
+        if (frame < 0)
+        {
+            return -1;
+        }
+
+        ref FrameMetadata metadata = ref _pool.Metadata(frame);
+        if (!PageState.TryAcquireShared(ref metadata.State))
+        {
+            return -1;
+        }
+
+        if (Volatile.Read(ref metadata.FileId) != file.Id
+            || Volatile.Read(ref metadata.PageNumber) != page
+            || _pool.IsDisposed
+            || !SectorMask.Contains(metadata.ValidSectors, SectorMask.Touched(inPage, byteCount)))
+        {
+            _holds.Release(frame, exclusive: false);
+            return -1;
+        }
+
+        _counters.Hits.Increment();
+        return frame;
+    }
+
     /// <summary>Copies from a resident page if it is a hit: no lock, no allocation. Returns false on any miss.</summary>
     private bool TryCopyHit(FileObject file, ReadAheadState readAhead, long page, int inPage, Span<byte> destination)
     {

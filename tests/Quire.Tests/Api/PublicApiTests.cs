@@ -1,4 +1,4 @@
-// Freezes the public surface of Quire, Quire.Extensions, Quire.Ceph and Quire.Testing: reflection lists every public type
+// Freezes the public surface of Quire, Quire.Extensions, Quire.Ceph, Quire.Lucene and Quire.Testing: reflection lists every public type
 // and every public or protected member, with nullability, in a stable C#-like text, and the test
 // compares it with the checked-in snapshot next to this file, so any API change shows up in
 // review as a change of that file. To accept a change, run the tests with QUIRE_UPDATE_API=1
@@ -22,6 +22,9 @@ public sealed class PublicApiTests
 
     [Fact]
     public void ThePublicSurfaceOfQuireCephMatchesTheSnapshot() => AssertMatchesSnapshot(typeof(Quire.Ceph.CephCluster).Assembly, "PublicApi.Quire.Ceph.txt");
+
+    [Fact]
+    public void ThePublicSurfaceOfQuireLuceneMatchesTheSnapshot() => AssertMatchesSnapshot(typeof(Quire.Lucene.QuireDirectory).Assembly, "PublicApi.Quire.Lucene.txt");
 
     [Fact]
     public void ThePublicSurfaceOfQuireTestingMatchesTheSnapshot() => AssertMatchesSnapshot(typeof(Quire.Testing.FaultInjectingBackingStore).Assembly, "PublicApi.Quire.Testing.txt");

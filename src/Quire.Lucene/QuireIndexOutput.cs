@@ -1,7 +1,8 @@
 // QuireIndexOutput: a Lucene IndexOutput that writes a new file through a CachedFile. Lucene's
-// BufferedIndexOutput gathers the bytes (16 KiB at a time) and keeps the checksum; each full
-// buffer becomes one CachedFile.Write at the next offset, into the cache's pages. The handle is
-// the directory's (see QuireDirectory): closing the output leaves it open.
+// BufferedIndexOutput gathers the bytes (16 KiB at a time) and keeps the CRC32 checksum of
+// everything written (its Checksum, which Lucene's codecs write into each file's footer); each
+// full buffer becomes one CachedFile.Write at the next offset, into the cache's pages. The handle
+// is the directory's (see QuireDirectory): closing the output leaves it open.
 //
 // Locking: none; Lucene uses an output from one thread. The handle underneath is thread-safe.
 // Invariants: _fileOffset is the number of bytes handed to the cache, the file's length as this
@@ -9,24 +10,20 @@
 
 using Lucene.Net.Store;
 
-namespace Quire.ClientBenchmarks.LuceneClient;
+namespace Quire.Lucene;
 
-internal sealed class QuireIndexOutput : BufferedIndexOutput
+internal sealed class QuireIndexOutput(string name, CachedFile file) : BufferedIndexOutput
 {
-    private readonly CachedFile _file; // (I)
     private long _fileOffset;
     private bool _disposed;
 
-    public QuireIndexOutput(CachedFile file)
-    {
-        _file = file;
-    }
+    public override long Length => _fileOffset;
 
-    public override long Length => _file.Length;
+    public override string ToString() => $"QuireIndexOutput(path=\"{name}\")";
 
     protected override void FlushBuffer(byte[] b, int offset, int len)
     {
-        _file.Write(_fileOffset, b.AsSpan(offset, len));
+        file.Write(_fileOffset, b.AsSpan(offset, len));
         _fileOffset += len;
     }
 
