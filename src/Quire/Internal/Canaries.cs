@@ -31,6 +31,7 @@ internal sealed class Canaries
         FreePinnedPageOnTruncate = (planted & PlantedBugs.FreePinnedPageOnTruncate) != 0;
         LeakFramesOfFailedReservation = (planted & PlantedBugs.LeakFramesOfFailedReservation) != 0;
         CleanPageWrittenDuringWriteback = (planted & PlantedBugs.CleanPageWrittenDuringWriteback) != 0;
+        SetSizeBeforeStoreExtends = (planted & PlantedBugs.SetSizeBeforeStoreExtends) != 0;
     }
 
     /// <summary>A page whose write failed is treated as written: its data is dropped (ClusterWriter).</summary>
@@ -77,4 +78,7 @@ internal sealed class Canaries
 
     /// <summary>A completed write marks its page clean even if it was written into during the I/O (PageTransitions).</summary>
     public bool CleanPageWrittenDuringWriteback { get; }
+
+    /// <summary>An extending truncate takes the new size before the store accepts it, so a refused length stays in the cache (Truncation).</summary>
+    public bool SetSizeBeforeStoreExtends { get; }
 }

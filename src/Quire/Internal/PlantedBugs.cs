@@ -56,4 +56,7 @@ internal enum PlantedBugs
 
     /// <summary>A completed write marks its page clean even if it was written into during the I/O: those bytes are never written (PageTransitions).</summary>
     CleanPageWrittenDuringWriteback = 16384,
+
+    /// <summary>An extending truncate takes the new size before the store accepts it: a length the store refuses (EFBIG) is left in the cache (Truncation).</summary>
+    SetSizeBeforeStoreExtends = 32768,
 }

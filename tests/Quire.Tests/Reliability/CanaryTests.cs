@@ -9,6 +9,7 @@
 using System.Globalization;
 using System.Text;
 using Quire.Internal;
+using Quire.Tests.Api;
 using Xunit.Abstractions;
 using Xunit.Sdk;
 
@@ -37,6 +38,9 @@ public sealed class CanaryTests(ITestOutputHelper output)
         /// <summary>The kill -9 test: a child process killed at a seeded moment, its files checked against its reported flushes.</summary>
         Kill,
 
+        /// <summary>The argument checks of every CachedFile call, and an extension the store refuses as too large (S4).</summary>
+        CachedFileArguments,
+
         /// <summary>The library's own always-on checks (Verify), seen through the Nth-operation sweep: they stop the bug before any suite's oracle could.</summary>
         AlwaysOnCheck,
     }
@@ -59,6 +63,7 @@ public sealed class CanaryTests(ITestOutputHelper output)
         (PlantedBugs.FreePinnedPageOnTruncate, "a truncate frees a page a lease still pins", [Suite.AlwaysOnCheck]),
         (PlantedBugs.LeakFramesOfFailedReservation, "a write the exhausted pool fails keeps the frames it reserved", [Suite.Simulation]),
         (PlantedBugs.CleanPageWrittenDuringWriteback, "a write into a page under writeback is lost when the writeback completes", [Suite.Concurrency]),
+        (PlantedBugs.SetSizeBeforeStoreExtends, "an extension the store refuses as too large (EFBIG) leaves the file at the refused size", [Suite.CachedFileArguments]),
     ];
 
     public static TheoryData<string, string> Pairs
@@ -137,6 +142,7 @@ public sealed class CanaryTests(ITestOutputHelper output)
             Suite.UnsyncedEviction => [("the test", () => UnsyncedEvictionTests.Run(canary))],
             Suite.Concurrency => Enumerable.Range(1, ConcurrencySeedsPerCanary).Select(seed => ($"seed {seed}", (Action)(() => ConcurrencyTests.Run((ulong)seed, 1500, canary)))),
             Suite.OpenCloseStress => Enumerable.Range(1, OpenCloseStressSeedsPerCanary).Select(seed => ($"seed {seed}", (Action)(() => OpenCloseStressTests.Run(seed, canary)))),
+            Suite.CachedFileArguments => [("the store refusing an extension", () => CachedFileArgumentTests.ExtendPastTheLargestFile(canary))],
             Suite.Kill => Enumerable.Range(1, KillsPerCanary).Select(seed => ($"seed {seed}", (Action)(() => KillTests.KillAndVerify((ulong)seed, canary, output: null)))),
             Suite.AlwaysOnCheck => Scenarios.All.Select(s => ($"scenario {s.Name}", (Action)(() => NthOperationSweepTests.Sweep(s.Name, canary)))),
             _ => throw new ArgumentOutOfRangeException(nameof(suite), suite, "Name a suite."),
