@@ -32,6 +32,7 @@ internal sealed class Canaries
         LeakFramesOfFailedReservation = (planted & PlantedBugs.LeakFramesOfFailedReservation) != 0;
         CleanPageWrittenDuringWriteback = (planted & PlantedBugs.CleanPageWrittenDuringWriteback) != 0;
         SetSizeBeforeStoreExtends = (planted & PlantedBugs.SetSizeBeforeStoreExtends) != 0;
+        CancelFlushAsyncOnlyBeforeItStarts = (planted & PlantedBugs.CancelFlushAsyncOnlyBeforeItStarts) != 0;
     }
 
     /// <summary>A page whose write failed is treated as written: its data is dropped (ClusterWriter).</summary>
@@ -81,4 +82,7 @@ internal sealed class Canaries
 
     /// <summary>An extending truncate takes the new size before the store accepts it, so a refused length stays in the cache (Truncation).</summary>
     public bool SetSizeBeforeStoreExtends { get; }
+
+    /// <summary>FlushAsync's token only keeps the flush from starting; a cancelled caller waits for a hung store all the same (CachedFile).</summary>
+    public bool CancelFlushAsyncOnlyBeforeItStarts { get; }
 }

@@ -59,4 +59,7 @@ internal enum PlantedBugs
 
     /// <summary>An extending truncate takes the new size before the store accepts it: a length the store refuses (EFBIG) is left in the cache (Truncation).</summary>
     SetSizeBeforeStoreExtends = 32768,
+
+    /// <summary>FlushAsync's token only keeps the flush from starting: once it runs, cancelling does not end the wait, which lasts as long as the store's durable flush hangs (CachedFile).</summary>
+    CancelFlushAsyncOnlyBeforeItStarts = 65536,
 }

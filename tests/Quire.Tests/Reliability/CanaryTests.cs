@@ -10,6 +10,7 @@ using System.Globalization;
 using System.Text;
 using Quire.Internal;
 using Quire.Tests.Api;
+using Quire.Tests.Flushing;
 using Xunit.Abstractions;
 using Xunit.Sdk;
 
@@ -38,6 +39,9 @@ public sealed class CanaryTests(ITestOutputHelper output)
         /// <summary>The kill -9 test: a child process killed at a seeded moment, its files checked against its reported flushes.</summary>
         Kill,
 
+        /// <summary>Flushes bounded by a timeout or a token while the store's durable flush hangs (E10).</summary>
+        BoundedFlush,
+
         /// <summary>The argument checks of every CachedFile call, and an extension the store refuses as too large (S4).</summary>
         CachedFileArguments,
 
@@ -64,6 +68,7 @@ public sealed class CanaryTests(ITestOutputHelper output)
         (PlantedBugs.LeakFramesOfFailedReservation, "a write the exhausted pool fails keeps the frames it reserved", [Suite.Simulation]),
         (PlantedBugs.CleanPageWrittenDuringWriteback, "a write into a page under writeback is lost when the writeback completes", [Suite.Concurrency]),
         (PlantedBugs.SetSizeBeforeStoreExtends, "an extension the store refuses as too large (EFBIG) leaves the file at the refused size", [Suite.CachedFileArguments]),
+        (PlantedBugs.CancelFlushAsyncOnlyBeforeItStarts, "a cancelled FlushAsync waits as long as the store's durable flush hangs", [Suite.BoundedFlush]),
     ];
 
     public static TheoryData<string, string> Pairs
@@ -142,6 +147,7 @@ public sealed class CanaryTests(ITestOutputHelper output)
             Suite.UnsyncedEviction => [("the test", () => UnsyncedEvictionTests.Run(canary))],
             Suite.Concurrency => Enumerable.Range(1, ConcurrencySeedsPerCanary).Select(seed => ($"seed {seed}", (Action)(() => ConcurrencyTests.Run((ulong)seed, 1500, canary)))),
             Suite.OpenCloseStress => Enumerable.Range(1, OpenCloseStressSeedsPerCanary).Select(seed => ($"seed {seed}", (Action)(() => OpenCloseStressTests.Run(seed, canary)))),
+            Suite.BoundedFlush => BoundedFlushTests.Checks.Select(c => (c.Name, (Action)(() => c.Run(canary).GetAwaiter().GetResult()))),
             Suite.CachedFileArguments => [("the store refusing an extension", () => CachedFileArgumentTests.ExtendPastTheLargestFile(canary))],
             Suite.Kill => Enumerable.Range(1, KillsPerCanary).Select(seed => ($"seed {seed}", (Action)(() => KillTests.KillAndVerify((ulong)seed, canary, output: null)))),
             Suite.AlwaysOnCheck => Scenarios.All.Select(s => ($"scenario {s.Name}", (Action)(() => NthOperationSweepTests.Sweep(s.Name, canary)))),
