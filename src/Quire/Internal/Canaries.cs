@@ -33,6 +33,7 @@ internal sealed class Canaries
         CleanPageWrittenDuringWriteback = (planted & PlantedBugs.CleanPageWrittenDuringWriteback) != 0;
         SetSizeBeforeStoreExtends = (planted & PlantedBugs.SetSizeBeforeStoreExtends) != 0;
         CancelFlushAsyncOnlyBeforeItStarts = (planted & PlantedBugs.CancelFlushAsyncOnlyBeforeItStarts) != 0;
+        ReadErrorAsEndOfFile = (planted & PlantedBugs.ReadErrorAsEndOfFile) != 0;
     }
 
     /// <summary>A page whose write failed is treated as written: its data is dropped (ClusterWriter).</summary>
@@ -85,4 +86,7 @@ internal sealed class Canaries
 
     /// <summary>FlushAsync's token only keeps the flush from starting; a cancelled caller waits for a hung store all the same (CachedFile).</summary>
     public bool CancelFlushAsyncOnlyBeforeItStarts { get; }
+
+    /// <summary>A read that fails is taken for the end of the store: the pages read as zeros (Pager).</summary>
+    public bool ReadErrorAsEndOfFile { get; }
 }

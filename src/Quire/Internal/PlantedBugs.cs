@@ -62,4 +62,7 @@ internal enum PlantedBugs
 
     /// <summary>FlushAsync's token only keeps the flush from starting: once it runs, cancelling does not end the wait, which lasts as long as the store's durable flush hangs (CachedFile).</summary>
     CancelFlushAsyncOnlyBeforeItStarts = 65536,
+
+    /// <summary>A read that fails is taken for the end of the store, as a loop that stops on a return of 0 or less takes pread's -1: the pages read as zeros, and a partial-page write goes ahead over them (Pager).</summary>
+    ReadErrorAsEndOfFile = 131072,
 }

@@ -69,6 +69,7 @@ public sealed class CanaryTests(ITestOutputHelper output)
         (PlantedBugs.CleanPageWrittenDuringWriteback, "a write into a page under writeback is lost when the writeback completes", [Suite.Concurrency]),
         (PlantedBugs.SetSizeBeforeStoreExtends, "an extension the store refuses as too large (EFBIG) leaves the file at the refused size", [Suite.CachedFileArguments]),
         (PlantedBugs.CancelFlushAsyncOnlyBeforeItStarts, "a cancelled FlushAsync waits as long as the store's durable flush hangs", [Suite.BoundedFlush]),
+        (PlantedBugs.ReadErrorAsEndOfFile, "a failed read is taken for the end of the store: a partial-page write goes ahead over zeros", [Suite.NthOperationSweep, Suite.Simulation]),
     ];
 
     public static TheoryData<string, string> Pairs
