@@ -34,6 +34,7 @@ internal sealed class Canaries
         SetSizeBeforeStoreExtends = (planted & PlantedBugs.SetSizeBeforeStoreExtends) != 0;
         CancelFlushAsyncOnlyBeforeItStarts = (planted & PlantedBugs.CancelFlushAsyncOnlyBeforeItStarts) != 0;
         ReadErrorAsEndOfFile = (planted & PlantedBugs.ReadErrorAsEndOfFile) != 0;
+        KeepDroppedFailedPageInEpoch = (planted & PlantedBugs.KeepDroppedFailedPageInEpoch) != 0;
     }
 
     /// <summary>A page whose write failed is treated as written: its data is dropped (ClusterWriter).</summary>
@@ -89,4 +90,7 @@ internal sealed class Canaries
 
     /// <summary>A read that fails is taken for the end of the store: the pages read as zeros (Pager).</summary>
     public bool ReadErrorAsEndOfFile { get; }
+
+    /// <summary>A truncate that drops a failed page leaves it counted in the error epoch, which then never ends (Truncation).</summary>
+    public bool KeepDroppedFailedPageInEpoch { get; }
 }

@@ -65,4 +65,7 @@ internal enum PlantedBugs
 
     /// <summary>A read that fails is taken for the end of the store, as a loop that stops on a return of 0 or less takes pread's -1: the pages read as zeros, and a partial-page write goes ahead over them (Pager).</summary>
     ReadErrorAsEndOfFile = 131072,
+
+    /// <summary>A truncate that drops a page whose write failed leaves it counted in the error epoch: the epoch never ends, so a later failure joins one every handle has reported (Truncation).</summary>
+    KeepDroppedFailedPageInEpoch = 262144,
 }

@@ -100,7 +100,7 @@ internal sealed class Truncation
         file.Index.RemoveLocked(page);
         // Truncation discards the page's data not yet durable by intent; a failed write's epoch
         // is still reported (T4), and the page no longer keeps it open.
-        if (_transitions.DiscardData(file, frame, doom: !claimed))
+        if (_transitions.DiscardData(file, frame, doom: !claimed) && !_canaries.KeepDroppedFailedPageInEpoch) // the canary forgets it
         {
             file.Errors.RecordRecoveryLocked(1);
         }

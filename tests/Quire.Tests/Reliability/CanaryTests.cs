@@ -45,6 +45,9 @@ public sealed class CanaryTests(ITestOutputHelper output)
         /// <summary>The argument checks of every CachedFile call, and an extension the store refuses as too large (S4).</summary>
         CachedFileArguments,
 
+        /// <summary>The regression tests of the error accounting of truncates (T4).</summary>
+        Regression,
+
         /// <summary>The library's own always-on checks (Verify), seen through the Nth-operation sweep: they stop the bug before any suite's oracle could.</summary>
         AlwaysOnCheck,
     }
@@ -70,6 +73,7 @@ public sealed class CanaryTests(ITestOutputHelper output)
         (PlantedBugs.SetSizeBeforeStoreExtends, "an extension the store refuses as too large (EFBIG) leaves the file at the refused size", [Suite.CachedFileArguments]),
         (PlantedBugs.CancelFlushAsyncOnlyBeforeItStarts, "a cancelled FlushAsync waits as long as the store's durable flush hangs", [Suite.BoundedFlush]),
         (PlantedBugs.ReadErrorAsEndOfFile, "a failed read is taken for the end of the store: a partial-page write goes ahead over zeros", [Suite.NthOperationSweep, Suite.Simulation]),
+        (PlantedBugs.KeepDroppedFailedPageInEpoch, "a truncate that drops a failing page never ends its error epoch: a later failure reaches no handle", [Suite.Simulation, Suite.Regression]),
     ];
 
     public static TheoryData<string, string> Pairs
@@ -149,6 +153,7 @@ public sealed class CanaryTests(ITestOutputHelper output)
             Suite.Concurrency => Enumerable.Range(1, ConcurrencySeedsPerCanary).Select(seed => ($"seed {seed}", (Action)(() => ConcurrencyTests.Run((ulong)seed, 1500, canary)))),
             Suite.OpenCloseStress => Enumerable.Range(1, OpenCloseStressSeedsPerCanary).Select(seed => ($"seed {seed}", (Action)(() => OpenCloseStressTests.Run(seed, canary)))),
             Suite.BoundedFlush => BoundedFlushTests.Checks.Select(c => (c.Name, (Action)(() => c.Run(canary).GetAwaiter().GetResult()))),
+            Suite.Regression => RegressionTests.TruncateChecks.Select(c => (c.Name, (Action)(() => c.Run(canary)))),
             Suite.CachedFileArguments => [("the store refusing an extension", () => CachedFileArgumentTests.ExtendPastTheLargestFile(canary))],
             Suite.Kill => Enumerable.Range(1, KillsPerCanary).Select(seed => ($"seed {seed}", (Action)(() => KillTests.KillAndVerify((ulong)seed, canary, output: null)))),
             Suite.AlwaysOnCheck => Scenarios.All.Select(s => ($"scenario {s.Name}", (Action)(() => NthOperationSweepTests.Sweep(s.Name, canary)))),
