@@ -35,6 +35,7 @@ internal sealed class Canaries
         CancelFlushAsyncOnlyBeforeItStarts = (planted & PlantedBugs.CancelFlushAsyncOnlyBeforeItStarts) != 0;
         ReadErrorAsEndOfFile = (planted & PlantedBugs.ReadErrorAsEndOfFile) != 0;
         KeepDroppedFailedPageInEpoch = (planted & PlantedBugs.KeepDroppedFailedPageInEpoch) != 0;
+        GoOnAfterOnePauseOverTheLimit = (planted & PlantedBugs.GoOnAfterOnePauseOverTheLimit) != 0;
     }
 
     /// <summary>A page whose write failed is treated as written: its data is dropped (ClusterWriter).</summary>
@@ -93,4 +94,7 @@ internal sealed class Canaries
 
     /// <summary>A truncate that drops a failed page leaves it counted in the error epoch, which then never ends (Truncation).</summary>
     public bool KeepDroppedFailedPageInEpoch { get; }
+
+    /// <summary>A writer over the dirty limit goes on after one pause, whatever the level (DirtyThrottle).</summary>
+    public bool GoOnAfterOnePauseOverTheLimit { get; }
 }

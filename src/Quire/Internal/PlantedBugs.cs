@@ -68,4 +68,7 @@ internal enum PlantedBugs
 
     /// <summary>A truncate that drops a page whose write failed leaves it counted in the error epoch: the epoch never ends, so a later failure joins one every handle has reported (Truncation).</summary>
     KeepDroppedFailedPageInEpoch = 262144,
+
+    /// <summary>A writer over the dirty limit goes on after one pause of at most 200 ms, whether or not the data fell below the limit: on a device that writes nothing, the data grows past it (DirtyThrottle).</summary>
+    GoOnAfterOnePauseOverTheLimit = 524288,
 }

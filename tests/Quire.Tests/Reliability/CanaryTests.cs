@@ -42,6 +42,9 @@ public sealed class CanaryTests(ITestOutputHelper output)
         /// <summary>Flushes bounded by a timeout or a token while the store's durable flush hangs (E10).</summary>
         BoundedFlush,
 
+        /// <summary>Every frame pinned, every frame dirty on a failing device, writers over the dirty limit on a full disk (M1, M2, S3).</summary>
+        Exhaustion,
+
         /// <summary>The argument checks of every CachedFile call, and an extension the store refuses as too large (S4).</summary>
         CachedFileArguments,
 
@@ -74,6 +77,7 @@ public sealed class CanaryTests(ITestOutputHelper output)
         (PlantedBugs.CancelFlushAsyncOnlyBeforeItStarts, "a cancelled FlushAsync waits as long as the store's durable flush hangs", [Suite.BoundedFlush]),
         (PlantedBugs.ReadErrorAsEndOfFile, "a failed read is taken for the end of the store: a partial-page write goes ahead over zeros", [Suite.NthOperationSweep, Suite.Simulation]),
         (PlantedBugs.KeepDroppedFailedPageInEpoch, "a truncate that drops a failing page never ends its error epoch: a later failure reaches no handle", [Suite.Simulation, Suite.Regression]),
+        (PlantedBugs.GoOnAfterOnePauseOverTheLimit, "a writer over the dirty limit goes on after one pause, whatever the level", [Suite.Exhaustion]),
     ];
 
     public static TheoryData<string, string> Pairs
@@ -153,6 +157,7 @@ public sealed class CanaryTests(ITestOutputHelper output)
             Suite.Concurrency => Enumerable.Range(1, ConcurrencySeedsPerCanary).Select(seed => ($"seed {seed}", (Action)(() => ConcurrencyTests.Run((ulong)seed, 1500, canary)))),
             Suite.OpenCloseStress => Enumerable.Range(1, OpenCloseStressSeedsPerCanary).Select(seed => ($"seed {seed}", (Action)(() => OpenCloseStressTests.Run(seed, canary)))),
             Suite.BoundedFlush => BoundedFlushTests.Checks.Select(c => (c.Name, (Action)(() => c.Run(canary).GetAwaiter().GetResult()))),
+            Suite.Exhaustion => ExhaustionTests.Checks.Select(c => (c.Name, (Action)(() => c.Run(canary)))),
             Suite.Regression => RegressionTests.TruncateChecks.Select(c => (c.Name, (Action)(() => c.Run(canary)))),
             Suite.CachedFileArguments => [("the store refusing an extension", () => CachedFileArgumentTests.ExtendPastTheLargestFile(canary))],
             Suite.Kill => Enumerable.Range(1, KillsPerCanary).Select(seed => ($"seed {seed}", (Action)(() => KillTests.KillAndVerify((ulong)seed, canary, output: null)))),
