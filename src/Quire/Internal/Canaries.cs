@@ -36,6 +36,7 @@ internal sealed class Canaries
         ReadErrorAsEndOfFile = (planted & PlantedBugs.ReadErrorAsEndOfFile) != 0;
         KeepDroppedFailedPageInEpoch = (planted & PlantedBugs.KeepDroppedFailedPageInEpoch) != 0;
         GoOnAfterOnePauseOverTheLimit = (planted & PlantedBugs.GoOnAfterOnePauseOverTheLimit) != 0;
+        WakeThrottledWriterOnlyAtFreerun = (planted & PlantedBugs.WakeThrottledWriterOnlyAtFreerun) != 0;
     }
 
     /// <summary>A page whose write failed is treated as written: its data is dropped (ClusterWriter).</summary>
@@ -97,4 +98,7 @@ internal sealed class Canaries
 
     /// <summary>A writer over the dirty limit goes on after one pause, whatever the level (DirtyThrottle).</summary>
     public bool GoOnAfterOnePauseOverTheLimit { get; }
+
+    /// <summary>A writer over the dirty limit is woken only once the data is back at freerun, not once it is below the limit (DirtyThrottle).</summary>
+    public bool WakeThrottledWriterOnlyAtFreerun { get; }
 }

@@ -71,4 +71,7 @@ internal enum PlantedBugs
 
     /// <summary>A writer over the dirty limit goes on after one pause of at most 200 ms, whether or not the data fell below the limit: on a device that writes nothing, the data grows past it (DirtyThrottle).</summary>
     GoOnAfterOnePauseOverTheLimit = 524288,
+
+    /// <summary>A writer over the dirty limit waits to be woken at freerun, as one below it does: completed writes that bring the data below the limit leave it asleep (DirtyThrottle).</summary>
+    WakeThrottledWriterOnlyAtFreerun = 1048576,
 }

@@ -11,6 +11,7 @@ using System.Text;
 using Quire.Internal;
 using Quire.Tests.Api;
 using Quire.Tests.Flushing;
+using Quire.Tests.Throttling;
 using Xunit.Abstractions;
 using Xunit.Sdk;
 
@@ -45,6 +46,9 @@ public sealed class CanaryTests(ITestOutputHelper output)
         /// <summary>Every frame pinned, every frame dirty on a failing device, writers over the dirty limit on a full disk (M1, M2, S3).</summary>
         Exhaustion,
 
+        /// <summary>The dirty throttle's checks that run a cache: pauses, wake-ups, bounds (C5, S3).</summary>
+        DirtyThrottle,
+
         /// <summary>The argument checks of every CachedFile call, and an extension the store refuses as too large (S4).</summary>
         CachedFileArguments,
 
@@ -78,6 +82,7 @@ public sealed class CanaryTests(ITestOutputHelper output)
         (PlantedBugs.ReadErrorAsEndOfFile, "a failed read is taken for the end of the store: a partial-page write goes ahead over zeros", [Suite.NthOperationSweep, Suite.Simulation]),
         (PlantedBugs.KeepDroppedFailedPageInEpoch, "a truncate that drops a failing page never ends its error epoch: a later failure reaches no handle", [Suite.Simulation, Suite.Regression]),
         (PlantedBugs.GoOnAfterOnePauseOverTheLimit, "a writer over the dirty limit goes on after one pause, whatever the level", [Suite.Exhaustion]),
+        (PlantedBugs.WakeThrottledWriterOnlyAtFreerun, "a writer over the dirty limit is not woken once the data is below it, only at freerun", [Suite.DirtyThrottle]),
     ];
 
     public static TheoryData<string, string> Pairs
@@ -158,6 +163,7 @@ public sealed class CanaryTests(ITestOutputHelper output)
             Suite.OpenCloseStress => Enumerable.Range(1, OpenCloseStressSeedsPerCanary).Select(seed => ($"seed {seed}", (Action)(() => OpenCloseStressTests.Run(seed, canary)))),
             Suite.BoundedFlush => BoundedFlushTests.Checks.Select(c => (c.Name, (Action)(() => c.Run(canary).GetAwaiter().GetResult()))),
             Suite.Exhaustion => ExhaustionTests.Checks.Select(c => (c.Name, (Action)(() => c.Run(canary)))),
+            Suite.DirtyThrottle => DirtyThrottleTests.CacheChecks.Select(c => (c.Name, (Action)(() => c.Run(canary)))),
             Suite.Regression => RegressionTests.TruncateChecks.Select(c => (c.Name, (Action)(() => c.Run(canary)))),
             Suite.CachedFileArguments => [("the store refusing an extension", () => CachedFileArgumentTests.ExtendPastTheLargestFile(canary))],
             Suite.Kill => Enumerable.Range(1, KillsPerCanary).Select(seed => ($"seed {seed}", (Action)(() => KillTests.KillAndVerify((ulong)seed, canary, output: null)))),
