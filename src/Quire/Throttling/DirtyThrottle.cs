@@ -205,7 +205,6 @@ internal sealed class DirtyThrottle : IDirtyThrottle
 
             _writerWake.Set();
             long pauseStart = time.GetTimestamp();
-            int wakeLevel = overLimit && !_canaries.WakeThrottledWriterOnlyAtFreerun ? _limitPages - 1 : FreerunPages; // the canary: freerun either way
             TimeSpan paused;
             _counts.AddThrottledWriters(1);
             try
@@ -216,7 +215,7 @@ internal sealed class DirtyThrottle : IDirtyThrottle
                     // it) or at freerun (below it), so a small pool's writer goes on the moment there
                     // is room (sleeping in slices of even a millisecond halved LiteDB's update rate),
                     // and is not woken by the writes that leave it where it was.
-                    _progress.Wait(time, pause - time.GetElapsedTime(pauseStart), wakeLevel);
+                    _progress.Wait(time, pause - time.GetElapsedTime(pauseStart), overLimit && !_canaries.WakeThrottledWriterOnlyAtFreerun ? _limitPages - 1 : FreerunPages); // the canary waits for freerun
                     paused = time.GetElapsedTime(pauseStart);
                     if (overLimit || paused >= pause || _counts.PagesToWrite <= FreerunPages)
                     {
