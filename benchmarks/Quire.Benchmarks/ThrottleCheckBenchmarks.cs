@@ -54,7 +54,7 @@ public class ThrottleCheckBenchmarks
     {
         var options = new PageCacheOptions { MemoryLimitBytes = 64L << 20 };
         _file = new FileObject(1, "throttle-check", new MemoryBackingStore(), isWritable: true, size: 0);
-        _throttle = new DirtyThrottle(_counters, _counts, new CacheClock(TimeProvider.System), new WakeSignal(), new ProgressSignal(), new CacheLimits(options));
+        _throttle = new DirtyThrottle(_counters, _counts, new CacheClock(TimeProvider.System), new WakeSignal(), new ProgressSignal(), new CacheLimits(options), new Canaries(options));
         int pages = pagesToWrite < 0 ? _throttle.FreerunPages + 1 : pagesToWrite;
         _counts.AddDirtyPages(pages - _counts.DirtyPages);
         _handle.PagesSinceThrottleCheck = 0;

@@ -656,7 +656,10 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
     /// <summary>Waits for a flush until <paramref name="cancellationToken"/> says to stop waiting, then reports its errors to this handle.</summary>
     private async Task FinishFlushAsync(Task<WritebackFailedException?> flush, CancellationToken cancellationToken)
     {
-        WritebackFailedException? own = await flush.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // The canary awaits the flush itself: the token passed to StartFileFlush only kept it from starting.
+        WritebackFailedException? own = _cache.Canaries.CancelFlushAsyncOnlyBeforeItStarts
+            ? await flush.ConfigureAwait(false)
+            : await flush.WaitAsync(cancellationToken).ConfigureAwait(false);
         ReportErrors(own);
     }
 

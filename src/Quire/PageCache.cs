@@ -95,7 +95,7 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         {
             // Throttling needs someone to clean: without the page writer's thread, dirty data is
             // bounded by the pool alone and reclaim launders it.
-            Writes.SetThrottle(new DirtyThrottle(_counters, Counts, clock, PageWriter.Wake, progress, limits));
+            Writes.SetThrottle(new DirtyThrottle(_counters, Counts, clock, PageWriter.Wake, progress, limits, Canaries));
             PageWriter.Start();
         }
     }

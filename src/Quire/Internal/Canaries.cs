@@ -31,6 +31,12 @@ internal sealed class Canaries
         FreePinnedPageOnTruncate = (planted & PlantedBugs.FreePinnedPageOnTruncate) != 0;
         LeakFramesOfFailedReservation = (planted & PlantedBugs.LeakFramesOfFailedReservation) != 0;
         CleanPageWrittenDuringWriteback = (planted & PlantedBugs.CleanPageWrittenDuringWriteback) != 0;
+        SetSizeBeforeStoreExtends = (planted & PlantedBugs.SetSizeBeforeStoreExtends) != 0;
+        CancelFlushAsyncOnlyBeforeItStarts = (planted & PlantedBugs.CancelFlushAsyncOnlyBeforeItStarts) != 0;
+        ReadErrorAsEndOfFile = (planted & PlantedBugs.ReadErrorAsEndOfFile) != 0;
+        KeepDroppedFailedPageInEpoch = (planted & PlantedBugs.KeepDroppedFailedPageInEpoch) != 0;
+        GoOnAfterOnePauseOverTheLimit = (planted & PlantedBugs.GoOnAfterOnePauseOverTheLimit) != 0;
+        WakeThrottledWriterOnlyAtFreerun = (planted & PlantedBugs.WakeThrottledWriterOnlyAtFreerun) != 0;
     }
 
     /// <summary>A page whose write failed is treated as written: its data is dropped (ClusterWriter).</summary>
@@ -77,4 +83,22 @@ internal sealed class Canaries
 
     /// <summary>A completed write marks its page clean even if it was written into during the I/O (PageTransitions).</summary>
     public bool CleanPageWrittenDuringWriteback { get; }
+
+    /// <summary>An extending truncate takes the new size before the store accepts it, so a refused length stays in the cache (Truncation).</summary>
+    public bool SetSizeBeforeStoreExtends { get; }
+
+    /// <summary>FlushAsync's token only keeps the flush from starting; a cancelled caller waits for a hung store all the same (CachedFile).</summary>
+    public bool CancelFlushAsyncOnlyBeforeItStarts { get; }
+
+    /// <summary>A read that fails is taken for the end of the store: the pages read as zeros (Pager).</summary>
+    public bool ReadErrorAsEndOfFile { get; }
+
+    /// <summary>A truncate that drops a failed page leaves it counted in the error epoch, which then never ends (Truncation).</summary>
+    public bool KeepDroppedFailedPageInEpoch { get; }
+
+    /// <summary>A writer over the dirty limit goes on after one pause, whatever the level (DirtyThrottle).</summary>
+    public bool GoOnAfterOnePauseOverTheLimit { get; }
+
+    /// <summary>A writer over the dirty limit is woken only once the data is back at freerun, not once it is below the limit (DirtyThrottle).</summary>
+    public bool WakeThrottledWriterOnlyAtFreerun { get; }
 }

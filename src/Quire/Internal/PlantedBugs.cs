@@ -56,4 +56,22 @@ internal enum PlantedBugs
 
     /// <summary>A completed write marks its page clean even if it was written into during the I/O: those bytes are never written (PageTransitions).</summary>
     CleanPageWrittenDuringWriteback = 16384,
+
+    /// <summary>An extending truncate takes the new size before the store accepts it: a length the store refuses (EFBIG) is left in the cache (Truncation).</summary>
+    SetSizeBeforeStoreExtends = 32768,
+
+    /// <summary>FlushAsync's token only keeps the flush from starting: once it runs, cancelling does not end the wait, which lasts as long as the store's durable flush hangs (CachedFile).</summary>
+    CancelFlushAsyncOnlyBeforeItStarts = 65536,
+
+    /// <summary>A read that fails is taken for the end of the store, as a loop that stops on a return of 0 or less takes pread's -1: the pages read as zeros, and a partial-page write goes ahead over them (Pager).</summary>
+    ReadErrorAsEndOfFile = 131072,
+
+    /// <summary>A truncate that drops a page whose write failed leaves it counted in the error epoch: the epoch never ends, so a later failure joins one every handle has reported (Truncation).</summary>
+    KeepDroppedFailedPageInEpoch = 262144,
+
+    /// <summary>A writer over the dirty limit goes on after one pause of at most 200 ms, whether or not the data fell below the limit: on a device that writes nothing, the data grows past it (DirtyThrottle).</summary>
+    GoOnAfterOnePauseOverTheLimit = 524288,
+
+    /// <summary>A writer over the dirty limit waits to be woken at freerun, as one below it does: completed writes that bring the data below the limit leave it asleep (DirtyThrottle).</summary>
+    WakeThrottledWriterOnlyAtFreerun = 1048576,
 }

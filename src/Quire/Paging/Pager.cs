@@ -46,10 +46,16 @@ internal sealed class Pager
     /// Throws the <see cref="BackingStoreException"/> for a read of <paramref name="pagesToRead"/>
     /// pages that failed with <paramref name="error"/>. The canary <see cref="Canaries.ZeroFailedReadAhead"/>
     /// instead rereads the cluster's first page alone and returns its byte count, so the caller
-    /// zero-fills the rest of the cluster and caches it as valid, as if the store had ended there.
+    /// zero-fills the rest of the cluster and caches it as valid, as if the store had ended there;
+    /// the canary <see cref="Canaries.ReadErrorAsEndOfFile"/> returns 0, so all of it reads as zeros.
     /// </summary>
     private int ReadFirstPageIfPlanted(FileObject file, Memory<byte> firstPage, long fileOffset, int pagesToRead, Exception error)
     {
+        if (_canaries.ReadErrorAsEndOfFile)
+        {
+            return 0;
+        }
+
         if (!_canaries.ZeroFailedReadAhead || pagesToRead < 2)
         {
             throw new BackingStoreException("read", file.Name, fileOffset, (long)pagesToRead << _pool.PageShift, error);

@@ -100,7 +100,7 @@ internal sealed class Truncation
         file.Index.RemoveLocked(page);
         // Truncation discards the page's data not yet durable by intent; a failed write's epoch
         // is still reported (T4), and the page no longer keeps it open.
-        if (_transitions.DiscardData(file, frame, doom: !claimed))
+        if (_transitions.DiscardData(file, frame, doom: !claimed) && !_canaries.KeepDroppedFailedPageInEpoch) // the canary forgets it
         {
             file.Errors.RecordRecoveryLocked(1);
         }
@@ -115,8 +115,18 @@ internal sealed class Truncation
         }
     }
 
-    private static void Extend(FileObject file, long newSize)
+    private void Extend(FileObject file, long newSize)
     {
+        if (_canaries.SetSizeBeforeStoreExtends)
+        {
+            // The canary: the cache takes the new size first, so a length the store then refuses
+            // (too large, no space) stays the file's size although the call failed.
+            using (LockOrder.Enter(file.Lock, LockRank.FileObject))
+            {
+                file.SetSizeLocked(newSize);
+            }
+        }
+
         if (file.IsWritable)
         {
             // The store first: if it refuses (no space), nothing has changed.

@@ -68,8 +68,9 @@ internal sealed class DirtyThrottle : IDirtyThrottle
     private readonly int _limitPages; // (I)
     private readonly TimeSpan _maxStall; // (I)
     private readonly bool _strict; // (I)
+    private readonly Canaries _canaries; // (I) the planted bugs, none outside the canary tests
 
-    public DirtyThrottle(CacheCounters counters, WritebackCounts counts, CacheClock clock, WakeSignal writerWake, ProgressSignal progress, CacheLimits limits)
+    public DirtyThrottle(CacheCounters counters, WritebackCounts counts, CacheClock clock, WakeSignal writerWake, ProgressSignal progress, CacheLimits limits, Canaries canaries)
     {
         _counters = counters;
         _counts = counts;
@@ -80,6 +81,7 @@ internal sealed class DirtyThrottle : IDirtyThrottle
         _limitPages = limits.DirtyLimitPages;
         _maxStall = limits.MaxWritebackStall;
         _strict = limits.StrictFileDirtyLimit;
+        _canaries = canaries;
     }
 
     /// <summary>The pages to write at or below which writers are never paused (without a strict file limit).</summary>
@@ -303,7 +305,7 @@ internal sealed class DirtyThrottle : IDirtyThrottle
     /// there is room (sleeping in slices of even a millisecond halved LiteDB's update rate), and
     /// is not woken by the writes that leave it where it was.
     /// </summary>
-    private int WakeLevel(bool overLimit) => overLimit ? _limitPages - 1 : FreerunPages;
+    private int WakeLevel(bool overLimit) => overLimit && !_canaries.WakeThrottledWriterOnlyAtFreerun ? _limitPages - 1 : FreerunPages; // the canary waits for freerun
 
     private bool PauseIsOver(TimeProvider time, long pauseStart, TimeSpan pause, bool overLimit) =>
         overLimit || time.GetElapsedTime(pauseStart) >= pause || _counts.PagesToWrite <= FreerunPages;
@@ -319,7 +321,7 @@ internal sealed class DirtyThrottle : IDirtyThrottle
         _counters.ThrottleTicks.Add(paused.Ticks);
         _counters.RecordThrottlePause(paused, _counts.PagesToWrite, _limitPages);
         handle.AddPause(paused);
-        if (_counts.PagesToWrite < _limitPages)
+        if (_counts.PagesToWrite < _limitPages || _canaries.GoOnAfterOnePauseOverTheLimit) // the canary goes on over the limit
         {
             return true;
         }

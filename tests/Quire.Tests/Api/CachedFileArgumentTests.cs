@@ -2,8 +2,12 @@
 // table of calls with a negative offset or count, a range past long.MaxValue, a lease range that
 // is empty or crosses a page, an undefined advice, a disposed handle or cache, a read-only
 // handle, or a cancelled token. Each row asserts the exception type and the parameter it names,
-// then that the file's length, content and dirty pages are what they were before the call.
+// then that the file's length, content and dirty pages are what they were before the call. An
+// extension past the largest file the store allows (EFBIG, S4 in docs/DURABILITY.md) is refused
+// the same way, by the handle and by its stream, and changes nothing either.
 
+using Quire.Internal;
+using Quire.Testing;
 using Quire.Tests.Infrastructure;
 
 namespace Quire.Tests.Api;
@@ -242,6 +246,61 @@ public sealed class CachedFileArgumentTests
         if (call != "FlushAsync")
         {
             before.AssertUnchanged(target, target.File);
+        }
+    }
+
+    [Fact]
+    public void AnExtensionPastTheLargestFileTheStoreAllowsIsRefusedAndChangesNothing() => ExtendPastTheLargestFile(PlantedBugs.None);
+
+    /// <summary>
+    /// The store refuses a length as too large (EFBIG): the handle throws a permanent
+    /// <see cref="BackingStoreException"/>, the stream the <see cref="ArgumentOutOfRangeException"/>
+    /// <see cref="FileStream"/> throws, and the size, bytes and dirty pages stay as they were, in
+    /// the cache and in the store. Run against a cache with <paramref name="plantedBugs"/>.
+    /// </summary>
+    internal static void ExtendPastTheLargestFile(PlantedBugs plantedBugs)
+    {
+        var memory = new MemoryBackingStore("efbig", s_content);
+        var store = new FaultInjectingBackingStore(memory);
+        using var cache = QuietCaches.Create(plantedBugs);
+        using CachedFile file = cache.Open(store);
+        file.Write(PageSize + 10, [7, 7, 7]); // a dirty page the refused calls must leave dirty
+        long length = file.Length;
+        byte[] content = new byte[length];
+        file.Read(0, content);
+        const long tooLarge = 64L * PageSize; // the store says EFBIG; small, so a bug that keeps it costs no memory
+        store.AddRule(FaultRule.FailAll(StoreOperations.SetLength, IOErrorKind.TooLarge));
+        try
+        {
+            var refused = Assert.Throws<BackingStoreException>(() => file.SetLength(tooLarge));
+            Assert.Equal(IOErrorKind.TooLarge, refused.ErrorKind);
+            Assert.True(refused.IsPermanent, "EFBIG is a failure retrying cannot heal.");
+            AssertUnchanged("the handle's SetLength");
+
+            using (CachedFileStream stream = file.AsStream(leaveOpen: true))
+            {
+                Assert.Throws<ArgumentOutOfRangeException>(() => stream.SetLength(tooLarge));
+            }
+
+            AssertUnchanged("the stream's SetLength");
+        }
+        finally
+        {
+            store.Heal(); // so the dispose's flush cannot fail, whatever the calls left
+        }
+
+        file.Flush();
+        Assert.Equal(content, memory.ToArray());
+
+        void AssertUnchanged(string call)
+        {
+            Assert.True(file.Length == length, $"After {call} was refused the file is {file.Length} bytes, not {length}.");
+            Assert.True(memory.GetLength() == length, $"After {call} was refused the store is {memory.GetLength()} bytes, not {length}.");
+            byte[] now = new byte[length];
+            file.Read(0, now);
+            Assert.Equal(content, now);
+            Assert.Equal(1, cache.GetStatistics().DirtyPages);
+            Assert.Equal(s_content, memory.ToArray());
         }
     }
 

@@ -2,8 +2,10 @@
 // TimeoutException and FlushAsync is cancelled while the store's durable flush hangs; nothing is
 // lost meanwhile (the data stays not durable, and the hung flush finishes once the store answers);
 // a failure of the flush left running is reported to every handle at its next flush, once; and a
-// flush with nothing to do never times out.
+// flush with nothing to do never times out. Each check also runs against a cache with a planted
+// bug (CanaryTests), which must make one of its assertions fail.
 
+using Quire.Internal;
 using Quire.Testing;
 using Quire.Tests.Infrastructure;
 
@@ -13,12 +15,36 @@ public sealed class BoundedFlushTests
 {
     private const int PageSize = QuietCaches.PageSize;
 
+    /// <summary>Every check of this class, by name, against a cache with the given planted bugs.</summary>
+    internal static IReadOnlyList<(string Name, Func<PlantedBugs, Task> Run)> Checks { get; } =
+    [
+        ("a flush with a timeout", plantedBugs =>
+        {
+            TimeOutAFlushWhoseSyncHangs(plantedBugs);
+            return Task.CompletedTask;
+        }),
+        ("a cancelled FlushAsync", CancelAFlushAsyncWhoseSyncHangs),
+        ("a flush with nothing to do", plantedBugs =>
+        {
+            FlushNothingWithAHungStore(plantedBugs);
+            return Task.CompletedTask;
+        }),
+    ];
+
     [Fact]
-    public void AFlushWhoseSyncHangsTimesOutAndTheDataIsDurableOnceTheStoreAnswers()
+    public void AFlushWhoseSyncHangsTimesOutAndTheDataIsDurableOnceTheStoreAnswers() => TimeOutAFlushWhoseSyncHangs(PlantedBugs.None);
+
+    [Fact]
+    public Task AFlushAsyncWhoseSyncHangsIsCancelledAndTheFailureOfTheFlushLeftRunningReachesEveryHandleOnce() => CancelAFlushAsyncWhoseSyncHangs(PlantedBugs.None);
+
+    [Fact]
+    public void AFlushWithNothingToDoNeverTimesOutAndBadTimeoutsAreRefused() => FlushNothingWithAHungStore(PlantedBugs.None);
+
+    private static void TimeOutAFlushWhoseSyncHangs(PlantedBugs plantedBugs)
     {
         var disk = new CrashSimulatingBackingStore();
         var store = new FaultInjectingBackingStore(disk);
-        using var cache = QuietCaches.Create();
+        using var cache = QuietCaches.Create(plantedBugs);
         using CachedFile file = cache.Open(store);
         byte[] data = BytePatterns.Create(3 * PageSize, 21);
         file.Write(0, data);
@@ -43,12 +69,11 @@ public sealed class BoundedFlushTests
         Assert.Equal(0, cache.GetStatistics().UnsyncedPages);
     }
 
-    [Fact]
-    public async Task AFlushAsyncWhoseSyncHangsIsCancelledAndTheFailureOfTheFlushLeftRunningReachesEveryHandleOnce()
+    private static async Task CancelAFlushAsyncWhoseSyncHangs(PlantedBugs plantedBugs)
     {
         var disk = new CrashSimulatingBackingStore();
         var store = new FaultInjectingBackingStore(disk) { MaxHang = TimeSpan.FromSeconds(1) };
-        using var cache = QuietCaches.Create();
+        using var cache = QuietCaches.Create(plantedBugs);
         using CachedFile file = cache.Open(store);
         using CachedFile other = cache.Open(store);
         byte[] data = BytePatterns.Create(2 * PageSize, 22);
@@ -73,11 +98,10 @@ public sealed class BoundedFlushTests
         Assert.Equal(0, disk.PendingChangeCount);
     }
 
-    [Fact]
-    public void AFlushWithNothingToDoNeverTimesOutAndBadTimeoutsAreRefused()
+    private static void FlushNothingWithAHungStore(PlantedBugs plantedBugs)
     {
         var store = new FaultInjectingBackingStore(new MemoryBackingStore());
-        using var cache = QuietCaches.Create();
+        using var cache = QuietCaches.Create(plantedBugs);
         using CachedFile file = cache.Open(store);
         file.Flush(Timeout.InfiniteTimeSpan);
         store.AddRule(new FaultRule { Operations = StoreOperations.Flush, Effect = FaultEffect.Hang, Persistent = true });

@@ -1,6 +1,8 @@
 // Caches for unit tests: a given number of 4 KiB frames and no page writer thread, so that
 // every store call and every counter the tests check is caused by the test itself.
 
+using Quire.Internal;
+
 namespace Quire.Tests.Infrastructure;
 
 public static class QuietCaches
@@ -31,4 +33,20 @@ public static class QuietCaches
         int maxClusterBytes = 1 << 20,
         int maxReadAheadBytes = 1 << 20) =>
         new(Options(frameCount, maxFrameWait, maxPageWait, maxClusterBytes, maxReadAheadBytes));
+
+    /// <summary>A cache as <see cref="Create(int, TimeSpan?, TimeSpan?, int, int)"/> makes by default, with <paramref name="plantedBugs"/> planted (the canary tests).</summary>
+    internal static PageCache Create(PlantedBugs plantedBugs)
+    {
+        PageCacheOptions options = Options();
+        return new(new PageCacheOptions
+        {
+            MemoryLimitBytes = options.MemoryLimitBytes,
+            MaxFrameWait = options.MaxFrameWait,
+            MaxPageWait = options.MaxPageWait,
+            MaxClusterBytes = options.MaxClusterBytes,
+            MaxReadAheadBytes = options.MaxReadAheadBytes,
+            StartPageWriter = false,
+            PlantedBugs = plantedBugs,
+        });
+    }
 }

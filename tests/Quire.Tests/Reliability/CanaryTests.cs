@@ -9,6 +9,9 @@
 using System.Globalization;
 using System.Text;
 using Quire.Internal;
+using Quire.Tests.Api;
+using Quire.Tests.Flushing;
+using Quire.Tests.Throttling;
 using Xunit.Abstractions;
 using Xunit.Sdk;
 
@@ -37,6 +40,21 @@ public sealed class CanaryTests(ITestOutputHelper output)
         /// <summary>The kill -9 test: a child process killed at a seeded moment, its files checked against its reported flushes.</summary>
         Kill,
 
+        /// <summary>Flushes bounded by a timeout or a token while the store's durable flush hangs (E10).</summary>
+        BoundedFlush,
+
+        /// <summary>Every frame pinned, every frame dirty on a failing device, writers over the dirty limit on a full disk (M1, M2, S3).</summary>
+        Exhaustion,
+
+        /// <summary>The dirty throttle's checks that run a cache: pauses, wake-ups, bounds (C5, S3).</summary>
+        DirtyThrottle,
+
+        /// <summary>The argument checks of every CachedFile call, and an extension the store refuses as too large (S4).</summary>
+        CachedFileArguments,
+
+        /// <summary>The regression tests of the error accounting of truncates (T4).</summary>
+        Regression,
+
         /// <summary>The library's own always-on checks (Verify), seen through the Nth-operation sweep: they stop the bug before any suite's oracle could.</summary>
         AlwaysOnCheck,
     }
@@ -59,6 +77,12 @@ public sealed class CanaryTests(ITestOutputHelper output)
         (PlantedBugs.FreePinnedPageOnTruncate, "a truncate frees a page a lease still pins", [Suite.AlwaysOnCheck]),
         (PlantedBugs.LeakFramesOfFailedReservation, "a write the exhausted pool fails keeps the frames it reserved", [Suite.Simulation]),
         (PlantedBugs.CleanPageWrittenDuringWriteback, "a write into a page under writeback is lost when the writeback completes", [Suite.Concurrency]),
+        (PlantedBugs.SetSizeBeforeStoreExtends, "an extension the store refuses as too large (EFBIG) leaves the file at the refused size", [Suite.CachedFileArguments]),
+        (PlantedBugs.CancelFlushAsyncOnlyBeforeItStarts, "a cancelled FlushAsync waits as long as the store's durable flush hangs", [Suite.BoundedFlush]),
+        (PlantedBugs.ReadErrorAsEndOfFile, "a failed read is taken for the end of the store: a partial-page write goes ahead over zeros", [Suite.NthOperationSweep, Suite.Simulation]),
+        (PlantedBugs.KeepDroppedFailedPageInEpoch, "a truncate that drops a failing page never ends its error epoch: a later failure reaches no handle", [Suite.Simulation, Suite.Regression]),
+        (PlantedBugs.GoOnAfterOnePauseOverTheLimit, "a writer over the dirty limit goes on after one pause, whatever the level", [Suite.Exhaustion]),
+        (PlantedBugs.WakeThrottledWriterOnlyAtFreerun, "a writer over the dirty limit is not woken once the data is below it, only at freerun", [Suite.DirtyThrottle]),
     ];
 
     public static TheoryData<string, string> Pairs
@@ -137,6 +161,11 @@ public sealed class CanaryTests(ITestOutputHelper output)
             Suite.UnsyncedEviction => [("the test", () => UnsyncedEvictionTests.Run(canary))],
             Suite.Concurrency => Enumerable.Range(1, ConcurrencySeedsPerCanary).Select(seed => ($"seed {seed}", (Action)(() => ConcurrencyTests.Run((ulong)seed, 1500, canary)))),
             Suite.OpenCloseStress => Enumerable.Range(1, OpenCloseStressSeedsPerCanary).Select(seed => ($"seed {seed}", (Action)(() => OpenCloseStressTests.Run(seed, canary)))),
+            Suite.BoundedFlush => BoundedFlushTests.Checks.Select(c => (c.Name, (Action)(() => c.Run(canary).GetAwaiter().GetResult()))),
+            Suite.Exhaustion => ExhaustionTests.Checks.Select(c => (c.Name, (Action)(() => c.Run(canary)))),
+            Suite.DirtyThrottle => DirtyThrottleTests.CacheChecks.Select(c => (c.Name, (Action)(() => c.Run(canary)))),
+            Suite.Regression => RegressionTests.TruncateChecks.Select(c => (c.Name, (Action)(() => c.Run(canary)))),
+            Suite.CachedFileArguments => [("the store refusing an extension", () => CachedFileArgumentTests.ExtendPastTheLargestFile(canary))],
             Suite.Kill => Enumerable.Range(1, KillsPerCanary).Select(seed => ($"seed {seed}", (Action)(() => KillTests.KillAndVerify((ulong)seed, canary, output: null)))),
             Suite.AlwaysOnCheck => Scenarios.All.Select(s => ($"scenario {s.Name}", (Action)(() => NthOperationSweepTests.Sweep(s.Name, canary)))),
             _ => throw new ArgumentOutOfRangeException(nameof(suite), suite, "Name a suite."),

@@ -1,6 +1,8 @@
 // Regression tests for bugs the reliability suites found, each reduced to the fewest calls that
-// show it. Every test names the seed or sweep case that found it.
+// show it. Every test names the seed or sweep case that found it; a twin on a path the bug did not
+// take says so. The truncate checks also run against a cache with a planted bug (CanaryTests).
 
+using Quire.Internal;
 using Quire.Testing;
 
 namespace Quire.Tests.Reliability;
@@ -221,9 +223,57 @@ public sealed class RegressionTests
     /// its handle of it (P3).
     /// </summary>
     [Fact]
-    public void ATruncateThatCleansAFailedPageEndsItsPartOfTheErrorEpoch()
+    public void ATruncateThatCleansAFailedPageEndsItsPartOfTheErrorEpoch() => TruncateACleanedFailedPage(PlantedBugs.None);
+
+    /// <summary>
+    /// The twin of the test above where the truncate drops the failed page instead of cleaning it
+    /// (T4: a truncate of a range whose write-back is failing): the epoch its failure started is
+    /// still reported once to each handle, a flush after the truncate does not fail for the
+    /// dropped page, and a later failure starts a new epoch, which every handle hears of (P3).
+    /// </summary>
+    [Fact]
+    public void ATruncateThatDropsAFailingPageReportsItsEpochOnceAndEndsIt() => TruncateAFailingPage(PlantedBugs.None);
+
+    /// <summary>The checks above that a planted bug of the error accounting can fail, by name, against a cache with the given planted bugs.</summary>
+    internal static IReadOnlyList<(string Name, Action<PlantedBugs> Run)> TruncateChecks { get; } =
+    [
+        ("a truncate that cleans a failed page", TruncateACleanedFailedPage),
+        ("a truncate that drops a failing page", TruncateAFailingPage),
+    ];
+
+    private static void TruncateAFailingPage(PlantedBugs plantedBugs)
     {
-        using var cache = new PageCache(new PageCacheOptions { MemoryLimitBytes = 16 * PageSize, StartPageWriter = false });
+        using var cache = new PageCache(new PageCacheOptions { MemoryLimitBytes = 16 * PageSize, StartPageWriter = false, PlantedBugs = plantedBugs });
+        var disk = new CrashSimulatingBackingStore();
+        var store = new FaultInjectingBackingStore(disk);
+        using CachedFile first = cache.Open(store);
+        using CachedFile second = cache.Open(store);
+        first.Write(0, new byte[2 * PageSize]);
+        first.Flush();
+        first.Write(PageSize, [.. Enumerable.Repeat((byte)5, PageSize)]);
+        store.AddRule(FaultRule.FailAll(StoreOperations.Write));
+        Assert.Throws<WritebackFailedException>(first.Flush); // its own write failed: page 1 is failing
+
+        first.SetLength(PageSize); // drops page 1 while its write-back still fails
+        Assert.Throws<WritebackFailedException>(second.Flush); // the epoch, which this handle has not heard of
+        second.Flush(); // once
+        first.Flush(); // the dropped page is no failure of the flush
+        store.Heal();
+        Assert.Equal(PageSize, disk.DurableContent.Length);
+
+        // A new failure is a new epoch, which every handle must hear of.
+        first.Write(0, new byte[100]);
+        store.AddRule(FaultRule.FailNth(StoreOperations.Write, 1));
+        Assert.Throws<WritebackFailedException>(second.Flush); // its own write failed
+        store.Heal();
+        Assert.Throws<WritebackFailedException>(first.Flush);
+        first.Flush();
+        second.Flush();
+    }
+
+    private static void TruncateACleanedFailedPage(PlantedBugs plantedBugs)
+    {
+        using var cache = new PageCache(new PageCacheOptions { MemoryLimitBytes = 16 * PageSize, StartPageWriter = false, PlantedBugs = plantedBugs });
         var store = new FaultInjectingBackingStore(new CrashSimulatingBackingStore());
         using CachedFile first = cache.Open(store);
         using CachedFile second = cache.Open(store);

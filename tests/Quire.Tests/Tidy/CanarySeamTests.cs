@@ -20,7 +20,7 @@ public sealed class CanarySeamTests
     private static readonly string[] s_hitPathHandleMethods = ["Read", "ReadAsync", "Write", "WriteAsync"];
 
     // The types that hold a planted branch today: the scan must see each one's use of the seam.
-    private static readonly string[] s_plantedBranchTypes = ["CachedFile", "ClusterWriter", "Eviction", "FileSync", "Pager", "Truncation"];
+    private static readonly string[] s_plantedBranchTypes = ["CachedFile", "ClusterWriter", "DirtyThrottle", "Eviction", "FileSync", "PageAllocator", "PageTransitions", "Pager", "Truncation"];
 
     [Fact]
     public void OnlyTheSeamReadsThePlantedBugFlags()
