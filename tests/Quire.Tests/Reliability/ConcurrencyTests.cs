@@ -1,8 +1,9 @@
 // Proves the cache stays correct when threads race on the same pages (RELIABILITY C1-C3, H7):
 // four threads write whole pages stamped with (thread, sequence), read pages, truncate and
 // re-extend the tail, flush and drop pages, on one file through a 16-frame pool with the page
-// writer thread running and a device that fails 5% of writes. Every operation's call and return
-// are numbered on one logical clock; afterwards each read is checked against the page's history:
+// writer thread running and a device that fails 5% of writes and is slow on a quarter of the
+// others. Every operation's call and return are numbered on one logical clock; afterwards each
+// read is checked against the page's history:
 // it returned one whole write (no torn page) that had begun before the read ended and had not
 // been overwritten before the read began, or zeros where that was possible. Every wait is
 // bounded; a thread that hangs fails the test with what every thread was doing.
@@ -39,6 +40,10 @@ public sealed class ConcurrencyTests(ITestOutputHelper output)
         var disk = new CrashSimulatingBackingStore("shared");
         var store = new FaultInjectingBackingStore(disk, seed);
         store.AddRule(FaultRule.FailFraction(StoreOperations.Write, 0.05));
+
+        // A slow device: a quarter of the writes that do not fail take a millisecond, so a write
+        // back is still in flight while the threads write the page again, as on a real disk.
+        store.AddRule(new FaultRule { Operations = StoreOperations.Write, Probability = 0.25, Effect = FaultEffect.Delay, Delay = TimeSpan.FromMilliseconds(1) });
         using var cache = new PageCache(new PageCacheOptions
         {
             MemoryLimitBytes = 16 * PageSize,
