@@ -33,15 +33,17 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
 {
     private readonly PageCache _cache; // (I)
     private readonly FileObject _file; // (I)
+    private readonly string _name; // (I)
     private readonly ReadAheadState _readAhead = new(); // heuristics, see ReadAheadState
     private readonly HandleAccounting _accounting = new(); // (A)
     private int _errorCursor; // (F) the last error epoch this handle reported
     private int _disposed; // (A)
 
-    internal CachedFile(PageCache cache, FileObject file, bool canWrite)
+    internal CachedFile(PageCache cache, FileObject file, bool canWrite, string? name = null)
     {
         _cache = cache;
         _file = file;
+        _name = name ?? file.Name;
         CanWrite = canWrite;
         using (LockOrder.Enter(file.Lock, LockRank.FileObject))
         {
@@ -51,8 +53,8 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
         }
     }
 
-    /// <summary>The file's full path, or the backing store's name.</summary>
-    public string Name => _file.Name;
+    /// <summary>The full path this handle was opened by (one of the file's names, if it has several), or the backing store's name.</summary>
+    public string Name => _name;
 
     /// <summary>Whether this handle may write (opened with <see cref="FileAccess.ReadWrite"/>).</summary>
     public bool CanWrite { get; }

@@ -1,5 +1,6 @@
 // FileLifecycle: the files a cache has open. Opening by path or by store finds or adds the one
-// file object of that path (canonical, links resolved) or store instance, which its handles share;
+// file object of that file (by device and inode, whichever name opened it; by canonical path where
+// the OS gives no identity) or store instance, which its handles share;
 // the last handle's release flushes the file and closes it once idle (its pages evicted, its store
 // disposed); files kept open by an unreported error, data not yet durable or a lease are closed
 // when they become idle; and FlushAll's own error cursors (one per file) live here.
@@ -37,35 +38,56 @@ internal sealed class FileLifecycle(FileTable files, FileFlusher flusher, Evicti
     /// </summary>
     public FileObject Open(string path, FileMode mode, bool writable, out bool truncate)
     {
-        string key = CanonicalPath(path);
-        FileObject file;
-        truncate = false;
+        string fullPath = CanonicalPath(path);
+        FileObject? file;
         using (LockOrder.Enter(_files.Lock, LockRank.FileTable))
         {
-            if (_files.TryGetLocked(key, out file))
+            // 1. Which file does the path name now? A file object of that identity is the file's,
+            //    whichever path opened it (a hard link, a rename): no second descriptor is opened.
+            // 2. Otherwise open the path, and ask the descriptor which file it is: a name re-created
+            //    after a delete is a new file, and an open that raced with a rename still finds the
+            //    object its file already has.
+            file = FileByPathLocked(fullPath);
+            if (file is null)
             {
-                if (mode == FileMode.CreateNew)
+                FileBackingStore store = FileBackingStore.Open(path, mode, writable ? FileAccess.ReadWrite : FileAccess.Read, useDirectIO);
+                object key = store.Stat()?.Identity ?? (object)fullPath;
+                if (_files.TryGetLocked(key, out FileObject existing))
                 {
-                    throw new IOException($"The file '{path}' already exists.", 17);
+                    store.Dispose();
+                    file = existing;
                 }
-
-                if (writable && !file.IsWritable)
+                else
                 {
-                    throw new IOException($"The file '{path}' is open read-only in this cache; close its handles before opening it for writing.");
+                    file = AddFileLocked(key, store, writable);
+                    file.HandleCount++;
+                    truncate = false;
+                    return file;
                 }
-
-                truncate = mode is FileMode.Create or FileMode.Truncate;
             }
-            else
+
+            if (mode == FileMode.CreateNew)
             {
-                IBackingStore store = FileBackingStore.Open(path, mode, writable ? FileAccess.ReadWrite : FileAccess.Read, useDirectIO);
-                file = AddFileLocked(key, store, writable);
+                throw new IOException($"The file '{path}' already exists.", 17);
             }
 
+            if (writable && !file.IsWritable)
+            {
+                throw new IOException($"The file '{path}' is open read-only in this cache; close its handles before opening it for writing.");
+            }
+
+            truncate = mode is FileMode.Create or FileMode.Truncate;
             file.HandleCount++;
         }
 
         return file;
+    }
+
+    /// <summary>The file object of the file <paramref name="fullPath"/> names now, or null: by identity where the OS gives one, else by path.</summary>
+    private FileObject? FileByPathLocked(string fullPath)
+    {
+        object key = LinuxFileIO.TryStat(fullPath)?.Identity ?? (object)fullPath;
+        return _files.TryGetLocked(key, out FileObject file) ? file : null;
     }
 
     /// <summary>Refuses the modes and accesses a cached file does not support, naming the argument.</summary>

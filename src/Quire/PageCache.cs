@@ -140,8 +140,11 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
     internal System.Diagnostics.Metrics.Meter Meter => _instruments.Meter;
 
     /// <summary>
-    /// Opens a file through the cache. Opening a file that is already open shares its pages, its
-    /// size and its OS handle: the handles are views of one file.
+    /// Opens a file through the cache. Opening a file that is already open, by this path or by any
+    /// other name of the same file (a hard link), shares its pages, its size and its OS handle: the
+    /// handles are views of one file. A file is known by its device and inode, not by its name: a
+    /// name deleted and created again names a new file, which shares nothing with handles still
+    /// open on the old one.
     /// </summary>
     /// <param name="path">The file's path.</param>
     /// <param name="mode">How to open or create it; <see cref="FileMode.Append"/> is not supported.</param>
@@ -159,7 +162,7 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         ThrowIfDisposed();
         bool writable = access == FileAccess.ReadWrite;
         FileObject file = Lifecycle.Open(path, mode, writable, out bool truncate);
-        var handle = new CachedFile(this, file, writable);
+        var handle = new CachedFile(this, file, writable, Path.GetFullPath(path));
         if (truncate)
         {
             handle.SetLength(0);

@@ -44,7 +44,7 @@ internal sealed class FileObject
 
     public int Id { get; }
 
-    /// <summary>(I) The key the file table knows the file by: its full path, or the store itself.</summary>
+    /// <summary>(I) The key the file table knows the file by: its identity (device, inode), its full path where the OS gives none, or the store itself.</summary>
     public object Key { get; }
 
     /// <summary>(I) The file's path or the store's name, for messages.</summary>

@@ -1,4 +1,5 @@
-// FileTable: the open file objects, by key (full path or store instance) and by id, so that
+// FileTable: the open file objects, by key (a real file's identity, device and inode; a full path
+// where the OS gives no identity; or the store instance) and by id, so that
 // opening a file twice shares one file object and the reclaim scan can find a frame's file.
 //
 // It also keeps the write devices (WriteDevice) the file objects share, by device key, each
@@ -104,7 +105,7 @@ internal sealed class FileTable
         }
     }
 
-    /// <summary>Paths compare by ordinal value, device numbers by value, stores by reference.</summary>
+    /// <summary>Paths compare by ordinal value, device numbers and file identities by value, stores by reference.</summary>
     private sealed class KeyComparer : IEqualityComparer<object>
     {
         public static readonly KeyComparer Instance = new();
@@ -113,6 +114,7 @@ internal sealed class FileTable
         {
             (string a, string b) => string.Equals(a, b, StringComparison.Ordinal),
             (long a, long b) => a == b,
+            (FileIdentity a, FileIdentity b) => a == b,
             _ => ReferenceEquals(x, y),
         };
 
@@ -120,6 +122,7 @@ internal sealed class FileTable
         {
             string s => StringComparer.Ordinal.GetHashCode(s),
             long n => n.GetHashCode(),
+            FileIdentity identity => identity.GetHashCode(),
             _ => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj),
         };
     }
