@@ -26,7 +26,8 @@ namespace Quire;
 /// </para>
 /// <para>
 /// Nothing is durable until <see cref="Flush()"/> returns. Disposing the last handle to a file
-/// flushes it and, if the data cannot be written, throws, keeping the data in the cache.
+/// flushes it and, if the data cannot be written, throws, keeping the data in the cache (unless
+/// <see cref="PageCacheOptions.FlushOnLastClose"/> is off: the page writer writes it later).
 /// </para>
 /// </remarks>
 public sealed class CachedFile : IDisposable, IAsyncDisposable
@@ -483,6 +484,7 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
         ThrowIfDisposed();
         ThrowIfReadOnly();
         int frame = _cache.Writes.AcquireForLease(_file, fileOffset, byteCount);
+        _file.AddWriteLeases(1); // the file keeps its store until the lease is released (IdleFiles.TryDetach)
         return new WritablePageLease(this, frame, fileOffset, byteCount);
     }
 
@@ -502,7 +504,10 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
     }
 
     /// <summary>
-    /// Releases the handle. The last handle to a file flushes it and releases its pages. Idempotent.
+    /// Releases the handle. The last handle to a file flushes it (unless
+    /// <see cref="PageCacheOptions.FlushOnLastClose"/> is off) and, once its data is durable, closes
+    /// its OS file; the clean pages of a file opened by path stay cached for a reopen until reclaim
+    /// takes them. Idempotent.
     /// </summary>
     /// <exception cref="WritebackFailedException">The file's data could not be made durable; the cache keeps it and writes it again on the next open, flush or dispose of the cache.</exception>
     public void Dispose()

@@ -88,7 +88,7 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         var sync = new FileSync(_pool, transitions, _counters, clock, progress, Canaries);
         Flusher = new FileFlusher(clusterWriter, sync, Holds, Counts);
         PageWriter = new PageWriter(_files, clusterWriter, sync, _counters, Counts, clock, progress, limits);
-        Lifecycle = new FileLifecycle(_files, Flusher, Eviction, Holds, _pool.PageSize, Options.UseDirectIO);
+        Lifecycle = new FileLifecycle(_files, Flusher, Eviction, Holds, _pool.PageSize, Options.UseDirectIO, Options.FlushOnLastClose, Options.MaxIdleFiles);
         _instruments.Observe(_counters, () => _pool.FrameCount - _queues.CountRacy(PageQueue.Free), () => _allocator.CountHeldAndDirtyFrames().Held, () => Counts.DirtyPages, () => Counts.WritebackPages, () => Counts.UnsyncedPages);
         _allocator.SetLaunderer(new PageLaunderer(_pool, _files, clusterWriter, sync, PageWriter, progress, Options.TimeProvider, limits.MaxPageWait));
         if (Options.StartPageWriter)
@@ -149,7 +149,13 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
     /// <param name="path">The file's path.</param>
     /// <param name="mode">How to open or create it; <see cref="FileMode.Append"/> is not supported.</param>
     /// <param name="access"><see cref="FileAccess.Read"/> or <see cref="FileAccess.ReadWrite"/>.</param>
-    /// <returns>A handle; dispose it to flush and release the file.</returns>
+    /// <returns>
+    /// A handle; dispose it to release the file (the last handle flushes it, unless
+    /// <see cref="PageCacheOptions.FlushOnLastClose"/> is off). The file's clean pages stay cached
+    /// after its last handle closes, and a reopen reads them from memory if the file on disk is
+    /// unchanged (same inode, size, modification and change times); if another process changed it,
+    /// the cached pages are dropped and the file is read again.
+    /// </returns>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
     /// <exception cref="ArgumentException">The path is empty, or the mode or access is not supported.</exception>
     /// <exception cref="IOException">The file cannot be opened; it is open read-only in this cache and write access was asked; or <see cref="FileMode.CreateNew"/> was given for an existing file.</exception>
@@ -199,6 +205,7 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
     {
         ThrowIfDisposed();
         (int held, _) = _allocator.CountHeldAndDirtyFrames();
+        (int openFiles, int idleFiles) = Lifecycle.CountFiles();
         return new PageCacheStatistics
         {
             FrameCount = _pool.FrameCount,
@@ -210,7 +217,10 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
             DirtyPages = Counts.DirtyPages,
             WritebackPages = Counts.WritebackPages,
             UnsyncedPages = Counts.UnsyncedPages,
-            OpenFiles = _files.Snapshot().Length,
+            OpenFiles = openFiles,
+            IdleFiles = idleFiles,
+            ReopenedFiles = Lifecycle.ReopenedFiles,
+            StaleFiles = Lifecycle.StaleFiles,
             Hits = _counters.Hits.Value,
             Misses = _counters.Misses.Value,
             PagesRead = _counters.PagesRead.Value,

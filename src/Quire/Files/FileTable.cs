@@ -96,6 +96,19 @@ internal sealed class FileTable
         }
     }
 
+    /// <summary>
+    /// Takes <paramref name="file"/> off its key, so that the next open of its file makes a new file
+    /// object; it stays by id (its pages still name it) until it leaves with no resident page.
+    /// </summary>
+    public void RetireLocked(FileObject file)
+    {
+        Debug.Assert(Lock.IsHeldByCurrentThread, "The file table lock is held.");
+        bool removed = _byKey.Remove(file.Key);
+        Debug.Assert(removed, $"'{file.Name}' was in the table.");
+        file.Key = file;
+        _byKey.Add(file, file);
+    }
+
     /// <summary>A snapshot of the open file objects.</summary>
     public FileObject[] Snapshot()
     {
