@@ -187,6 +187,35 @@ internal sealed class FileLifecycle
         return _files.TryGetLocked(key, out FileObject file) ? file : null;
     }
 
+    /// <summary>
+    /// The length of the file <paramref name="path"/> names, as the cache sees it where it has the
+    /// file's object (its size, writes not yet flushed included), else as the OS does; null where
+    /// no regular file has that name. One stat of the path, no open.
+    /// </summary>
+    public long? GetLength(string path)
+    {
+        string fullPath = CanonicalPath(path);
+        FileStamp? stamp = LinuxFileIO.TryStat(fullPath);
+        var info = stamp is null ? new FileInfo(fullPath) : null; // where no stat gives an identity
+        long? osLength = stamp?.Size ?? (info!.Exists ? info.Length : null);
+        if (osLength is null)
+        {
+            return null;
+        }
+
+        object key = stamp?.Identity ?? (object)fullPath;
+        using (LockOrder.Enter(_files.Lock, LockRank.FileTable))
+        {
+            // A kept file whose stamp moved was changed behind the cache: the OS knows its length.
+            if (_files.TryGetLocked(key, out FileObject file) && (file.IsAttached || (stamp is not null && file.Stamp == stamp)))
+            {
+                return file.Size;
+            }
+        }
+
+        return osLength;
+    }
+
     /// <summary>Refuses the modes and accesses a cached file does not support, naming the argument.</summary>
     public static void ValidateModeAndAccess(FileMode mode, FileAccess access)
     {

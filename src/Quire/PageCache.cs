@@ -199,6 +199,38 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         return new CachedFile(this, file, writable);
     }
 
+    /// <summary>
+    /// The length in bytes of the file at <paramref name="path"/> as the cache sees it: where the
+    /// cache has the file (open, or kept after its last close and unchanged on disk), its size,
+    /// including writes not yet flushed, which the OS's length does not show yet; otherwise the OS's
+    /// length. Any name of the file answers alike. Costs one stat of the path; opens nothing.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    /// <exception cref="FileNotFoundException">No regular file has that name.</exception>
+    /// <exception cref="ObjectDisposedException">The cache was disposed.</exception>
+    public long GetLength(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ThrowIfDisposed();
+        return Lifecycle.GetLength(path) ?? throw new FileNotFoundException($"Could not find file '{Path.GetFullPath(path)}'.", Path.GetFullPath(path));
+    }
+
+    /// <summary>
+    /// Whether a regular file has the name <paramref name="path"/>, as <see cref="File.Exists(string)"/>
+    /// says: a file created through the cache exists from its open on, and a deleted one no longer
+    /// does, even while handles keep it open. Costs one stat of the path.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    /// <exception cref="ObjectDisposedException">The cache was disposed.</exception>
+    public bool FileExists(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ThrowIfDisposed();
+        return Lifecycle.GetLength(path) is not null;
+    }
+
     /// <summary>Takes a snapshot of the cache's frames and counters. Scans the frame metadata to count pinned frames.</summary>
     /// <exception cref="ObjectDisposedException">The cache was disposed.</exception>
     public PageCacheStatistics GetStatistics()

@@ -175,7 +175,7 @@ internal static partial class LinuxFileIO
         }
     }
 
-    /// <summary>The stamp (identity, size, times) of an open file, or null where statx is unavailable.</summary>
+    /// <summary>The stamp (identity, size, times) of an open regular file, or null where statx is unavailable.</summary>
     public static FileStamp? TryStat(SafeFileHandle handle)
     {
         if (!OperatingSystem.IsLinux())
@@ -199,8 +199,8 @@ internal static partial class LinuxFileIO
     }
 
     /// <summary>
-    /// The stamp of the file at <paramref name="path"/> (symbolic links followed), or null where it
-    /// does not exist, cannot be looked at, or statx is unavailable.
+    /// The stamp of the regular file at <paramref name="path"/> (symbolic links followed), or null where
+    /// none exists (a directory is none), it cannot be looked at, or statx is unavailable.
     /// </summary>
     public static FileStamp? TryStat(string path) => OperatingSystem.IsLinux() ? StatxStamp(AtCurrentDirectory, path, 0) : null;
 
@@ -215,7 +215,11 @@ internal static partial class LinuxFileIO
         const int ChangeTimeOffset = 96; // stx_ctime, then stx_mtime: { s64 tv_sec; u32 tv_nsec; s32 }
         const int DeviceMajorOffset = 136; // stx_dev_major, then stx_dev_minor
         Span<byte> buffer = stackalloc byte[StatxBufferBytes];
-        if (Statx(directory, path, flags, BasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
+        const int ModeOffset = 28; // stx_mode
+        const int FileTypeMask = 0xF000; // S_IFMT
+        const int RegularFile = 0x8000; // S_IFREG
+        if (Statx(directory, path, flags, BasicStats, ref MemoryMarshal.GetReference(buffer)) != 0
+            || (MemoryMarshal.Read<ushort>(buffer[ModeOffset..]) & FileTypeMask) != RegularFile)
         {
             return null;
         }
