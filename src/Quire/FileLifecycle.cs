@@ -27,6 +27,11 @@
 //                                                       v left; over MaxIdleFiles: IdleFiles.Drop
 //                                                     gone
 //
+// Delete of a file's last name marks its object Unlinked: its handles keep working, the last
+// release does not flush, and IdleFiles.TryCloseUnlinked drops its pages unwritten, disposes the
+// store and takes it out of the table. Move keeps the object (the inode is the same) and restamps
+// a detached one, since the rename moved its change time.
+//
 // Locking: the file table's lock (T) guards the table, every file's HandleCount and its store's
 // attachment; a store is opened, measured, detached and disposed under it, so two opens of one file
 // make one file object and a closing file's store is gone before the file can be opened again.
@@ -54,14 +59,22 @@ internal sealed class FileLifecycle
     private readonly FlushAllCursors _cursors = new(); // (I)
     private long _staleFiles; // (A) reopens that found the file changed on disk and dropped its pages
     private long _reopenedFiles; // (A) reopens that found the file's pages kept
+    private long _deletes; // (A) Delete calls that removed a name
+    private long _moves; // (A) Move calls that renamed a file
 
     /// <summary>Reopens of a kept file that found it changed on disk since its store closed: its pages were dropped.</summary>
     public long StaleFiles => Interlocked.Read(ref _staleFiles);
 
+    /// <summary>Names deleted through <see cref="Delete"/>.</summary>
+    public long Deletes => Interlocked.Read(ref _deletes);
+
+    /// <summary>Files renamed through <see cref="Move"/>.</summary>
+    public long Moves => Interlocked.Read(ref _moves);
+
     /// <summary>Reopens of a kept file that found it unchanged: its pages served the new handle.</summary>
     public long ReopenedFiles => Interlocked.Read(ref _reopenedFiles);
 
-    public FileLifecycle(FileTable files, FileFlusher flusher, Eviction eviction, PageHolds holds, int pageSize, bool useDirectIO, bool flushOnLastClose, int maxIdleFiles)
+    public FileLifecycle(FileTable files, FileFlusher flusher, Eviction eviction, Truncation truncation, PageHolds holds, int pageSize, bool useDirectIO, bool flushOnLastClose, int maxIdleFiles)
     {
         _files = files;
         _flusher = flusher;
@@ -70,7 +83,7 @@ internal sealed class FileLifecycle
         _pageSize = pageSize;
         _useDirectIO = useDirectIO;
         _flushOnLastClose = flushOnLastClose;
-        Idle = new IdleFiles(files, eviction, holds, _cursors, maxIdleFiles);
+        Idle = new IdleFiles(files, eviction, truncation, holds, _cursors, maxIdleFiles);
     }
 
     /// <summary>(I) The file objects no handle uses: kept, detached, closed and dropped.</summary>
@@ -188,6 +201,70 @@ internal sealed class FileLifecycle
     }
 
     /// <summary>
+    /// Deletes the name <paramref name="path"/>. If it was the file's last name, the file's object
+    /// is unlinked: its open handles keep working, and its pages are dropped, never written back,
+    /// when the last one closes (at once when none is open). A missing name is no error, as for
+    /// <see cref="File.Delete"/>.
+    /// </summary>
+    public void Delete(string path)
+    {
+        string fullPath = CanonicalPath(path);
+        FileObject? unlinked = null;
+        using (LockOrder.Enter(_files.Lock, LockRank.FileTable))
+        {
+            FileStamp? stamp = LinuxFileIO.TryStat(fullPath);
+            File.Delete(fullPath);
+            Interlocked.Increment(ref _deletes);
+            if (stamp is { LinkCount: <= 1 } last && _files.TryGetLocked(last.Identity, out FileObject file))
+            {
+                file.Unlinked = true;
+                unlinked = file.HandleCount == 0 ? file : null;
+            }
+        }
+
+        if (unlinked is not null)
+        {
+            Idle.TryClose(unlinked);
+        }
+    }
+
+    /// <summary>
+    /// Renames <paramref name="source"/> to <paramref name="destination"/> (replacing it if
+    /// <paramref name="overwrite"/>): the file keeps its object and its cached pages, and its open
+    /// handles keep working. A file the rename replaced is unlinked as by <see cref="Delete"/>.
+    /// </summary>
+    public void Move(string source, string destination, bool overwrite)
+    {
+        string fullSource = CanonicalPath(source);
+        string fullDestination = Path.GetFullPath(destination);
+        FileObject? replaced = null;
+        using (LockOrder.Enter(_files.Lock, LockRank.FileTable))
+        {
+            FileStamp? moved = LinuxFileIO.TryStat(fullSource);
+            FileStamp? old = overwrite ? LinuxFileIO.TryStat(fullDestination) : null;
+            File.Move(fullSource, fullDestination, overwrite);
+            Interlocked.Increment(ref _moves);
+            if (moved is { } before && _files.TryGetLocked(before.Identity, out FileObject file) && !file.IsAttached
+                && file.Stamp is { } kept && kept == before && LinuxFileIO.TryStat(fullDestination) is { } after && after.Identity == before.Identity)
+            {
+                // The rename moved the change time: a kept file unchanged until now stays so.
+                file.RestampLocked(after);
+            }
+
+            if (old is { LinkCount: <= 1 } gone && gone.Identity != moved?.Identity && _files.TryGetLocked(gone.Identity, out FileObject target))
+            {
+                target.Unlinked = true;
+                replaced = target.HandleCount == 0 ? target : null;
+            }
+        }
+
+        if (replaced is not null)
+        {
+            Idle.TryClose(replaced);
+        }
+    }
+
+    /// <summary>
     /// The length of the file <paramref name="path"/> names, as the cache sees it where it has the
     /// file's object (its size, writes not yet flushed included), else as the OS does; null where
     /// no regular file has that name. One stat of the path, no open.
@@ -297,7 +374,7 @@ internal sealed class FileLifecycle
         }
 
         WritebackFailedException? error = null;
-        if (file.IsWritable && !IsClosed && _flushOnLastClose)
+        if (file.IsWritable && !IsClosed && _flushOnLastClose && !file.Unlinked)
         {
             try
             {

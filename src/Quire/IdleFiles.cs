@@ -18,10 +18,11 @@ using Quire.Paging;
 
 namespace Quire;
 
-internal sealed class IdleFiles(FileTable files, Eviction eviction, PageHolds holds, FlushAllCursors cursors, int maxIdleFiles)
+internal sealed class IdleFiles(FileTable files, Eviction eviction, Truncation truncation, PageHolds holds, FlushAllCursors cursors, int maxIdleFiles)
 {
     private readonly FileTable _files = files; // (I)
     private readonly Eviction _eviction = eviction; // (I)
+    private readonly Truncation _truncation = truncation; // (I)
     private readonly PageHolds _holds = holds; // (I)
     private readonly int _maxIdleFiles = maxIdleFiles; // (I)
     private long _idleSequence; // (T) counts detaches, so the oldest idle files are known
@@ -44,6 +45,12 @@ internal sealed class IdleFiles(FileTable files, Eviction eviction, PageHolds ho
     {
         if (IsDisposing)
         {
+            return;
+        }
+
+        if (file.Unlinked)
+        {
+            TryCloseUnlinked(file);
             return;
         }
 
@@ -140,6 +147,53 @@ internal sealed class IdleFiles(FileTable files, Eviction eviction, PageHolds ho
     }
 
     /// <summary>
+    /// Closes a file whose last name was deleted through the cache, once no handle and no write
+    /// lease is left: drops every page without writing it (nobody can open the file again, as Linux
+    /// drops an unlinked inode's dirty pages), disposes its store and takes it out of the table.
+    /// </summary>
+    private void TryCloseUnlinked(FileObject file)
+    {
+        if (file.WriteLeases != 0)
+        {
+            return; // the release dirties its page; the next release of idle files looks again
+        }
+
+        if (file.IsAttached)
+        {
+            _truncation.Discard(file, 0, long.MaxValue);
+            if (!file.Gate.EnterClose(_holds.NewPageDeadline()))
+            {
+                return;
+            }
+
+            bool closed = false;
+            try
+            {
+                using (LockOrder.Enter(_files.Lock, LockRank.FileTable))
+                {
+                    if (file.HandleCount == 0 && file.WriteLeases == 0 && file.IsAttached)
+                    {
+                        file.Store.Dispose();
+                        file.DetachLocked(stamp: null, ++_idleSequence, unlinked: true);
+                        closed = true;
+                    }
+                }
+            }
+            finally
+            {
+                file.Gate.ExitClose(closed);
+            }
+
+            if (!closed)
+            {
+                return;
+            }
+        }
+
+        Drop(file);
+    }
+
+    /// <summary>
     /// Evicts the pages of a detached file object no handle uses and takes it out of the table once
     /// it has none left; one with an error no handle has seen stays, so the next opener is told (E4).
     /// </summary>
@@ -153,7 +207,7 @@ internal sealed class IdleFiles(FileTable files, Eviction eviction, PageHolds ho
         RemoveIfEmpty(file);
     }
 
-    /// <summary>Takes a detached file object with no handle, no page and no unreported error out of the table.</summary>
+    /// <summary>Takes a detached file object with no handle, no page and no unreported error (unless no name is left to open it by) out of the table.</summary>
     private void RemoveIfEmpty(FileObject file)
     {
         bool unreported;
@@ -165,7 +219,7 @@ internal sealed class IdleFiles(FileTable files, Eviction eviction, PageHolds ho
         bool removed = false;
         using (LockOrder.Enter(_files.Lock, LockRank.FileTable))
         {
-            if (!unreported && file.HandleCount == 0 && !file.IsAttached && file.Index.Count == 0 && _files.GetById(file.Id) == file)
+            if ((!unreported || file.Unlinked) && file.HandleCount == 0 && !file.IsAttached && file.Index.Count == 0 && _files.GetById(file.Id) == file)
             {
                 _files.RemoveLocked(file);
                 removed = true;

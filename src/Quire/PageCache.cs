@@ -88,7 +88,7 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         var sync = new FileSync(_pool, transitions, _counters, clock, progress, Canaries);
         Flusher = new FileFlusher(clusterWriter, sync, Holds, Counts);
         PageWriter = new PageWriter(_files, clusterWriter, sync, _counters, Counts, clock, progress, limits);
-        Lifecycle = new FileLifecycle(_files, Flusher, Eviction, Holds, _pool.PageSize, Options.UseDirectIO, Options.FlushOnLastClose, Options.MaxIdleFiles);
+        Lifecycle = new FileLifecycle(_files, Flusher, Eviction, Truncation, Holds, _pool.PageSize, Options.UseDirectIO, Options.FlushOnLastClose, Options.MaxIdleFiles);
         _instruments.Observe(_counters, () => _pool.FrameCount - _queues.CountRacy(PageQueue.Free), () => _allocator.CountHeldAndDirtyFrames().Held, () => Counts.DirtyPages, () => Counts.WritebackPages, () => Counts.UnsyncedPages);
         _allocator.SetLaunderer(new PageLaunderer(_pool, _files, clusterWriter, sync, PageWriter, progress, Options.TimeProvider, limits.MaxPageWait));
         if (Options.StartPageWriter)
@@ -217,6 +217,48 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
     }
 
     /// <summary>
+    /// Deletes the file name <paramref name="path"/>, as <see cref="File.Delete(string)"/> does (a
+    /// missing name is no error). Handles open on the file keep working on it. If that was the file's
+    /// last name, its cached pages are dropped when its last handle closes (at once if none is
+    /// open), dirty ones included: nobody can open the file again, so they are never written back
+    /// (as Linux does with an unlinked inode), and the last close does not flush. A file with
+    /// another name (a hard link) keeps its pages and is written back as before.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    /// <exception cref="IOException">The OS refused the delete.</exception>
+    /// <exception cref="UnauthorizedAccessException">Permission is denied.</exception>
+    /// <exception cref="ObjectDisposedException">The cache was disposed.</exception>
+    public void Delete(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ThrowIfDisposed();
+        Lifecycle.Delete(path);
+    }
+
+    /// <summary>
+    /// Renames <paramref name="source"/> to <paramref name="destination"/>, as
+    /// <see cref="File.Move(string, string, bool)"/> does. The file keeps its cached pages and its open
+    /// handles, which keep working: a reopen by the new name reads from memory. A file the rename
+    /// replaces is deleted as by <see cref="Delete"/>. The cache does not sync the directory: the
+    /// new name is durable once the OS writes the directory back (docs/DURABILITY.md, X5); so is a
+    /// delete.
+    /// </summary>
+    /// <exception cref="ArgumentNullException">A path is null.</exception>
+    /// <exception cref="ArgumentException">A path is empty.</exception>
+    /// <exception cref="FileNotFoundException"><paramref name="source"/> does not exist.</exception>
+    /// <exception cref="IOException"><paramref name="destination"/> exists and <paramref name="overwrite"/> is false, or the OS refused the rename.</exception>
+    /// <exception cref="UnauthorizedAccessException">Permission is denied.</exception>
+    /// <exception cref="ObjectDisposedException">The cache was disposed.</exception>
+    public void Move(string source, string destination, bool overwrite = false)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(source);
+        ArgumentException.ThrowIfNullOrEmpty(destination);
+        ThrowIfDisposed();
+        Lifecycle.Move(source, destination, overwrite);
+    }
+
+    /// <summary>
     /// Whether a regular file has the name <paramref name="path"/>, as <see cref="File.Exists(string)"/>
     /// says: a file created through the cache exists from its open on, and a deleted one no longer
     /// does, even while handles keep it open. Costs one stat of the path.
@@ -253,6 +295,8 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
             IdleFiles = idleFiles,
             ReopenedFiles = Lifecycle.ReopenedFiles,
             StaleFiles = Lifecycle.StaleFiles,
+            Deletes = Lifecycle.Deletes,
+            Moves = Lifecycle.Moves,
             Hits = _counters.Hits.Value,
             Misses = _counters.Misses.Value,
             PagesRead = _counters.PagesRead.Value,

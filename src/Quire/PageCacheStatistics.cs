@@ -46,6 +46,12 @@ public sealed record PageCacheStatistics
     /// <summary>Opens that found a kept file changed on disk since it was closed (another writer): its cached pages were dropped.</summary>
     public long StaleFiles { get; init; }
 
+    /// <summary>File names deleted through <see cref="PageCache.Delete"/>.</summary>
+    public long Deletes { get; init; }
+
+    /// <summary>Files renamed through <see cref="PageCache.Move"/>.</summary>
+    public long Moves { get; init; }
+
     /// <summary>Page lookups that found the page resident and valid.</summary>
     public required long Hits { get; init; }
 

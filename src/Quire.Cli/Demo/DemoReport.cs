@@ -33,6 +33,8 @@ internal sealed class DemoReport(IAnsiConsole console)
         ["IdleFiles"] = "files kept after their last close",
         ["ReopenedFiles"] = "reopens that found pages kept",
         ["StaleFiles"] = "reopens of a file changed on disk",
+        ["Deletes"] = "names deleted through the cache",
+        ["Moves"] = "files renamed through the cache",
         ["Hits"] = "lookups that found the page",
         ["Misses"] = "lookups that read the store",
         ["HitRatio"] = "hits / (hits + misses)",

@@ -79,6 +79,9 @@ internal sealed class FileObject
     /// <summary>(T) When the file was detached, in detach order: the oldest idle files go first when too many are kept.</summary>
     public long IdleSequence { get; private set; }
 
+    /// <summary>(T) The file's last name was deleted through the cache: its handles keep working, and its pages are dropped, never written back, when the last one closes.</summary>
+    public bool Unlinked { get; set; }
+
     public Lock Lock { get; } = new();
 
     /// <summary>(I) Orders I/O on the store against size changes and the close.</summary>
@@ -181,15 +184,23 @@ internal sealed class FileObject
 
     /// <summary>
     /// Forgets the store, which the caller has disposed inside the close side of the store gate:
-    /// remembers <paramref name="stamp"/> to compare at the next open. The file table's lock is held.
+    /// remembers <paramref name="stamp"/> to compare at the next open (none for a file whose last
+    /// name was deleted, which is never opened again). The file table's lock is held.
     /// </summary>
-    public void DetachLocked(FileStamp? stamp, long idleSequence)
+    public void DetachLocked(FileStamp? stamp, long idleSequence, bool unlinked = false)
     {
         Debug.Assert(IsAttached, $"'{Name}' is detached once.");
-        Debug.Assert(IsDurable, $"'{Name}' is durable when its store closes.");
+        Debug.Assert(unlinked || IsDurable, $"'{Name}' is durable when its store closes, unless its pages were dropped with its last name.");
         IsAttached = false;
         Stamp = stamp;
         IdleSequence = idleSequence;
+    }
+
+    /// <summary>Records the stamp a rename through the cache gave the detached file (a rename moves the change time), so a reopen by the new name finds it unchanged.</summary>
+    public void RestampLocked(FileStamp stamp)
+    {
+        Debug.Assert(!IsAttached, $"'{Name}' is restamped while detached.");
+        Stamp = stamp;
     }
 
     /// <summary>

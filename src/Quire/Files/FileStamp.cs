@@ -6,8 +6,9 @@
 namespace Quire.Files;
 
 /// <summary>
-/// A file's identity, size and modification and change times (nanoseconds since the Unix epoch),
-/// as one stat call saw them. Another writer changes the size or the modification time; a change of
-/// metadata (a truncate to the same size, a rename over it) moves the change time.
+/// A file's identity, size, modification and change times (nanoseconds since the Unix epoch) and
+/// number of names (hard links), as one stat call saw them. Another writer changes the size or the
+/// modification time; a change of metadata (a truncate to the same size, a rename, a link) moves
+/// the change time.
 /// </summary>
-internal readonly record struct FileStamp(FileIdentity Identity, long Size, long ModifiedNanoseconds, long ChangedNanoseconds);
+internal readonly record struct FileStamp(FileIdentity Identity, long Size, long ModifiedNanoseconds, long ChangedNanoseconds, int LinkCount);

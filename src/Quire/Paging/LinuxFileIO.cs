@@ -215,6 +215,7 @@ internal static partial class LinuxFileIO
         const int ChangeTimeOffset = 96; // stx_ctime, then stx_mtime: { s64 tv_sec; u32 tv_nsec; s32 }
         const int DeviceMajorOffset = 136; // stx_dev_major, then stx_dev_minor
         Span<byte> buffer = stackalloc byte[StatxBufferBytes];
+        const int LinkCountOffset = 16; // stx_nlink
         const int ModeOffset = 28; // stx_mode
         const int FileTypeMask = 0xF000; // S_IFMT
         const int RegularFile = 0x8000; // S_IFREG
@@ -228,7 +229,8 @@ internal static partial class LinuxFileIO
         uint minor = MemoryMarshal.Read<uint>(buffer[(DeviceMajorOffset + 4)..]);
         var identity = new FileIdentity(((long)major << 32) | minor, MemoryMarshal.Read<long>(buffer[InodeOffset..]));
         long size = MemoryMarshal.Read<long>(buffer[(InodeOffset + 8)..]);
-        return new FileStamp(identity, size, Nanoseconds(buffer[(ChangeTimeOffset + 16)..]), Nanoseconds(buffer[ChangeTimeOffset..]));
+        int links = (int)MemoryMarshal.Read<uint>(buffer[LinkCountOffset..]);
+        return new FileStamp(identity, size, Nanoseconds(buffer[(ChangeTimeOffset + 16)..]), Nanoseconds(buffer[ChangeTimeOffset..]), links);
 
         static long Nanoseconds(ReadOnlySpan<byte> timestamp) =>
             (MemoryMarshal.Read<long>(timestamp) * 1_000_000_000L) + MemoryMarshal.Read<uint>(timestamp[8..]);
