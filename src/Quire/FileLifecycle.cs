@@ -208,11 +208,12 @@ internal sealed class FileLifecycle
     /// </summary>
     public void Delete(string path)
     {
-        string fullPath = CanonicalPath(path);
+        // The name itself, not what a symbolic link points to: deleting a link leaves its target.
+        string fullPath = Path.GetFullPath(path);
         FileObject? unlinked = null;
         using (LockOrder.Enter(_files.Lock, LockRank.FileTable))
         {
-            FileStamp? stamp = LinuxFileIO.TryStat(fullPath);
+            FileStamp? stamp = LinuxFileIO.TryStat(fullPath, followLinks: false);
             File.Delete(fullPath);
             Interlocked.Increment(ref _deletes);
             if (stamp is { LinkCount: <= 1 } last && _files.TryGetLocked(last.Identity, out FileObject file))
@@ -235,17 +236,18 @@ internal sealed class FileLifecycle
     /// </summary>
     public void Move(string source, string destination, bool overwrite)
     {
-        string fullSource = CanonicalPath(source);
+        // The names themselves, as rename(2) sees them: a symbolic link is renamed or replaced, not its target.
+        string fullSource = Path.GetFullPath(source);
         string fullDestination = Path.GetFullPath(destination);
         FileObject? replaced = null;
         using (LockOrder.Enter(_files.Lock, LockRank.FileTable))
         {
-            FileStamp? moved = LinuxFileIO.TryStat(fullSource);
-            FileStamp? old = overwrite ? LinuxFileIO.TryStat(fullDestination) : null;
+            FileStamp? moved = LinuxFileIO.TryStat(fullSource, followLinks: false);
+            FileStamp? old = overwrite ? LinuxFileIO.TryStat(fullDestination, followLinks: false) : null;
             File.Move(fullSource, fullDestination, overwrite);
             Interlocked.Increment(ref _moves);
             if (moved is { } before && _files.TryGetLocked(before.Identity, out FileObject file) && !file.IsAttached
-                && file.Stamp is { } kept && kept == before && LinuxFileIO.TryStat(fullDestination) is { } after && after.Identity == before.Identity)
+                && file.Stamp is { } kept && kept == before && LinuxFileIO.TryStat(fullDestination, followLinks: false) is { } after && after.Identity == before.Identity)
             {
                 // The rename moved the change time: a kept file unchanged until now stays so.
                 file.RestampLocked(after);

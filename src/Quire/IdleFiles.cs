@@ -122,7 +122,7 @@ internal sealed class IdleFiles(FileTable files, Eviction eviction, Truncation t
             return;
         }
 
-        bool detached = false;
+        bool exited = false;
         try
         {
             using (LockOrder.Enter(_files.Lock, LockRank.FileTable))
@@ -136,13 +136,20 @@ internal sealed class IdleFiles(FileTable files, Eviction eviction, Truncation t
                     FileStamp? stamp = (store as FileBackingStore)?.Stat();
                     store.Dispose();
                     file.DetachLocked(stamp, ++_idleSequence);
-                    detached = true;
+
+                    // Closed for good before the table's lock is let go: an open that then finds the
+                    // file detached reopens a closed gate, never one a late ExitClose closes under it.
+                    file.Gate.ExitClose(closed: true);
+                    exited = true;
                 }
             }
         }
         finally
         {
-            file.Gate.ExitClose(detached);
+            if (!exited)
+            {
+                file.Gate.ExitClose(closed: false);
+            }
         }
     }
 
@@ -160,7 +167,16 @@ internal sealed class IdleFiles(FileTable files, Eviction eviction, Truncation t
 
         if (file.IsAttached)
         {
-            _truncation.Discard(file, 0, long.MaxValue);
+            try
+            {
+                _truncation.Discard(file, 0, long.MaxValue);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Another thread's release closed it since this one looked: its pages went with it.
+                return;
+            }
+
             if (!file.Gate.EnterClose(_holds.NewPageDeadline()))
             {
                 return;
@@ -175,13 +191,17 @@ internal sealed class IdleFiles(FileTable files, Eviction eviction, Truncation t
                     {
                         file.Store.Dispose();
                         file.DetachLocked(stamp: null, ++_idleSequence, unlinked: true);
+                        file.Gate.ExitClose(closed: true); // under the table's lock, as in TryDetach
                         closed = true;
                     }
                 }
             }
             finally
             {
-                file.Gate.ExitClose(closed);
+                if (!closed)
+                {
+                    file.Gate.ExitClose(closed: false);
+                }
             }
 
             if (!closed)

@@ -200,11 +200,14 @@ internal static partial class LinuxFileIO
 
     /// <summary>
     /// The stamp of the regular file at <paramref name="path"/> (symbolic links followed), or null where
-    /// none exists (a directory is none), it cannot be looked at, or statx is unavailable.
+    /// none exists (a directory is none; without <paramref name="followLinks"/>, a symbolic link is
+    /// none either), it cannot be looked at, or statx is unavailable.
     /// </summary>
-    public static FileStamp? TryStat(string path) => OperatingSystem.IsLinux() ? StatxStamp(AtCurrentDirectory, path, 0) : null;
+    public static FileStamp? TryStat(string path, bool followLinks = true) =>
+        OperatingSystem.IsLinux() ? StatxStamp(AtCurrentDirectory, path, followLinks ? 0 : AtSymlinkNoFollow) : null;
 
     private const int AtEmptyPath = 0x1000;
+    private const int AtSymlinkNoFollow = 0x100;
     private const int AtCurrentDirectory = -100;
 
     private static FileStamp? StatxStamp(int directory, string path, int flags)
