@@ -74,6 +74,12 @@ public sealed class QuireOptions
     /// <inheritdoc cref="PageCacheOptions.StartPageWriter"/>
     public bool StartPageWriter { get; set; } = s_defaults.StartPageWriter;
 
+    /// <inheritdoc cref="PageCacheOptions.FlushOnLastClose"/>
+    public bool FlushOnLastClose { get; set; } = s_defaults.FlushOnLastClose;
+
+    /// <inheritdoc cref="PageCacheOptions.MaxIdleFiles"/>
+    public int MaxIdleFiles { get; set; } = s_defaults.MaxIdleFiles;
+
     /// <summary>
     /// Builds the cache's options, with the services the container provides. Each value is
     /// checked as <see cref="PageCacheOptions"/> checks it.
@@ -100,6 +106,8 @@ public sealed class QuireOptions
         MaxWritebackStall = MaxWritebackStall,
         StrictFileDirtyLimit = StrictFileDirtyLimit,
         StartPageWriter = StartPageWriter,
+        FlushOnLastClose = FlushOnLastClose,
+        MaxIdleFiles = MaxIdleFiles,
         TimeProvider = timeProvider,
         Logger = logger,
         MeterFactory = meterFactory,

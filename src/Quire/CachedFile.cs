@@ -26,23 +26,26 @@ namespace Quire;
 /// </para>
 /// <para>
 /// Nothing is durable until <see cref="Flush()"/> returns. Disposing the last handle to a file
-/// flushes it and, if the data cannot be written, throws, keeping the data in the cache.
+/// flushes it and, if the data cannot be written, throws, keeping the data in the cache (unless
+/// <see cref="PageCacheOptions.FlushOnLastClose"/> is off: the page writer writes it later).
 /// </para>
 /// </remarks>
 public sealed class CachedFile : IDisposable, IAsyncDisposable
 {
     private readonly PageCache _cache; // (I)
     private readonly FileObject _file; // (I)
+    private readonly string _name; // (I)
     private readonly ReadAheadState _readAhead = new(); // heuristics, see ReadAheadState
     private readonly HandleAccounting _accounting = new(); // (A)
     private readonly LeaseSet _leases = new(); // its own lock: the storable leases taken through this handle
     private int _errorCursor; // (F) the last error epoch this handle reported
     private int _disposed; // (A)
 
-    internal CachedFile(PageCache cache, FileObject file, bool canWrite)
+    internal CachedFile(PageCache cache, FileObject file, bool canWrite, string? name = null)
     {
         _cache = cache;
         _file = file;
+        _name = name ?? file.Name;
         CanWrite = canWrite;
         using (LockOrder.Enter(file.Lock, LockRank.FileObject))
         {
@@ -52,8 +55,8 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
         }
     }
 
-    /// <summary>The file's full path, or the backing store's name.</summary>
-    public string Name => _file.Name;
+    /// <summary>The full path this handle was opened by (one of the file's names, if it has several), or the backing store's name.</summary>
+    public string Name => _name;
 
     /// <summary>Whether this handle may write (opened with <see cref="FileAccess.ReadWrite"/>).</summary>
     public bool CanWrite { get; }
@@ -494,6 +497,7 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
         ThrowIfDisposed();
         ThrowIfReadOnly();
         int frame = _cache.Writes.AcquireForLease(_file, fileOffset, byteCount);
+        _file.AddWriteLeases(1); // the file keeps its store until the lease is released (IdleFiles.TryDetach)
         return new WritablePageLease(this, frame, fileOffset, byteCount);
     }
 
@@ -591,7 +595,10 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
     }
 
     /// <summary>
-    /// Releases the handle. The last handle to a file flushes it and releases its pages. Idempotent.
+    /// Releases the handle. The last handle to a file flushes it (unless
+    /// <see cref="PageCacheOptions.FlushOnLastClose"/> is off) and, once its data is durable, closes
+    /// its OS file; the clean pages of a file opened by path stay cached for a reopen until reclaim
+    /// takes them. Idempotent.
     /// </summary>
     /// <exception cref="WritebackFailedException">The file's data could not be made durable; the cache keeps it and writes it again on the next open, flush or dispose of the cache.</exception>
     public void Dispose()

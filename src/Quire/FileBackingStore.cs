@@ -214,6 +214,9 @@ public sealed class FileBackingStore : IBackingStore
     /// </summary>
     internal int DirectDescriptor => _directHandle is { } handle ? (int)handle.DangerousGetHandle() : -1;
 
+    /// <summary>The file's identity (device, inode), size and times as the OS has them now, or null where it cannot say.</summary>
+    internal Files.FileStamp? Stat() => LinuxFileIO.TryStat(_handle);
+
     /// <summary>The device number of the file system holding the file, or null where it cannot be had: files on one device share a write bandwidth estimate.</summary>
     internal long? DeviceNumber => _deviceNumber.Value;
 

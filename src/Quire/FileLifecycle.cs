@@ -1,15 +1,44 @@
-// FileLifecycle: the files a cache has open. Opening by path or by store finds or adds the one
-// file object of that path (canonical, links resolved) or store instance, which its handles share;
-// the last handle's release flushes the file and closes it once idle (its pages evicted, its store
-// disposed); files kept open by an unreported error, data not yet durable or a lease are closed
-// when they become idle; and FlushAll's own error cursors (one per file) live here.
+// FileLifecycle: the files a cache has open or keeps. Opening by path or by store finds or adds the
+// one file object of that file (by device and inode, whichever name opened it; by canonical path
+// where the OS gives no identity) or store instance, which its handles share. The last handle's
+// release flushes the file (unless FlushOnLastClose is off: the page writer writes it back later).
+// A file opened by path then outlives its handles: once durable, its store is closed (detached: no
+// descriptor is held) and its clean pages stay until reclaim takes them; a reopen attaches a new
+// store if a stat says the file on disk is the one detached, and otherwise retires the stale object
+// and drops its pages. Idle objects go when their last page does, and the oldest go when more than
+// MaxIdleFiles are kept. A store opened by the caller is closed when idle (its pages evicted, its
+// store disposed), as the cache cannot open it again. IdleFiles keeps the idle ones,
+// FlushAllCursors FlushAll's own error cursors.
 //
-// Locking: the file table's lock (T) guards the table and every file's HandleCount; a store is
-// opened, measured and disposed under it, so two opens of one path make one file object and a
-// closing file's store is gone before the path can be opened again. _cursorsLock guards the
-// FlushAll cursors and is taken before a file's lock. Flushes run with neither held.
-// Invariants: a file object leaves the table only with no handle, no page and nothing not yet
-// durable, inside the close side of its store gate (StoreGate.EnterClose), so no writeback touches a disposed store.
+// The life of a file object opened by path (a caller's store goes from idle to gone at once:
+// IdleFiles.TryClose evicts its pages and disposes it once it is durable):
+//
+//   Open of a new identity (OpenStoreLocked, AddFileLocked)
+//      |
+//      v          last ReleaseHandle: a flush,
+//    Open  -------------------------------------->  Idle, attached  (store open; not yet durable)
+//    ^  ^         unless FlushOnLastClose is off        |
+//    |  +-------- Open: the same store -----------------+
+//    |                                                  | IdleFiles.TryDetach: durable, no write
+//    |                                                  v lease; stat recorded, store disposed
+//    +----------- Open, stamp unchanged: ------  Idle, detached
+//                 OpenStoreLocked, AttachLocked         |
+//                                                       | Open, stamp changed (RetireLocked); no page
+//                                                       v left; over MaxIdleFiles: IdleFiles.Drop
+//                                                     gone
+//
+// Delete of a file's last name marks its object Unlinked: its handles keep working, the last
+// release does not flush, and IdleFiles.TryCloseUnlinked drops its pages unwritten, disposes the
+// store and takes it out of the table. Move keeps the object (the inode is the same) and restamps
+// a detached one, since the rename moved its change time.
+//
+// Locking: the file table's lock (T) guards the table, every file's HandleCount and its store's
+// attachment; a store is opened, measured, detached and disposed under it, so two opens of one file
+// make one file object and a closing file's store is gone before the file can be opened again.
+// Flushes and evictions run without it.
+// Invariants: a store is detached or closed only with no handle, nothing not yet durable and no write
+// lease held, inside the close side of its store gate (StoreGate.EnterClose), so no writeback
+// touches a disposed store; a file object leaves the table only with no handle and no page.
 
 using Quire.Files;
 using Quire.Flushing;
@@ -18,18 +47,58 @@ using Quire.Paging;
 
 namespace Quire;
 
-internal sealed class FileLifecycle(FileTable files, FileFlusher flusher, Eviction eviction, PageHolds holds, int pageSize, bool useDirectIO)
+internal sealed class FileLifecycle
 {
-    private readonly FileTable _files = files; // (I)
-    private readonly FileFlusher _flusher = flusher; // (I)
-    private readonly Eviction _eviction = eviction; // (I)
-    private readonly PageHolds _holds = holds; // (I)
-    private readonly int _pageSize = pageSize; // (I)
-    private readonly Lock _cursorsLock = new();
-    private readonly Dictionary<FileObject, int> _flushAllCursors = []; // (_cursorsLock) FlushAll's own error cursors (P3)
-    private int _closed; // (A) set once the cache is being disposed: no file is closed or flushed on release any more
+    private readonly FileTable _files; // (I)
+    private readonly FileFlusher _flusher; // (I)
+    private readonly Eviction _eviction; // (I)
+    private readonly PageHolds _holds; // (I)
+    private readonly int _pageSize; // (I)
+    private readonly bool _useDirectIO; // (I)
+    private readonly bool _flushOnLastClose; // (I)
+    private readonly FlushAllCursors _cursors = new(); // (I)
+    private long _staleFiles; // (A) reopens that found the file changed on disk and dropped its pages
+    private long _reopenedFiles; // (A) reopens that found the file's pages kept
+    private long _deletes; // (A) Delete calls that removed a name
+    private long _moves; // (A) Move calls that renamed a file
 
-    private bool IsClosed => Volatile.Read(ref _closed) != 0;
+    /// <summary>Reopens of a kept file that found it changed on disk since its store closed: its pages were dropped.</summary>
+    public long StaleFiles => Interlocked.Read(ref _staleFiles);
+
+    /// <summary>Names deleted through <see cref="Delete"/>.</summary>
+    public long Deletes => Interlocked.Read(ref _deletes);
+
+    /// <summary>Files renamed through <see cref="Move"/>.</summary>
+    public long Moves => Interlocked.Read(ref _moves);
+
+    /// <summary>Reopens of a kept file that found it unchanged: its pages served the new handle.</summary>
+    public long ReopenedFiles => Interlocked.Read(ref _reopenedFiles);
+
+    public FileLifecycle(FileTable files, FileFlusher flusher, Eviction eviction, Truncation truncation, PageHolds holds, int pageSize, bool useDirectIO, bool flushOnLastClose, int maxIdleFiles)
+    {
+        _files = files;
+        _flusher = flusher;
+        _eviction = eviction;
+        _holds = holds;
+        _pageSize = pageSize;
+        _useDirectIO = useDirectIO;
+        _flushOnLastClose = flushOnLastClose;
+        Idle = new IdleFiles(files, eviction, truncation, holds, _cursors, maxIdleFiles);
+    }
+
+    /// <summary>(I) The file objects no handle uses: kept, detached, closed and dropped.</summary>
+    public IdleFiles Idle { get; }
+
+    private bool IsClosed => Idle.IsDisposing;
+
+    /// <summary>Adds to <paramref name="errors"/> the error epochs FlushAll has not reported yet (see <see cref="FlushAllCursors"/>).</summary>
+    public void AddEpochsForFlushAll(List<Exception> errors) => _cursors.AddEpochs(_files.Snapshot(), errors);
+
+    /// <summary>Closes, detaches or drops the file objects no handle uses, as <see cref="IdleFiles.ReleaseAll"/> says.</summary>
+    public void ReleaseIdleFiles(FileObject? except) => Idle.ReleaseAll(except);
+
+    /// <summary>Counts the file objects with a store open and those kept with it closed.</summary>
+    public (int Open, int Idle) CountFiles() => Idle.Count();
 
     /// <summary>
     /// Finds or opens the file at <paramref name="path"/> and counts a handle on it. <paramref name="truncate"/>
@@ -37,13 +106,31 @@ internal sealed class FileLifecycle(FileTable files, FileFlusher flusher, Evicti
     /// </summary>
     public FileObject Open(string path, FileMode mode, bool writable, out bool truncate)
     {
-        string key = CanonicalPath(path);
-        FileObject file;
-        truncate = false;
-        using (LockOrder.Enter(_files.Lock, LockRank.FileTable))
+        string fullPath = CanonicalPath(path);
+        FileObject? stale = null;
+        try
         {
-            if (_files.TryGetLocked(key, out file))
+            using (LockOrder.Enter(_files.Lock, LockRank.FileTable))
             {
+                // 1. Which file does the path name now? A file object of that identity with its store
+                //    open is the file's, whichever path opened it (a hard link, a rename): no second
+                //    descriptor is opened.
+                // 2. Otherwise open the path, and ask the descriptor which file it is: a name re-created
+                //    after a delete is a new file, and an open that raced with a rename still finds the
+                //    object its file already has. A kept (detached) object of that identity takes the
+                //    store if the file is unchanged since it was detached, else it is retired as stale.
+                FileObject? file = FileByPathLocked(fullPath);
+                truncate = false;
+                if (file is not { IsAttached: true })
+                {
+                    file = OpenStoreLocked(path, fullPath, mode, writable, out stale, out bool attached);
+                    if (attached)
+                    {
+                        file.HandleCount++;
+                        return file;
+                    }
+                }
+
                 if (mode == FileMode.CreateNew)
                 {
                     throw new IOException($"The file '{path}' already exists.", 17);
@@ -55,17 +142,157 @@ internal sealed class FileLifecycle(FileTable files, FileFlusher flusher, Evicti
                 }
 
                 truncate = mode is FileMode.Create or FileMode.Truncate;
+                file.HandleCount++;
+                return file;
             }
-            else
+        }
+        finally
+        {
+            if (stale is not null)
             {
-                IBackingStore store = FileBackingStore.Open(path, mode, writable ? FileAccess.ReadWrite : FileAccess.Read, useDirectIO);
-                file = AddFileLocked(key, store, writable);
+                Idle.Drop(stale);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Opens the file at <paramref name="path"/> and gives its store to the file's kept object if the
+    /// file is unchanged since that object was detached, or to a new object; <paramref name="attached"/>
+    /// says it did (false: the file already had an object with its store open, and the new store is closed).
+    /// </summary>
+    private FileObject OpenStoreLocked(string path, string fullPath, FileMode mode, bool writable, out FileObject? stale, out bool attached)
+    {
+        stale = null;
+        attached = true;
+        FileBackingStore store = FileBackingStore.Open(path, mode, writable ? FileAccess.ReadWrite : FileAccess.Read, _useDirectIO);
+        FileStamp? stamp = store.Stat();
+        object key = stamp?.Identity ?? (object)fullPath;
+        if (_files.TryGetLocked(key, out FileObject existing))
+        {
+            if (existing.IsAttached)
+            {
+                store.Dispose();
+                attached = false;
+                return existing;
             }
 
-            file.HandleCount++;
+            if (stamp is { } now && existing.Stamp == now && existing.Size == now.Size)
+            {
+                existing.AttachLocked(store, writable);
+                Interlocked.Increment(ref _reopenedFiles);
+                return existing;
+            }
+
+            // Changed on disk since its store closed (another writer, a truncate, an inode reused),
+            // or no stat can tell: its pages are stale. It held nothing not durable when detached.
+            _files.RetireLocked(existing);
+            stale = existing;
+            Interlocked.Increment(ref _staleFiles);
         }
 
-        return file;
+        return AddFileLocked(key, store, writable, keptWhenIdle: true);
+    }
+
+    /// <summary>The file object of the file <paramref name="fullPath"/> names now, or null: by identity where the OS gives one, else by path.</summary>
+    private FileObject? FileByPathLocked(string fullPath)
+    {
+        object key = LinuxFileIO.TryStat(fullPath)?.Identity ?? (object)fullPath;
+        return _files.TryGetLocked(key, out FileObject file) ? file : null;
+    }
+
+    /// <summary>
+    /// Deletes the name <paramref name="path"/>. If it was the file's last name, the file's object
+    /// is unlinked: its open handles keep working, and its pages are dropped, never written back,
+    /// when the last one closes (at once when none is open). A missing name is no error, as for
+    /// <see cref="File.Delete"/>.
+    /// </summary>
+    public void Delete(string path)
+    {
+        // The name itself, not what a symbolic link points to: deleting a link leaves its target.
+        string fullPath = Path.GetFullPath(path);
+        FileObject? unlinked = null;
+        using (LockOrder.Enter(_files.Lock, LockRank.FileTable))
+        {
+            FileStamp? stamp = LinuxFileIO.TryStat(fullPath, followLinks: false);
+            File.Delete(fullPath);
+            Interlocked.Increment(ref _deletes);
+            if (stamp is { LinkCount: <= 1 } last && _files.TryGetLocked(last.Identity, out FileObject file))
+            {
+                file.Unlinked = true;
+                unlinked = file.HandleCount == 0 ? file : null;
+            }
+        }
+
+        if (unlinked is not null)
+        {
+            Idle.TryClose(unlinked);
+        }
+    }
+
+    /// <summary>
+    /// Renames <paramref name="source"/> to <paramref name="destination"/> (replacing it if
+    /// <paramref name="overwrite"/>): the file keeps its object and its cached pages, and its open
+    /// handles keep working. A file the rename replaced is unlinked as by <see cref="Delete"/>.
+    /// </summary>
+    public void Move(string source, string destination, bool overwrite)
+    {
+        // The names themselves, as rename(2) sees them: a symbolic link is renamed or replaced, not its target.
+        string fullSource = Path.GetFullPath(source);
+        string fullDestination = Path.GetFullPath(destination);
+        FileObject? replaced = null;
+        using (LockOrder.Enter(_files.Lock, LockRank.FileTable))
+        {
+            FileStamp? moved = LinuxFileIO.TryStat(fullSource, followLinks: false);
+            FileStamp? old = overwrite ? LinuxFileIO.TryStat(fullDestination, followLinks: false) : null;
+            File.Move(fullSource, fullDestination, overwrite);
+            Interlocked.Increment(ref _moves);
+            if (moved is { } before && _files.TryGetLocked(before.Identity, out FileObject file) && !file.IsAttached
+                && file.Stamp is { } kept && kept == before && LinuxFileIO.TryStat(fullDestination, followLinks: false) is { } after && after.Identity == before.Identity)
+            {
+                // The rename moved the change time: a kept file unchanged until now stays so.
+                file.RestampLocked(after);
+            }
+
+            if (old is { LinkCount: <= 1 } gone && gone.Identity != moved?.Identity && _files.TryGetLocked(gone.Identity, out FileObject target))
+            {
+                target.Unlinked = true;
+                replaced = target.HandleCount == 0 ? target : null;
+            }
+        }
+
+        if (replaced is not null)
+        {
+            Idle.TryClose(replaced);
+        }
+    }
+
+    /// <summary>
+    /// The length of the file <paramref name="path"/> names, as the cache sees it where it has the
+    /// file's object (its size, writes not yet flushed included), else as the OS does; null where
+    /// no regular file has that name. One stat of the path, no open.
+    /// </summary>
+    public long? GetLength(string path)
+    {
+        string fullPath = CanonicalPath(path);
+        FileStamp? stamp = LinuxFileIO.TryStat(fullPath);
+        var info = stamp is null ? new FileInfo(fullPath) : null; // where no stat gives an identity
+        long? osLength = stamp?.Size ?? (info!.Exists ? info.Length : null);
+        if (osLength is null)
+        {
+            return null;
+        }
+
+        object key = stamp?.Identity ?? (object)fullPath;
+        using (LockOrder.Enter(_files.Lock, LockRank.FileTable))
+        {
+            // A kept file whose stamp moved was changed behind the cache: the OS knows its length.
+            if (_files.TryGetLocked(key, out FileObject file) && (file.IsAttached || (stamp is not null && file.Stamp == stamp)))
+            {
+                return file.Size;
+            }
+        }
+
+        return osLength;
     }
 
     /// <summary>Refuses the modes and accesses a cached file does not support, naming the argument.</summary>
@@ -112,35 +339,6 @@ internal sealed class FileLifecycle(FileTable files, FileFlusher flusher, Evicti
     }
 
     /// <summary>
-    /// Adds to <paramref name="errors"/> the error epoch each file has not yet reported to FlushAll
-    /// (a failure of the page writer or of another handle's flush), unless FlushAll's own flush of
-    /// that file failed and reported it already; every cursor moves past what it has seen.
-    /// </summary>
-    public void AddEpochsForFlushAll(List<Exception> errors)
-    {
-        foreach (FileObject file in _files.Snapshot())
-        {
-            bool reportedOwnFailure = errors.OfType<WritebackFailedException>().Any(e => e.FileName == file.Name);
-            WritebackFailedException? epoch;
-            using (LockOrder.Enter(_cursorsLock, LockRank.FlushAllCursors))
-            {
-                int cursor = _flushAllCursors.GetValueOrDefault(file);
-                using (LockOrder.Enter(file.Lock, LockRank.FileObject))
-                {
-                    epoch = file.Errors.ConsumeForCacheLocked(ref cursor);
-                }
-
-                _flushAllCursors[file] = cursor;
-            }
-
-            if (epoch is not null && !reportedOwnFailure)
-            {
-                errors.Add(epoch);
-            }
-        }
-    }
-
-    /// <summary>
     /// For the cache's Dispose, after every file was flushed: stops closing files on release, then
     /// evicts every file's pages and disposes every store (a file keeping pages not yet durable stays
     /// in the table, its data reported by the flush that failed).
@@ -163,9 +361,9 @@ internal sealed class FileLifecycle(FileTable files, FileFlusher flusher, Evicti
     }
 
     /// <summary>From now on a released handle neither flushes nor closes its file: the cache is being disposed.</summary>
-    public void BeginDispose() => Volatile.Write(ref _closed, 1);
+    public void BeginDispose() => Idle.BeginDispose();
 
-    /// <summary>Called when a handle is disposed: the last one flushes the file and releases it.</summary>
+    /// <summary>Called when a handle is disposed: the last one flushes the file (unless FlushOnLastClose is off) and releases it.</summary>
     public void ReleaseHandle(FileObject file, ref int errorCursor)
     {
         using (LockOrder.Enter(_files.Lock, LockRank.FileTable))
@@ -178,7 +376,7 @@ internal sealed class FileLifecycle(FileTable files, FileFlusher flusher, Evicti
         }
 
         WritebackFailedException? error = null;
-        if (file.IsWritable && !IsClosed)
+        if (file.IsWritable && !IsClosed && _flushOnLastClose && !file.Unlinked)
         {
             try
             {
@@ -197,11 +395,12 @@ internal sealed class FileLifecycle(FileTable files, FileFlusher flusher, Evicti
 
         if (error is null)
         {
-            TryCloseIdle(file);
+            Idle.TryClose(file);
         }
 
-        // Files kept open earlier (an unreported error, a lease that outlived its handle, a failed
-        // flush) are closed once they are idle and clean.
+        // Files kept open earlier (data not yet durable: a failed flush, a close that did not flush;
+        // a lease that outlived its handle) are closed once durable; idle files past their last page
+        // or over the bound go.
         ReleaseIdleFiles(except: file);
 
         if (error is not null)
@@ -212,95 +411,7 @@ internal sealed class FileLifecycle(FileTable files, FileFlusher flusher, Evicti
         }
     }
 
-    /// <summary>
-    /// Closes a file object no handle uses: evicts its pages and releases its store. Keeps it open
-    /// while it holds data that is not durable (pages, or a store change no sync has covered: so a
-    /// last handle about to flush never finds its file closed under it by another thread's release),
-    /// an error no handle has seen (so the next opener is told, E4), or a page a write lease holds.
-    /// </summary>
-    private void TryCloseIdle(FileObject file)
-    {
-        if (IsClosed)
-        {
-            return;
-        }
-
-        bool unreported;
-        using (LockOrder.Enter(file.Lock, LockRank.FileObject))
-        {
-            unreported = file.Errors.HasUnreportedLocked;
-        }
-
-        _eviction.DropNotDurableIfPlanted(file); // nothing unless a test planted that bug (Canaries)
-        if (unreported || !file.IsDurable || !_eviction.EvictAll(file, _holds.NewPageDeadline()))
-        {
-            return;
-        }
-
-        // Closed for writeback first, so the page writer's threads, which may still hold the file
-        // from a snapshot, never touch its store once disposed; a handle opened meanwhile cancels.
-        if (!file.Gate.EnterClose(_holds.NewPageDeadline()))
-        {
-            return;
-        }
-
-        bool close = false;
-        try
-        {
-            using (LockOrder.Enter(_files.Lock, LockRank.FileTable))
-            {
-                if (file.HandleCount == 0 && _files.TryGetLocked(file.Key, out FileObject current) && current == file && file.Index.Count == 0)
-                {
-                    _files.RemoveLocked(file);
-                    close = true;
-
-                    // Under the table's lock, so an Open of the same path cannot come between the
-                    // file leaving the table and its store letting the file go: the new store's
-                    // open would find the old one's lock on the file and fail.
-                    file.Store.Dispose();
-                }
-            }
-        }
-        finally
-        {
-            file.Gate.ExitClose(close);
-        }
-
-        if (close)
-        {
-            using (LockOrder.Enter(_cursorsLock, LockRank.FlushAllCursors))
-            {
-                _flushAllCursors.Remove(file);
-            }
-        }
-    }
-
-    /// <summary>Closes every file object that has no handle and nothing keeping it open.</summary>
-    public void ReleaseIdleFiles(FileObject? except)
-    {
-        List<FileObject>? idle = null;
-        FileObject[] files = _files.Snapshot();
-        using (LockOrder.Enter(_files.Lock, LockRank.FileTable))
-        {
-            foreach (FileObject file in files)
-            {
-                if (file != except && file.HandleCount == 0)
-                {
-                    (idle ??= []).Add(file);
-                }
-            }
-        }
-
-        if (idle is not null)
-        {
-            foreach (FileObject file in idle)
-            {
-                TryCloseIdle(file);
-            }
-        }
-    }
-
-    private FileObject AddFileLocked(object key, IBackingStore store, bool writable)
+    private FileObject AddFileLocked(object key, IBackingStore store, bool writable, bool keptWhenIdle = false)
     {
         int id = _files.AllocateIdLocked();
         FileObject file;
@@ -308,7 +419,7 @@ internal sealed class FileLifecycle(FileTable files, FileFlusher flusher, Evicti
         {
             long length = store.GetLength();
             object deviceKey = store is FileBackingStore { DeviceNumber: long device } ? device : store;
-            file = new FileObject(id, key, store, writable, length, _files.GetDeviceLocked(deviceKey, _pageSize));
+            file = new FileObject(id, key, store, writable, length, _files.GetDeviceLocked(deviceKey, _pageSize), keptWhenIdle);
         }
         catch
         {

@@ -88,7 +88,7 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         var sync = new FileSync(_pool, transitions, _counters, clock, progress, Canaries);
         Flusher = new FileFlusher(clusterWriter, sync, Holds, Counts);
         PageWriter = new PageWriter(_files, clusterWriter, sync, _counters, Counts, clock, progress, limits);
-        Lifecycle = new FileLifecycle(_files, Flusher, Eviction, Holds, _pool.PageSize, Options.UseDirectIO);
+        Lifecycle = new FileLifecycle(_files, Flusher, Eviction, Truncation, Holds, _pool.PageSize, Options.UseDirectIO, Options.FlushOnLastClose, Options.MaxIdleFiles);
         _instruments.Observe(_counters, () => _pool.FrameCount - _queues.CountRacy(PageQueue.Free), () => _allocator.CountHeldAndDirtyFrames().Held, () => Counts.DirtyPages, () => Counts.WritebackPages, () => Counts.UnsyncedPages);
         _allocator.SetLaunderer(new PageLaunderer(_pool, _files, clusterWriter, sync, PageWriter, progress, Options.TimeProvider, limits.MaxPageWait));
         if (Options.StartPageWriter)
@@ -140,13 +140,22 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
     internal System.Diagnostics.Metrics.Meter Meter => _instruments.Meter;
 
     /// <summary>
-    /// Opens a file through the cache. Opening a file that is already open shares its pages, its
-    /// size and its OS handle: the handles are views of one file.
+    /// Opens a file through the cache. Opening a file that is already open, by this path or by any
+    /// other name of the same file (a hard link), shares its pages, its size and its OS handle: the
+    /// handles are views of one file. A file is known by its device and inode, not by its name: a
+    /// name deleted and created again names a new file, which shares nothing with handles still
+    /// open on the old one.
     /// </summary>
     /// <param name="path">The file's path.</param>
     /// <param name="mode">How to open or create it; <see cref="FileMode.Append"/> is not supported.</param>
     /// <param name="access"><see cref="FileAccess.Read"/> or <see cref="FileAccess.ReadWrite"/>.</param>
-    /// <returns>A handle; dispose it to flush and release the file.</returns>
+    /// <returns>
+    /// A handle; dispose it to release the file (the last handle flushes it, unless
+    /// <see cref="PageCacheOptions.FlushOnLastClose"/> is off). The file's clean pages stay cached
+    /// after its last handle closes, and a reopen reads them from memory if the file on disk is
+    /// unchanged (same inode, size, modification and change times); if another process changed it,
+    /// the cached pages are dropped and the file is read again.
+    /// </returns>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
     /// <exception cref="ArgumentException">The path is empty, or the mode or access is not supported.</exception>
     /// <exception cref="IOException">The file cannot be opened; it is open read-only in this cache and write access was asked; or <see cref="FileMode.CreateNew"/> was given for an existing file.</exception>
@@ -159,7 +168,7 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         ThrowIfDisposed();
         bool writable = access == FileAccess.ReadWrite;
         FileObject file = Lifecycle.Open(path, mode, writable, out bool truncate);
-        var handle = new CachedFile(this, file, writable);
+        var handle = new CachedFile(this, file, writable, Path.GetFullPath(path));
         if (truncate)
         {
             handle.SetLength(0);
@@ -190,12 +199,87 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         return new CachedFile(this, file, writable);
     }
 
+    /// <summary>
+    /// The length in bytes of the file at <paramref name="path"/> as the cache sees it: where the
+    /// cache has the file (open, or kept after its last close and unchanged on disk), its size,
+    /// including writes not yet flushed, which the OS's length does not show yet; otherwise the OS's
+    /// length. Any name of the file answers alike. Costs one stat of the path; opens nothing.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    /// <exception cref="FileNotFoundException">No regular file has that name.</exception>
+    /// <exception cref="ObjectDisposedException">The cache was disposed.</exception>
+    public long GetLength(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ThrowIfDisposed();
+        return Lifecycle.GetLength(path) ?? throw new FileNotFoundException($"Could not find file '{Path.GetFullPath(path)}'.", Path.GetFullPath(path));
+    }
+
+    /// <summary>
+    /// Deletes the file name <paramref name="path"/>, as <see cref="File.Delete(string)"/> does (a
+    /// missing name is no error). Handles open on the file keep working on it. If that was the file's
+    /// last name, its cached pages are dropped when its last handle closes (at once if none is
+    /// open), dirty ones included: nobody can open the file again, so they are never written back
+    /// (as Linux does with an unlinked inode), and the last close does not flush. A file with
+    /// another name (a hard link) keeps its pages and is written back as before.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    /// <exception cref="IOException">The OS refused the delete.</exception>
+    /// <exception cref="UnauthorizedAccessException">Permission is denied.</exception>
+    /// <exception cref="ObjectDisposedException">The cache was disposed.</exception>
+    public void Delete(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ThrowIfDisposed();
+        Lifecycle.Delete(path);
+    }
+
+    /// <summary>
+    /// Renames <paramref name="source"/> to <paramref name="destination"/>, as
+    /// <see cref="File.Move(string, string, bool)"/> does. The file keeps its cached pages and its open
+    /// handles, which keep working: a reopen by the new name reads from memory. A file the rename
+    /// replaces is deleted as by <see cref="Delete"/>. The cache does not sync the directory: the
+    /// new name is durable once the OS writes the directory back (docs/DURABILITY.md, X5); so is a
+    /// delete.
+    /// </summary>
+    /// <exception cref="ArgumentNullException">A path is null.</exception>
+    /// <exception cref="ArgumentException">A path is empty.</exception>
+    /// <exception cref="FileNotFoundException"><paramref name="source"/> does not exist.</exception>
+    /// <exception cref="IOException"><paramref name="destination"/> exists and <paramref name="overwrite"/> is false, or the OS refused the rename.</exception>
+    /// <exception cref="UnauthorizedAccessException">Permission is denied.</exception>
+    /// <exception cref="ObjectDisposedException">The cache was disposed.</exception>
+    public void Move(string source, string destination, bool overwrite = false)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(source);
+        ArgumentException.ThrowIfNullOrEmpty(destination);
+        ThrowIfDisposed();
+        Lifecycle.Move(source, destination, overwrite);
+    }
+
+    /// <summary>
+    /// Whether a regular file has the name <paramref name="path"/>, as <see cref="File.Exists(string)"/>
+    /// says: a file created through the cache exists from its open on, and a deleted one no longer
+    /// does, even while handles keep it open. Costs one stat of the path.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    /// <exception cref="ObjectDisposedException">The cache was disposed.</exception>
+    public bool FileExists(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ThrowIfDisposed();
+        return Lifecycle.GetLength(path) is not null;
+    }
+
     /// <summary>Takes a snapshot of the cache's frames and counters. Scans the frame metadata to count pinned frames.</summary>
     /// <exception cref="ObjectDisposedException">The cache was disposed.</exception>
     public PageCacheStatistics GetStatistics()
     {
         ThrowIfDisposed();
         (int held, _) = _allocator.CountHeldAndDirtyFrames();
+        (int openFiles, int idleFiles) = Lifecycle.CountFiles();
         return new PageCacheStatistics
         {
             FrameCount = _pool.FrameCount,
@@ -209,7 +293,12 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
             UnsyncedPages = Counts.UnsyncedPages,
             WritebackPages = Counts.WritebackPages,
             DirtyPages = Counts.DirtyPages,
-            OpenFiles = _files.Snapshot().Length,
+            OpenFiles = openFiles,
+            IdleFiles = idleFiles,
+            ReopenedFiles = Lifecycle.ReopenedFiles,
+            StaleFiles = Lifecycle.StaleFiles,
+            Deletes = Lifecycle.Deletes,
+            Moves = Lifecycle.Moves,
             Hits = _counters.Hits.Value,
             Misses = _counters.Misses.Value,
             PagesRead = _counters.PagesRead.Value,

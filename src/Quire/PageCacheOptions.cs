@@ -37,6 +37,7 @@ public sealed class PageCacheOptions
     private readonly TimeSpan _dirtyExpire = TimeSpan.FromSeconds(30);
     private readonly int _maxWritesInFlight = 64;
     private readonly TimeSpan _maxWritebackStall = TimeSpan.FromSeconds(60);
+    private readonly int _maxIdleFiles = 1024;
 
     /// <summary>
     /// The bytes of page frames the cache allocates, rounded down to whole pages. Default 64 MiB:
@@ -325,6 +326,36 @@ public sealed class PageCacheOptions
     /// disposes it with the cache. The instruments are listed in docs/OBSERVABILITY.md.
     /// </summary>
     public IMeterFactory? MeterFactory { get; init; }
+
+    /// <summary>
+    /// Whether disposing the last handle of a file flushes it (writes its dirty pages and makes them
+    /// durable), throwing <see cref="WritebackFailedException"/> if that fails. Default true, as
+    /// <see cref="FileStream"/> does on dispose and as engines written against it expect: a file
+    /// closed without error is on disk. When false, the last close returns at once, as a close does
+    /// on Linux: the page writer writes the data back within <see cref="DirtyExpire"/> and makes it
+    /// durable, and a failure is reported to the next handle opened on the file at its flush, to
+    /// <see cref="PageCache.FlushAll"/> and to <see cref="PageCache.Dispose"/>. Either way the file's
+    /// clean pages stay cached after the last close (see <see cref="MaxIdleFiles"/>).
+    /// </summary>
+    public bool FlushOnLastClose { get; init; } = true;
+
+    /// <summary>
+    /// How many files opened by path the cache keeps after their last handle closed, with their
+    /// clean pages, so a reopen reads them from memory. Default 1,024: what a kept file costs beyond
+    /// its pages (its record and page index, a few hundred bytes) stays under a megabyte, and an
+    /// engine's working set of files fits (Linux keeps inodes as long as memory allows; FreeBSD
+    /// bounds vnodes with maxvnodes). A kept file holds no file descriptor once its data is durable;
+    /// it goes when reclaim takes its last page, or, oldest first, when more are kept. 0 keeps none.
+    /// </summary>
+    public int MaxIdleFiles
+    {
+        get => _maxIdleFiles;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value, nameof(MaxIdleFiles));
+            _maxIdleFiles = value;
+        }
+    }
 
     /// <summary>
     /// Whether the cache runs its page writer on a background thread. Default true. When false,

@@ -34,8 +34,23 @@ public sealed record PageCacheStatistics
     /// <summary>Pages written to the store that the store has not yet made durable, and not written again since; they are not evictable.</summary>
     public required int UnsyncedPages { get; init; }
 
-    /// <summary>Files (file objects) the cache has open.</summary>
+    /// <summary>Files (file objects) the cache has open: with an open handle, or with a store kept open for data not yet durable.</summary>
     public required int OpenFiles { get; init; }
+
+    /// <summary>Files kept after their last handle closed, with their store closed and their clean pages cached (<see cref="PageCacheOptions.MaxIdleFiles"/>).</summary>
+    public int IdleFiles { get; init; }
+
+    /// <summary>Opens that found a kept file unchanged on disk and its cached pages still valid.</summary>
+    public long ReopenedFiles { get; init; }
+
+    /// <summary>Opens that found a kept file changed on disk since it was closed (another writer): its cached pages were dropped.</summary>
+    public long StaleFiles { get; init; }
+
+    /// <summary>File names deleted through <see cref="PageCache.Delete"/>.</summary>
+    public long Deletes { get; init; }
+
+    /// <summary>Files renamed through <see cref="PageCache.Move"/>.</summary>
+    public long Moves { get; init; }
 
     /// <summary>Page lookups that found the page resident and valid.</summary>
     public required long Hits { get; init; }

@@ -54,6 +54,7 @@ public ref struct WritablePageLease
         if (owner is not null && LeaseTickets.Return(_ticketSlot, _ticket))
         {
             owner.Cache.Writes.ReleaseLease(owner.FileObject, owner.Accounting, _frame, FileOffset, Length);
+            owner.FileObject.AddWriteLeases(-1); // after the page is dirty, so a detach that sees none sees it not durable
         }
     }
 }

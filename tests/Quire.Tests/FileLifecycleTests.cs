@@ -2,6 +2,10 @@
 // close their own file, no close being told its data may not be durable; and a file whose last
 // handle has let go but not yet flushed a size change (no page to write) is not closed under it by
 // another thread's release of idle files, so the change is durable when the close returns.
+// Files are known by identity, not by name: two names of one file (a hard link) share its file
+// object and its unwritten bytes, and a name deleted and created again is a new file that shares
+// nothing with the handles still open on the old one (each checked against what a plain file
+// does with the same calls).
 
 using Quire.Testing;
 using Quire.Tests.Infrastructure;
@@ -68,5 +72,59 @@ public sealed class FileLifecycleTests
         Assert.Equal(0, store.PendingChangeCount);
         Assert.Equal((3 * 4096) + 5, store.DurableContent.Length);
         Assert.Equal(0, cache.GetStatistics().OpenFiles);
+    }
+
+    [Fact]
+    public void TwoNamesOfOneFileShareItsFileObjectAndItsUnwrittenBytes()
+    {
+        using var directory = new TempDirectory();
+        string first = directory.File("first");
+        string second = directory.File("second");
+        File.WriteAllBytes(first, new byte[3 * 4096]);
+        RawFile.HardLink(first, second);
+        byte[] written = BytePatterns.Create(4096 + 100, seed: 13);
+        using var cache = new PageCache(QuietCaches.Options());
+
+        using CachedFile byFirst = cache.Open(first);
+        byFirst.Write(2000, written);
+        using CachedFile bySecond = cache.Open(second, FileMode.Open, FileAccess.Read);
+
+        // A plain file reads through its second name what was written through its first.
+        byte[] expected = RawFile.ReadAllBytes(first);
+        written.CopyTo(expected, 2000);
+        var read = new byte[expected.Length];
+        Assert.Equal(read.Length, bySecond.Read(0, read));
+        Assert.Equal(expected, read);
+        Assert.Same(byFirst.FileObject, bySecond.FileObject);
+        Assert.Equal(second, bySecond.Name);
+        Assert.Equal(first, byFirst.Name);
+    }
+
+    [Fact]
+    public void ANameCreatedAgainAfterADeleteIsANewFileAndTheOldHandleKeepsTheOldOne()
+    {
+        using var directory = new TempDirectory();
+        string path = directory.File("segments.gen");
+        byte[] old = BytePatterns.Create(2 * 4096, seed: 7);
+        byte[] renewed = BytePatterns.Create(100, seed: 8);
+        using var cache = new PageCache(QuietCaches.Options());
+
+        using CachedFile oldHandle = cache.Open(path, FileMode.CreateNew);
+        oldHandle.Write(0, old);
+        File.Delete(path);
+        using (CachedFile newHandle = cache.Open(path, FileMode.Create))
+        {
+            Assert.NotSame(oldHandle.FileObject, newHandle.FileObject);
+            Assert.Equal(0, newHandle.Length);
+            newHandle.Write(0, renewed);
+        }
+
+        // As with a plain file: the unlinked file keeps its bytes for its open handle, and the
+        // name holds only what was written to the new file.
+        Assert.Equal(old.Length, oldHandle.Length);
+        var read = new byte[old.Length];
+        Assert.Equal(old.Length, oldHandle.Read(0, read));
+        Assert.Equal(old, read);
+        Assert.Equal(renewed, File.ReadAllBytes(path));
     }
 }

@@ -1,8 +1,10 @@
 // Proves the cache as a whole: its statistics start empty and count hits, misses, read-ahead,
 // writes, durable flushes and evictions as the operations the test performs imply; FlushAll and
-// Dispose write every open file; closing the last handle releases the file and its frames;
-// the smallest documented pool works with default settings; and the pool is resident once the
-// cache is built.
+// Dispose write every open file; closing the last handle of a caller's store releases it and its
+// frames; GetLength and FileExists answer from the cache where it has the file (its length with
+// writes not yet flushed, which the OS does not show), else as the OS does, compared with a plain
+// file; the smallest documented pool works with default settings; and the pool is resident once
+// the cache is built.
 
 using Quire.Tests.Infrastructure;
 
@@ -240,6 +242,67 @@ public sealed class PageCacheTests
         }
 
         file.Dispose();
+    }
+
+    [Fact]
+    public void GetLengthCountsWritesNotYetFlushedThroughAnyNameOfTheFile()
+    {
+        using var directory = new TempDirectory();
+        string path = directory.File("growing");
+        string link = directory.File("growing-link");
+        using var cache = QuietCaches.Create();
+        using CachedFile file = cache.Open(path);
+        RawFile.HardLink(path, link);
+
+        file.Write(0, BytePatterns.Create(10_000, 21));
+
+        Assert.Equal(0, new FileInfo(path).Length); // the OS has not seen the bytes yet
+        Assert.Equal(10_000, cache.GetLength(path));
+        Assert.Equal(10_000, cache.GetLength(link));
+        file.Flush();
+        Assert.Equal(new FileInfo(path).Length, cache.GetLength(path)); // flushed: as the plain file says
+    }
+
+    [Fact]
+    public void GetLengthOfAKeptFileChangedBehindTheCacheIsTheOSLength()
+    {
+        using var directory = new TempDirectory();
+        string path = directory.File("kept");
+        using var cache = QuietCaches.Create();
+        using (CachedFile file = cache.Open(path))
+        {
+            file.Write(0, BytePatterns.Create(3 * PageSize, 22));
+        }
+
+        Assert.Equal(3 * PageSize, cache.GetLength(path));
+        using (var other = new FileStream(path, FileMode.Append))
+        {
+            other.Write(new byte[100]);
+        }
+
+        Assert.Equal((3 * PageSize) + 100, cache.GetLength(path));
+    }
+
+    [Fact]
+    public void FileExistsAsFileExistsSaysWithOpenHandlesAndKeptFiles()
+    {
+        using var directory = new TempDirectory();
+        string path = directory.File("named");
+        using var cache = QuietCaches.Create();
+        Assert.False(cache.FileExists(path));
+        Assert.Throws<FileNotFoundException>(() => cache.GetLength(path));
+
+        using (CachedFile file = cache.Open(path, FileMode.CreateNew))
+        {
+            Assert.True(cache.FileExists(path));
+            File.Delete(path);
+            Assert.Equal(File.Exists(path), cache.FileExists(path)); // gone from the directory, though open
+        }
+
+        File.WriteAllBytes(path, [1, 2, 3]);
+        Assert.True(cache.FileExists(path));
+        Assert.Equal(3, cache.GetLength(path));
+        Assert.False(cache.FileExists(directory.Path)); // a directory is no file, as for File.Exists
     }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "mincore", SetLastError = true)]

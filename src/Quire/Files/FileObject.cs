@@ -2,10 +2,13 @@
 // logical size, the backing store, the gate that orders I/O on the store against size changes
 // and the close (StoreGate), the error sequence (ErrorSequence), the page counts that steer
 // writeback, and the page writer's and the throttle's per-file state.
-// Handles (CachedFile) come and go; the file object lives while any handle is open or while it
-// holds data that is not yet durable.
+// Handles (CachedFile) come and go. A file opened by path outlives its last handle: once durable,
+// its store is closed (detached: no descriptor is held) and its clean pages stay until reclaim takes
+// them; a reopen attaches a new store if the file on disk is the one cached (Stamp). A store opened
+// by the caller lives while any handle is open or while it holds data that is not yet durable.
 //
-// Locking: Lock (F) guards the index, the size's writes, StoreLength and SyncGeneration. The
+// Locking: Lock (F) guards the index, the size's writes, StoreLength and SyncGeneration; the file
+// table's lock (T) guards Key, Store, IsWritable, IsAttached, Stamp and IdleSequence. The
 // size is read without the lock (a volatile read), so hits can clip at end of file cheaply.
 // Gate has a monitor of its own, never taken with Lock held; Errors is guarded by Lock.
 // Invariants: every frame in Index holds page (Id, page number); no page at or past
@@ -26,15 +29,20 @@ internal sealed class FileObject
     private int _pagesToWrite; // (A) dirty + writeback, kept apart so its transitions through 0 are exact
     private int _consecutiveFailures; // (F) for the page writer's back-off
     private int _storeChangedSinceSync; // (A) set at a writable open: the file may hold writes no sync of ours covered
+    private IBackingStore _store; // (T) writes; read by I/O inside the store gate
+    private bool _isWritable; // (T) writes; lock-free reads
+    private int _writeLeases; // (A) write leases not yet released: each may dirty its page when released
 
-    public FileObject(int id, object key, IBackingStore store, bool isWritable, long size, WriteDevice? device = null)
+    public FileObject(int id, object key, IBackingStore store, bool isWritable, long size, WriteDevice? device = null, bool keptWhenIdle = false)
     {
         Id = id;
         Device = device ?? new WriteDevice(store, PageCacheOptions.MinPageSize);
         Key = key;
-        Store = store;
+        _store = store;
         Name = store.Name;
-        IsWritable = isWritable;
+        _isWritable = isWritable;
+        KeptWhenIdle = keptWhenIdle;
+        IsAttached = true;
         Gate = new StoreGate(Name);
         Errors = new ErrorSequence(Name, Lock);
         _size = size;
@@ -44,15 +52,35 @@ internal sealed class FileObject
 
     public int Id { get; }
 
-    /// <summary>(I) The key the file table knows the file by: its full path, or the store itself.</summary>
-    public object Key { get; }
+    /// <summary>
+    /// (T) The key the file table knows the file by: its identity (device, inode), its full path where
+    /// the OS gives none, or the store itself; the file object itself once retired (stale, see FileLifecycle).
+    /// </summary>
+    public object Key { get; set; }
 
     /// <summary>(I) The file's path or the store's name, for messages.</summary>
     public string Name { get; }
 
-    public IBackingStore Store { get; }
+    /// <summary>(T) The store; while detached, the disposed one, which no I/O reaches: the store gate is closed.</summary>
+    public IBackingStore Store => Volatile.Read(ref _store);
 
-    public bool IsWritable { get; }
+    /// <summary>(T) Whether the attached store was opened for writing.</summary>
+    public bool IsWritable => Volatile.Read(ref _isWritable);
+
+    /// <summary>(I) Whether the file outlives its last handle (opened by path: a reopen can open its store again).</summary>
+    public bool KeptWhenIdle { get; }
+
+    /// <summary>(T) Whether a store is open for the file: false once detached, until a reopen attaches one.</summary>
+    public bool IsAttached { get; private set; }
+
+    /// <summary>(T) What a stat of the file said when its store was detached: a reopen compares it with the file on disk.</summary>
+    public FileStamp? Stamp { get; private set; }
+
+    /// <summary>(T) When the file was detached, in detach order: the oldest idle files go first when too many are kept.</summary>
+    public long IdleSequence { get; private set; }
+
+    /// <summary>(T) The file's last name was deleted through the cache: its handles keep working, and its pages are dropped, never written back, when the last one closes.</summary>
+    public bool Unlinked { get; set; }
 
     public Lock Lock { get; } = new();
 
@@ -154,6 +182,53 @@ internal sealed class FileObject
 
     /// <summary>(F) The writeout period <see cref="WriteoutPages"/> was last aged to.</summary>
     public int WriteoutPeriod { get; set; }
+
+    /// <summary>
+    /// Forgets the store, which the caller has disposed inside the close side of the store gate:
+    /// remembers <paramref name="stamp"/> to compare at the next open (none for a file whose last
+    /// name was deleted, which is never opened again). The file table's lock is held.
+    /// </summary>
+    public void DetachLocked(FileStamp? stamp, long idleSequence, bool unlinked = false)
+    {
+        Debug.Assert(IsAttached, $"'{Name}' is detached once.");
+        Debug.Assert(unlinked || IsDurable, $"'{Name}' is durable when its store closes, unless its pages were dropped with its last name.");
+        IsAttached = false;
+        Stamp = stamp;
+        IdleSequence = idleSequence;
+    }
+
+    /// <summary>Records the stamp a rename through the cache gave the detached file (a rename moves the change time), so a reopen by the new name finds it unchanged.</summary>
+    public void RestampLocked(FileStamp stamp)
+    {
+        Debug.Assert(!IsAttached, $"'{Name}' is restamped while detached.");
+        Stamp = stamp;
+    }
+
+    /// <summary>
+    /// Takes <paramref name="store"/>, opened for the file that the stamp says is the one detached,
+    /// and opens the store gate again. The file table's lock is held.
+    /// </summary>
+    public void AttachLocked(IBackingStore store, bool isWritable)
+    {
+        Debug.Assert(!IsAttached, $"'{Name}' is attached once.");
+        Volatile.Write(ref _store, store);
+        Volatile.Write(ref _isWritable, isWritable);
+        if (isWritable)
+        {
+            // As at a first open: the file may hold writes no sync of ours covered.
+            MarkStoreChanged();
+        }
+
+        IsAttached = true;
+        Stamp = null;
+        Gate.Reopen();
+    }
+
+    /// <summary>Write leases not yet released; a lease may outlive its handle, and its release dirties its page.</summary>
+    public int WriteLeases => Volatile.Read(ref _writeLeases);
+
+    /// <summary>Counts a write lease taken (+1) or released (-1, after its page was marked dirty).</summary>
+    public void AddWriteLeases(int delta) => Check(Interlocked.Add(ref _writeLeases, delta));
 
     /// <summary>Records that the store is about to change (a write, a length): the next sync must reach it.</summary>
     public void MarkStoreChanged() => Volatile.Write(ref _storeChangedSinceSync, 1);

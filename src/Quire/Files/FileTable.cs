@@ -1,4 +1,5 @@
-// FileTable: the open file objects, by key (full path or store instance) and by id, so that
+// FileTable: the open file objects, by key (a real file's identity, device and inode; a full path
+// where the OS gives no identity; or the store instance) and by id, so that
 // opening a file twice shares one file object and the reclaim scan can find a frame's file.
 //
 // It also keeps the write devices (WriteDevice) the file objects share, by device key, each
@@ -95,6 +96,19 @@ internal sealed class FileTable
         }
     }
 
+    /// <summary>
+    /// Takes <paramref name="file"/> off its key, so that the next open of its file makes a new file
+    /// object; it stays by id (its pages still name it) until it leaves with no resident page.
+    /// </summary>
+    public void RetireLocked(FileObject file)
+    {
+        Debug.Assert(Lock.IsHeldByCurrentThread, "The file table lock is held.");
+        bool removed = _byKey.Remove(file.Key);
+        Debug.Assert(removed, $"'{file.Name}' was in the table.");
+        file.Key = file;
+        _byKey.Add(file, file);
+    }
+
     /// <summary>A snapshot of the open file objects.</summary>
     public FileObject[] Snapshot()
     {
@@ -104,7 +118,7 @@ internal sealed class FileTable
         }
     }
 
-    /// <summary>Paths compare by ordinal value, device numbers by value, stores by reference.</summary>
+    /// <summary>Paths compare by ordinal value, device numbers and file identities by value, stores by reference.</summary>
     private sealed class KeyComparer : IEqualityComparer<object>
     {
         public static readonly KeyComparer Instance = new();
@@ -113,6 +127,7 @@ internal sealed class FileTable
         {
             (string a, string b) => string.Equals(a, b, StringComparison.Ordinal),
             (long a, long b) => a == b,
+            (FileIdentity a, FileIdentity b) => a == b,
             _ => ReferenceEquals(x, y),
         };
 
@@ -120,6 +135,7 @@ internal sealed class FileTable
         {
             string s => StringComparer.Ordinal.GetHashCode(s),
             long n => n.GetHashCode(),
+            FileIdentity identity => identity.GetHashCode(),
             _ => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj),
         };
     }

@@ -23,7 +23,7 @@ internal sealed class StoreGate(string name)
     private int _ioInFlight; // (_gate)
     private bool _resizing; // (_gate)
     private bool _closing; // (_gate) a close waits for I/O in flight; none begins meanwhile
-    private bool _closed; // (_gate) the store is being or was disposed: no I/O may begin
+    private bool _closed; // (_gate) the store is being or was disposed: no I/O may begin until Reopen
 
     /// <summary>Lets I/O on the store (a writeback, a durable flush) begin unless the size is changing or the file is closing or closed; returns false then.</summary>
     public bool TryEnterIo()
@@ -114,6 +114,17 @@ internal sealed class StoreGate(string name)
             _closed = closed;
             Monitor.PulseAll(_gate);
             LockOrder.Released(LockRank.StoreGate);
+        }
+    }
+
+    /// <summary>Lets I/O begin again after a close: the file has a new store (a reopen of a file kept after its last handle).</summary>
+    public void Reopen()
+    {
+        using (LockOrder.Enter(_gate, LockRank.Leaf))
+        {
+            Debug.Assert(_closed, "A gate reopens after a close.");
+            Debug.Assert(!_closing && !_resizing && _ioInFlight == 0, "Nothing waits at a closed gate.");
+            _closed = false;
         }
     }
 

@@ -1,11 +1,13 @@
 // LinuxFileIO: the few system calls .NET does not expose: O_DIRECT on an open descriptor,
-// fdatasync, sync_file_range, madvise, I/O priority and the device number of an open file (statx). All platform-specific code of the cache lives in Paging/.
+// fdatasync, sync_file_range, madvise, I/O priority, the device number of an open file and a file's
+// identity and times (statx). All platform-specific code of the cache lives in Paging/.
 //
 // Locking: stateless.
 
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
+using Quire.Files;
 using Quire.Frames;
 
 namespace Quire.Paging;
@@ -148,7 +150,6 @@ internal static partial class LinuxFileIO
             return null;
         }
 
-        const int AtEmptyPath = 0x1000;
         const int StatxBufferBytes = 256; // struct statx
         const int DeviceMajorOffset = 136; // stx_dev_major, then stx_dev_minor
         Span<byte> buffer = stackalloc byte[StatxBufferBytes];
@@ -172,6 +173,70 @@ internal static partial class LinuxFileIO
                 handle.DangerousRelease();
             }
         }
+    }
+
+    /// <summary>The stamp (identity, size, times) of an open regular file, or null where statx is unavailable.</summary>
+    public static FileStamp? TryStat(SafeFileHandle handle)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        bool added = false;
+        handle.DangerousAddRef(ref added);
+        try
+        {
+            return StatxStamp((int)handle.DangerousGetHandle(), string.Empty, AtEmptyPath);
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The stamp of the regular file at <paramref name="path"/> (symbolic links followed), or null where
+    /// none exists (a directory is none; without <paramref name="followLinks"/>, a symbolic link is
+    /// none either), it cannot be looked at, or statx is unavailable.
+    /// </summary>
+    public static FileStamp? TryStat(string path, bool followLinks = true) =>
+        OperatingSystem.IsLinux() ? StatxStamp(AtCurrentDirectory, path, followLinks ? 0 : AtSymlinkNoFollow) : null;
+
+    private const int AtEmptyPath = 0x1000;
+    private const int AtSymlinkNoFollow = 0x100;
+    private const int AtCurrentDirectory = -100;
+
+    private static FileStamp? StatxStamp(int directory, string path, int flags)
+    {
+        const uint BasicStats = 0x7ff; // STATX_BASIC_STATS
+        const int StatxBufferBytes = 256; // struct statx
+        const int InodeOffset = 32; // stx_ino, then stx_size
+        const int ChangeTimeOffset = 96; // stx_ctime, then stx_mtime: { s64 tv_sec; u32 tv_nsec; s32 }
+        const int DeviceMajorOffset = 136; // stx_dev_major, then stx_dev_minor
+        Span<byte> buffer = stackalloc byte[StatxBufferBytes];
+        const int LinkCountOffset = 16; // stx_nlink
+        const int ModeOffset = 28; // stx_mode
+        const int FileTypeMask = 0xF000; // S_IFMT
+        const int RegularFile = 0x8000; // S_IFREG
+        if (Statx(directory, path, flags, BasicStats, ref MemoryMarshal.GetReference(buffer)) != 0
+            || (MemoryMarshal.Read<ushort>(buffer[ModeOffset..]) & FileTypeMask) != RegularFile)
+        {
+            return null;
+        }
+
+        uint major = MemoryMarshal.Read<uint>(buffer[DeviceMajorOffset..]);
+        uint minor = MemoryMarshal.Read<uint>(buffer[(DeviceMajorOffset + 4)..]);
+        var identity = new FileIdentity(((long)major << 32) | minor, MemoryMarshal.Read<long>(buffer[InodeOffset..]));
+        long size = MemoryMarshal.Read<long>(buffer[(InodeOffset + 8)..]);
+        int links = (int)MemoryMarshal.Read<uint>(buffer[LinkCountOffset..]);
+        return new FileStamp(identity, size, Nanoseconds(buffer[(ChangeTimeOffset + 16)..]), Nanoseconds(buffer[ChangeTimeOffset..]), links);
+
+        static long Nanoseconds(ReadOnlySpan<byte> timestamp) =>
+            (MemoryMarshal.Read<long>(timestamp) * 1_000_000_000L) + MemoryMarshal.Read<uint>(timestamp[8..]);
     }
 
     [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]

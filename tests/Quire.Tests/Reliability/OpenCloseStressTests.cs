@@ -4,7 +4,10 @@
 // and checks each read of its region against the model, across closes and reopens by any thread;
 // at the end the files on disk must equal the models. Seeded: a failure names its seed
 // (QUIRE_SEED replays one). The oracle's failures (a read or the disk that differs from a model)
-// carry OracleFailure, so CanaryTests can tell them from a thread that threw.
+// carry OracleFailure, so CanaryTests can tell them from a thread that threw. The stress runs
+// again with the last close not flushing (the page writer writes closed files back) and with at
+// most two files kept after their last close, so files are detached, reattached, dropped and made
+// anew while other threads open and close them.
 
 using Quire.Internal;
 using Quire.Tests.Infrastructure;
@@ -35,8 +38,18 @@ public sealed class OpenCloseStressTests
         Run(seed, PlantedBugs.None);
     }
 
+    [Theory]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void ManyFilesClosedWithoutAFlushAndFewKeptLoseNothing(int defaultSeed)
+    {
+        int seed = int.TryParse(Environment.GetEnvironmentVariable("QUIRE_SEED"), out int chosen) ? chosen : defaultSeed;
+        Console.WriteLine($"OpenCloseStressTests (no flush on close, 2 kept) seed {seed}");
+        Run(seed, PlantedBugs.None, flushOnLastClose: false, maxIdleFiles: 2);
+    }
+
     /// <summary>Runs the stress with <paramref name="plantedBugs"/> planted in its cache (none outside the canary tests).</summary>
-    internal static void Run(int seed, PlantedBugs plantedBugs)
+    internal static void Run(int seed, PlantedBugs plantedBugs, bool flushOnLastClose = true, int maxIdleFiles = 1024)
     {
         using var directory = new TempDirectory();
         string[] paths = [.. Enumerable.Range(0, Files).Select(f => directory.File($"shared-{f}"))];
@@ -56,7 +69,7 @@ public sealed class OpenCloseStressTests
         var errors = new System.Collections.Concurrent.ConcurrentQueue<string>(); // exceptions thrown on a worker
 
         // A small pool, so background writeback, durable flushes and reclaim run all along.
-        var cache = new PageCache(new PageCacheOptions { MemoryLimitBytes = 96 * PageSize, PlantedBugs = plantedBugs });
+        var cache = new PageCache(new PageCacheOptions { MemoryLimitBytes = 96 * PageSize, PlantedBugs = plantedBugs, FlushOnLastClose = flushOnLastClose, MaxIdleFiles = maxIdleFiles });
         Thread[] workers = [.. Enumerable.Range(0, Threads).Select(t => new Thread(() =>
         {
             var random = new SeededRandom((ulong)((seed * 1000) + t + 1));
