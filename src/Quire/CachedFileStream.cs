@@ -398,7 +398,7 @@ public sealed partial class CachedFileStream : Stream
     {
         try
         {
-            if (!_disposed && _writeLength > 0 && !_file.IsClosed)
+            if (!_disposed && _writeLength > 0)
             {
                 await FlushWriteBufferAsync(CancellationToken.None).ConfigureAwait(false);
             }
@@ -425,7 +425,7 @@ public sealed partial class CachedFileStream : Stream
     {
         try
         {
-            if (disposing && !_disposed && _writeLength > 0 && !_file.IsClosed)
+            if (disposing && !_disposed && _writeLength > 0)
             {
                 FlushWriteBuffer(); // as FileStream: the buffer reaches the file before it closes
             }

@@ -144,6 +144,19 @@ public sealed class BufferedStreamTests
     }
 
     [Fact]
+    public void DisposingAStreamWhoseHandleIsClosedWithBytesBufferedSaysSoInsteadOfDroppingThem()
+    {
+        using PageCache cache = QuietCaches.Create(frameCount: 16);
+        CachedFile file = cache.Open(new MemoryBackingStore());
+        CachedFileStream stream = file.AsStream(leaveOpen: true, bufferSize: 64);
+        stream.Write([1, 2, 3]);
+        file.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(stream.Dispose);
+        stream.Dispose(); // once only
+    }
+
+    [Fact]
     public void ANegativeBufferSizeIsRefusedAndZeroOrOneMeanNone()
     {
         using PageCache cache = QuietCaches.Create(frameCount: 16);
