@@ -374,14 +374,18 @@ internal sealed class PageWriter : IDisposable
         }
     }
 
-    /// <summary>Starts the OS write-out of a file on a buffered store, inside its store gate (so not once it is closed).</summary>
+    /// <summary>
+    /// Starts the OS write-out of a file on a buffered store, inside its store gate (so not once it is
+    /// closed). The store is read inside the gate: one read before it may be a store that was closed
+    /// since, when the file was detached and reopened with a new one.
+    /// </summary>
     private static void StartWriteout(FileObject file)
     {
-        if (file.Store is FileBackingStore store && file.Gate.TryEnterIo())
+        if (file.Gate.TryEnterIo())
         {
             try
             {
-                store.StartWriteout();
+                (file.Store as FileBackingStore)?.StartWriteout();
             }
             finally
             {
