@@ -77,7 +77,7 @@ public sealed class CacheLimitsTests
         Assert.Equal(1638, limits.SyncStartPages);
         Assert.Equal((16_384 - 3276) / 2, limits.UnsyncedBoundPages);
         Assert.Equal(128, limits.MinBackgroundRunPages);
-        Assert.Equal(64, limits.MaxWritesInFlight);
+        Assert.Equal(128, limits.MaxWritesInFlight);
     }
 
     [Fact]
