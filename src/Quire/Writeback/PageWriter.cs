@@ -27,7 +27,9 @@
 // under memory pressure, on expiry and for requests, runs are written as they are.
 // Urgency follows the backlog, as Haiku raises its I/O priority with the number of modified
 // pages: with little to write, one file at a time at idle I/O priority; with a backlog over three
-// quarters of the limit or few free frames, several files at once (one per worker thread) at normal priority.
+// quarters of the limit, few free frames or a writer paused by the throttle (which waits for this
+// writeback: at idle priority any other I/O on the device would hold it back), several files at
+// once (one per worker thread) at normal priority.
 // A file whose write failed is left alone until its back-off expires (FileObject), so it cannot
 // stop other files from being written; a pass that wrote nothing because everything failed makes
 // the thread back off instead of spinning.
@@ -161,7 +163,7 @@ internal sealed class PageWriter : IDisposable
             {
                 pass.Mode = everything ? "everything" : background ? "background" : "expiry";
                 int? expiredAt = background || everything ? null : now - TicksOf(_limits.DirtyExpire);
-                bool urgent = toWrite > _limits.DirtyLimitPages * 3 / 4 || lowOnFrames;
+                bool urgent = toWrite > _limits.DirtyLimitPages * 3 / 4 || lowOnFrames || _counts.ThrottledWriters > 0;
 
                 // Above freerun writers may be paced: nothing waits to grow then.
                 bool takeShortRuns = lowOnFrames || everything || toWrite >= _limits.FreerunPages || _counts.ThrottledWriters > 0;

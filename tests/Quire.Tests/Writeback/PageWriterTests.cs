@@ -7,6 +7,7 @@
 
 using Quire.Testing;
 using Quire.Tests.Infrastructure;
+using Quire.Writeback;
 
 namespace Quire.Tests.Writeback;
 
@@ -132,7 +133,9 @@ public sealed class PageWriterTests
         cache.Counts.AddThrottledWriters(1); // as a writer paused by a strict file limit is counted
         try
         {
-            Assert.Equal("background", cache.PageWriter.RunOnePass().Mode);
+            PageWriterPass pass = cache.PageWriter.RunOnePass();
+            Assert.Equal("background", pass.Mode);
+            Assert.True(pass.Urgent); // the paused writer waits for it: normal I/O priority, never idle
             Assert.Equal([(0L, 4L * PageSize)], store.Writes);
         }
         finally
