@@ -5,12 +5,12 @@
 // CachedFile.Flush and then fsyncs the directory, as FSDirectory.Sync does; the lock is Lucene's
 // NativeFSLockFactory on the same directory (an OS lock on write.lock), unless the caller gives one.
 //
-// Written files stay open. Closing a CachedFile's last handle flushes the file durably and drops
-// its pages, and Lucene closes each file it writes long before it syncs it, reads most of them
-// again soon after (merges, compound files), and deletes many without ever syncing them (a new
-// segment's parts, once copied into its compound file). So the directory keeps the handle of each
-// file it wrote when Lucene closes the output: Sync flushes it; DeleteFile drops its pages
-// unwritten (CachedFile.Discard) and deletes the file. Nothing is made durable that Lucene did not
+// Written files stay open. Closing a CachedFile's last handle flushes the file durably (unless the
+// cache's FlushOnLastClose is off, which this directory does not own), and Lucene closes each file
+// it writes long before it syncs it, reads most of them again soon after (merges, compound files),
+// and deletes many without ever syncing them (a new segment's parts, once copied into its compound
+// file). So the directory keeps the handle of each file it wrote when Lucene closes the output:
+// Sync flushes it; DeleteFile drops its pages unwritten (CachedFile.Discard) and deletes the file. Nothing is made durable that Lucene did not
 // ask to be, as with FSDirectory. A deleted file's handle is closed once no input of it is open,
 // or when the directory is disposed.
 //
