@@ -3,8 +3,9 @@
 // (after removing the indentation); GettingStartedTests fails when the two differ.
 
 using System.Text;
-using System.Text.Json;
+using LiteDB;
 using Microsoft.Extensions.DependencyInjection;
+using JsonSerializer = System.Text.Json.JsonSerializer; // LiteDB has one too
 
 namespace Quire.Tests.Docs;
 
@@ -74,6 +75,25 @@ public static class GettingStartedSamples
         await file.WriteAsync(fileOffset: 0, new byte[] { 1, 2, 3 });
         await file.FlushAsync();
         console.WriteLine($"{cache.Options.MemoryLimitBytes >> 20} MiB cache, file of {file.Length} bytes");
+        // end-sample
+    }
+
+    public static void LiteDb(string dataDirectory, TextWriter console)
+    {
+        // begin-sample: litedb
+        using var cache = new PageCache(new PageCacheOptions { MemoryLimitBytes = 64L << 20 });
+
+        // LiteDB names a database's log "<name>-log<extension>": plain LiteDB finds it there.
+        using CachedFileStream data = cache.Open(Path.Combine(dataDirectory, "orders.db")).AsStream();
+        using CachedFileStream log = cache.Open(Path.Combine(dataDirectory, "orders-log.db")).AsStream();
+        using (var database = new LiteDatabase(data, mapper: null, log))
+        {
+            ILiteCollection<BsonDocument> orders = database.GetCollection("orders");
+            orders.EnsureIndex("Customer");
+            orders.Insert(new BsonDocument { ["_id"] = 1, ["Customer"] = "ada", ["Amount"] = 12.5 });
+            database.Checkpoint(); // the log copied into the data file, which LiteDB flushes: durable
+            console.WriteLine($"{orders.Count(Query.EQ("Customer", "ada"))} order for ada");
+        } // LiteDB's last checkpoint, then the streams and their handles, then the cache
         // end-sample
     }
 }

@@ -63,6 +63,21 @@ public sealed partial class GettingStartedTests
         Assert.Equal([1, 2, 3], File.ReadAllBytes(Path.Combine(directory.Path, "index.bin")));
     }
 
+    [Fact]
+    public void TheLiteDbSampleRunsAndPlainLiteDbReadsWhatItWrote()
+    {
+        using var directory = new TempDirectory();
+        var console = new StringWriter();
+
+        GettingStartedSamples.LiteDb(directory.Path, console);
+
+        Assert.Equal($"1 order for ada{Environment.NewLine}", console.ToString());
+        using var plain = new LiteDB.LiteDatabase($"Filename={Path.Combine(directory.Path, "orders.db")};Connection=direct;ReadOnly=true");
+        LiteDB.BsonDocument order = Assert.Single(plain.GetCollection("orders").FindAll());
+        Assert.Equal("ada", order["Customer"].AsString);
+        Assert.Equal(12.5, order["Amount"].AsDouble);
+    }
+
     private static Dictionary<string, string> PageSamples()
     {
         string text = File.ReadAllText(Path.Combine(RepositoryRoot, "docs", "GETTING-STARTED.md")).ReplaceLineEndings("\n");
