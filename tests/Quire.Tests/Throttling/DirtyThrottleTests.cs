@@ -314,76 +314,53 @@ public sealed class DirtyThrottleTests
     [Fact]
     public async Task AnAsynchronousWriterIsPausedWithoutAThreadAndGoesOnWhenWritebackMakesRoom()
     {
-        const int pageSize = 4096;
-        var clock = new ManualTimeProvider();
-        using var cache = new PageCache(new PageCacheOptions { MemoryLimitBytes = 1024L * pageSize, TimeProvider = clock });
-        using var gate = new ManualResetEventSlim(false);
-        var store = new FaultyStore { WriteGate = gate };
-        CachedFile file = cache.Open(store);
-        int limit = cache.GetStatistics().DirtyLimitPages;
+        using var gated = new GatedCache();
+        int limit = gated.Cache.GetStatistics().DirtyLimitPages;
 
         // The store's writes block, so the data to write only grows and the clock never moves: the
         // first pause is the first WriteAsync that returns before it is done.
-        (ValueTask paused, int pages) = StartWritesUntilOnePauses(file, limit + 64, pageSize, CancellationToken.None);
+        (ValueTask paused, int pages) = StartWritesUntilOnePauses(gated.File, limit + 64, CancellationToken.None);
         Assert.False(paused.IsCompleted, "The call returned while its pause goes on: no thread is held.");
-        Assert.Equal(1, cache.Counts.ThrottledWriters);
+        Assert.Equal(1, gated.Cache.Counts.ThrottledWriters);
 
-        gate.Set(); // writeback makes room and wakes the paused writer
+        gated.Gate.Set(); // writeback makes room and wakes the paused writer
         await paused.AsTask().WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Equal(0, cache.Counts.ThrottledWriters);
-        Assert.True(cache.GetStatistics().ThrottlePauses >= 1);
-        AssertPagesRead(file, pages, pageSize);
-        file.Dispose();
+        Assert.Equal(0, gated.Cache.Counts.ThrottledWriters);
+        Assert.True(gated.Cache.GetStatistics().ThrottlePauses >= 1);
+        AssertPagesRead(gated.File, pages);
     }
 
     [Fact]
     public async Task CancellingAPausedAsynchronousWriteEndsThePauseAndKeepsItsData()
     {
-        const int pageSize = 4096;
-        var clock = new ManualTimeProvider();
-        using var cache = new PageCache(new PageCacheOptions { MemoryLimitBytes = 1024L * pageSize, TimeProvider = clock });
-        using var gate = new ManualResetEventSlim(false);
-        var store = new FaultyStore { WriteGate = gate };
-        CachedFile file = cache.Open(store);
+        using var gated = new GatedCache();
         using var cancellation = new CancellationTokenSource();
-        (ValueTask paused, int pages) = StartWritesUntilOnePauses(file, cache.GetStatistics().DirtyLimitPages + 64, pageSize, cancellation.Token);
+        (ValueTask paused, int pages) = StartWritesUntilOnePauses(gated.File, gated.Cache.GetStatistics().DirtyLimitPages + 64, cancellation.Token);
         Assert.False(paused.IsCompleted);
 
         await cancellation.CancelAsync();
         await paused.AsTask().WaitAsync(TimeSpan.FromSeconds(30)); // completes: the data was in the cache before the pause
-        Assert.Equal(0, cache.Counts.ThrottledWriters);
-        AssertPagesRead(file, pages, pageSize);
-        Assert.True(cache.GetStatistics().PagesToWrite >= pages - 1, "Nothing was written back: the gate is still shut.");
-        gate.Set();
-        file.Dispose();
+        Assert.Equal(0, gated.Cache.Counts.ThrottledWriters);
+        AssertPagesRead(gated.File, pages);
+        Assert.True(gated.Cache.GetStatistics().PagesToWrite >= pages - 1, "Nothing was written back: the gate is still shut.");
     }
 
     [Fact]
     public async Task AnAsynchronousWriterStalledOverTheLimitGetsTheStallThroughItsTaskWithTheBytesWritten()
     {
-        const int pageSize = 4096;
-        var clock = new ManualTimeProvider();
-        using var cache = new PageCache(new PageCacheOptions
-        {
-            MemoryLimitBytes = 1024L * pageSize,
-            TimeProvider = clock,
-            MaxWritebackStall = TimeSpan.FromSeconds(5),
-        });
-        using var gate = new ManualResetEventSlim(false);
-        var store = new FaultyStore { WriteGate = gate };
-        CachedFile file = cache.Open(store);
-        int limit = cache.GetStatistics().DirtyLimitPages;
+        using var gated = new GatedCache(maxWritebackStall: TimeSpan.FromSeconds(5));
+        int limit = gated.Cache.GetStatistics().DirtyLimitPages;
 
         // Write page by page, moving the clock only while a write is paused, until a write over
         // the limit gives up: the device writes nothing, so the data never drops.
-        byte[] data = new byte[pageSize];
+        byte[] data = new byte[GatedCache.PageSize];
         WritebackStalledException? stalled = null;
         for (int i = 0; i < limit + 64 && stalled is null; i++)
         {
-            Task write = file.WriteAsync((long)i * pageSize, data).AsTask();
+            Task write = gated.File.WriteAsync((long)i * GatedCache.PageSize, data).AsTask();
             while (!write.IsCompleted)
             {
-                clock.Advance(TimeSpan.FromMilliseconds(50));
+                gated.Clock.Advance(TimeSpan.FromMilliseconds(50));
                 await Task.Yield();
             }
 
@@ -392,20 +369,18 @@ public sealed class DirtyThrottleTests
         }
 
         Assert.NotNull(stalled);
-        Assert.Equal((long)pageSize, stalled.Data[CachedFile.BytesWrittenKey]);
-        Assert.True(cache.GetStatistics().PagesToWrite >= limit);
-        gate.Set();
-        file.Dispose();
+        Assert.Equal((long)GatedCache.PageSize, stalled.Data[CachedFile.BytesWrittenKey]);
+        Assert.True(gated.Cache.GetStatistics().PagesToWrite >= limit);
     }
 
     /// <summary>Writes pages 0, 1, ... with WriteAsync until one returns a pending task; returns it and the pages written.</summary>
-    private static (ValueTask Paused, int Pages) StartWritesUntilOnePauses(CachedFile file, int maxPages, int pageSize, CancellationToken cancellationToken)
+    private static (ValueTask Paused, int Pages) StartWritesUntilOnePauses(CachedFile file, int maxPages, CancellationToken cancellationToken)
     {
-        byte[] data = new byte[pageSize];
+        byte[] data = new byte[GatedCache.PageSize];
         for (int i = 0; i < maxPages; i++)
         {
             data[0] = (byte)(i + 1);
-            ValueTask write = file.WriteAsync((long)i * pageSize, data, cancellationToken);
+            ValueTask write = file.WriteAsync((long)i * GatedCache.PageSize, data, cancellationToken);
             if (!write.IsCompleted)
             {
                 return (write, i + 1);
@@ -418,13 +393,50 @@ public sealed class DirtyThrottleTests
         return default;
     }
 
-    private static void AssertPagesRead(CachedFile file, int pages, int pageSize)
+    private static void AssertPagesRead(CachedFile file, int pages)
     {
-        byte[] read = new byte[pageSize];
+        byte[] read = new byte[GatedCache.PageSize];
         for (int i = 0; i < pages; i++)
         {
-            Assert.Equal(pageSize, file.Read((long)i * pageSize, read));
+            Assert.Equal(GatedCache.PageSize, file.Read((long)i * GatedCache.PageSize, read));
             Assert.Equal((byte)(i + 1), read[0]);
+        }
+    }
+
+    /// <summary>
+    /// A cache of 1,024 pages on a manual clock over a store whose writes wait at a gate, so the
+    /// data to write only grows until the test opens it. Disposing opens the gate before it closes
+    /// the file and the cache, so a test that fails with the gate shut does not hang in their flush.
+    /// </summary>
+    private sealed class GatedCache : IDisposable
+    {
+        public const int PageSize = 4096;
+
+        public GatedCache(TimeSpan? maxWritebackStall = null)
+        {
+            Cache = new PageCache(new PageCacheOptions
+            {
+                MemoryLimitBytes = 1024L * PageSize,
+                TimeProvider = Clock,
+                MaxWritebackStall = maxWritebackStall ?? new PageCacheOptions().MaxWritebackStall,
+            });
+            File = Cache.Open(new FaultyStore { WriteGate = Gate });
+        }
+
+        public ManualTimeProvider Clock { get; } = new();
+
+        public ManualResetEventSlim Gate { get; } = new(false);
+
+        public PageCache Cache { get; }
+
+        public CachedFile File { get; }
+
+        public void Dispose()
+        {
+            Gate.Set();
+            File.Dispose();
+            Cache.Dispose();
+            Gate.Dispose();
         }
     }
 }
