@@ -28,7 +28,7 @@ public sealed class PageCacheOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(5), options.WritebackInterval);
         Assert.Equal(TimeSpan.FromSeconds(30), options.DirtyExpire);
         Assert.False(options.LaptopMode);
-        Assert.Equal(64, options.MaxWritesInFlight);
+        Assert.Equal(128, options.MaxWritesInFlight);
         Assert.Equal(TimeSpan.FromSeconds(60), options.MaxWritebackStall);
         Assert.True(options.StartPageWriter);
         Assert.Equal(16384, options.FrameCount);
