@@ -30,6 +30,8 @@ internal static class BenchExport
         json.WriteNumber("seed", settings.Seed);
         json.WriteString("coldStart", !plan.ColdStart ? "none" : settings.Rbd is null ? ColdCache.Describe(settings.ColdCache) : Storage.RbdBenchStorage.ColdStartDescription);
         json.WriteBoolean("interrupted", interrupted);
+        WriteNullable(json, "dirtyRatio", settings.DirtyRatio);
+        WriteNullable(json, "writesInFlight", settings.WritesInFlight);
         if (settings.Rbd is { } rbd)
         {
             json.WriteString("store", rbd.Store);

@@ -44,6 +44,11 @@ internal sealed class BenchReport(IAnsiConsole console, string baselineName = En
                 : Invariant($"Dirty limits: Quire's DirtyRatio {ratio:0.###}, background {ratio / 2:0.###}; the OS keeps its own (give --memory-budget to set them too)."));
         }
 
+        if (settings.WritesInFlight is { } writes)
+        {
+            console.WriteLine(Invariant($"Writes in flight: the quire engine's writebacks keep up to {writes} at the device (MaxWritesInFlight)."));
+        }
+
         console.WriteLine(plan.ColdStart
             ? $"Cold start before each engine: {storage.DescribeColdStart(settings.ColdCache)}."
             : "No cold start: the workload writes its files anew for each engine.");

@@ -134,7 +134,7 @@ internal sealed class BenchSession(IAnsiConsole console, TextWriter error, Bench
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Unknown engine."),
     };
 
-    /// <summary>The quire engine's options: its pool and page size, and the dirty ratio when one was given.</summary>
+    /// <summary>The quire engine's options: its pool and page size, and the dirty ratio and writes in flight when they were given.</summary>
     private static PageCacheOptions QuireOptions(BenchSettings settings, bool useDirectIO = false)
     {
         var defaults = new PageCacheOptions();
@@ -145,6 +145,7 @@ internal sealed class BenchSession(IAnsiConsole console, TextWriter error, Bench
             UseDirectIO = useDirectIO,
             DirtyRatio = settings.DirtyRatio ?? defaults.DirtyRatio,
             BackgroundDirtyRatio = settings.DirtyRatio / 2 ?? defaults.BackgroundDirtyRatio,
+            MaxWritesInFlight = settings.WritesInFlight ?? defaults.MaxWritesInFlight,
         };
     }
 

@@ -39,6 +39,9 @@ internal sealed record BenchSettings
     /// </summary>
     public double? DirtyRatio { get; init; }
 
+    /// <summary>The quire engine's MaxWritesInFlight on local files (--writes-in-flight). Null: the cache's default.</summary>
+    public int? WritesInFlight { get; init; }
+
     /// <summary>The main file's size, or null for the workload's default multiple of the pool.</summary>
     public long? FileBytes { get; init; }
 

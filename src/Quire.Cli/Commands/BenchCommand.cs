@@ -142,6 +142,22 @@ internal static class BenchCommand
                 result.AddError(Invariant($"--dirty-ratio must be more than 0 and at most 1, but it is {value}."));
             }
         });
+        var quireWritesInFlight = new Option<int?>("--writes-in-flight")
+        {
+            Description = $"The quire engine's MaxWritesInFlight on local files: the most writes one writeback keeps at the device, 1 to 256 (default {new PageCacheOptions().MaxWritesInFlight}; with --store rbd, see --rbd-writes-in-flight).",
+        };
+        quireWritesInFlight.Validators.Add(result =>
+        {
+            if (result.Tokens.Count != 1 || !int.TryParse(result.Tokens[0].Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value))
+            {
+                return; // reported by the parser, as above
+            }
+
+            if (value is < 1 or > 256)
+            {
+                result.AddError($"--writes-in-flight must be from 1 to 256, but it is {value}.");
+            }
+        });
         var budgetChild = new Option<string?>(BudgetedEngineRun.ChildOptionName)
         {
             Description = "Internal: run as the budgeted process of one engine and write its result to this file.",
@@ -169,6 +185,7 @@ internal static class BenchCommand
             memoryBudget,
             flushEvery,
             dirtyRatio,
+            quireWritesInFlight,
             budgetChild,
         };
         options.AddTo(command);
@@ -187,6 +204,11 @@ internal static class BenchCommand
             if (budget && result.GetResult(options.Pool) is { Implicit: false })
             {
                 result.AddError("--pool cannot be given with --memory-budget: Quire's pool is then the budget less its process's measured baseline.");
+            }
+
+            if (rbd && result.GetResult(quireWritesInFlight) is { Implicit: false })
+            {
+                result.AddError("--writes-in-flight applies to local files; with --store rbd, give --rbd-writes-in-flight.");
             }
 
             if (budget && rbd)
@@ -261,6 +283,11 @@ internal static class BenchCommand
             if (parseResult.GetValue(dirtyRatio) is { } ratio)
             {
                 settings = settings with { DirtyRatio = ratio };
+            }
+
+            if (parseResult.GetValue(quireWritesInFlight) is { } quireWrites)
+            {
+                settings = settings with { WritesInFlight = quireWrites };
             }
 
             if (parseResult.GetValue(flushEvery) is { } flushText)

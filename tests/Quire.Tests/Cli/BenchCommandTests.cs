@@ -172,6 +172,29 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
+    public async Task WritesInFlightSetTheQuireEnginesAndTheReportSaysSo()
+    {
+        using var directory = new TempDirectory();
+        string jsonPath = Path.Combine(directory.Path, "out.json");
+
+        ToolRun run = await ToolRun.RunAsync(["bench", "seq-write", "--pool", "1MiB", "--file-size", "1MiB", "--engines", "quire", "--writes-in-flight", "3", "--json", jsonPath, "--directory", directory.Path]);
+
+        Assert.Equal(ExitCodes.Success, run.ExitCode);
+        Assert.Contains("Writes in flight: the quire engine's writebacks keep up to 3 at the device (MaxWritesInFlight).", run.Output, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(File.ReadAllText(jsonPath));
+        Assert.Equal(3, json.RootElement.GetProperty("writesInFlight").GetInt32());
+    }
+
+    [Fact]
+    public async Task WritesInFlightWithAnRbdStoreIsAUsageErrorThatNamesTheRbdOption()
+    {
+        ToolRun run = await ToolRun.RunAsync(["bench", "seq-write", "--store", "rbd:pool/image", "--writes-in-flight", "3"]);
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Contains("--rbd-writes-in-flight", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ADirtyRatioWithoutABudgetSetsQuiresAloneAndSaysSo()
     {
         using var directory = new TempDirectory();
@@ -228,6 +251,9 @@ public sealed class BenchCommandTests
     [InlineData("--dirty-ratio", "0")]
     [InlineData("--dirty-ratio", "1.5")]
     [InlineData("--dirty-ratio", "lots")]
+    [InlineData("--writes-in-flight", "0")]
+    [InlineData("--writes-in-flight", "257")]
+    [InlineData("--writes-in-flight", "many")]
     public async Task BadOptionValueIsAUsageErrorThatNamesTheOption(string option, string value)
     {
         ToolRun run = await ToolRun.RunAsync(["bench", "seq-write", option, value]);
@@ -275,7 +301,7 @@ public sealed class BenchCommandTests
 
         Assert.Equal(ExitCodes.Success, run.ExitCode);
         Assert.DoesNotContain("--budget-child", run.Output, StringComparison.Ordinal);
-        foreach (string option in (string[])["--pool", "--file-size", "--page-size", "--threads", "--duration", "--ops", "--seed", "--engines", "--json", "--csv", "--chart", "--directory", "--cold", "--memory-budget", "--flush-every", "--dirty-ratio"])
+        foreach (string option in (string[])["--pool", "--file-size", "--page-size", "--threads", "--duration", "--ops", "--seed", "--engines", "--json", "--csv", "--chart", "--directory", "--cold", "--memory-budget", "--flush-every", "--dirty-ratio", "--writes-in-flight"])
         {
             Assert.Contains(option, run.Output, StringComparison.Ordinal);
         }

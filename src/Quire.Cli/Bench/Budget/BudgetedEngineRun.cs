@@ -185,6 +185,11 @@ internal sealed class BudgetedEngineRun(CgroupMemoryController controller, Bench
             arguments.AddRange(["--dirty-ratio", ratio.ToString("R", CultureInfo.InvariantCulture)]);
         }
 
+        if (settings.WritesInFlight is { } writes)
+        {
+            arguments.AddRange(["--writes-in-flight", Number(writes)]);
+        }
+
         if (settings.FileBytes is { } fileBytes)
         {
             arguments.AddRange(["--file-size", Number(fileBytes)]);
