@@ -2,8 +2,8 @@
 // TimeoutException and FlushAsync is cancelled while the store's durable flush hangs; nothing is
 // lost meanwhile (the data stays not durable, and the hung flush finishes once the store answers);
 // a failure of the flush left running, timed out or cancelled, is reported to every handle at its
-// next flush, once; and a flush with nothing to do never times out. Each check also runs against a cache with a planted
-// bug (CanaryTests), which must make one of its assertions fail.
+// next flush, once; and a flush with nothing to do never times out. Each check also runs against a
+// cache with a planted bug (CanaryTests), which must make one of its assertions fail.
 
 using Quire.Internal;
 using Quire.Testing;
