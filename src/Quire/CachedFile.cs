@@ -646,14 +646,30 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
         }
     }
 
-    /// <summary>Runs a whole-file <see cref="WriteAndSync"/> on a thread-pool thread (not started if <paramref name="cancellationToken"/> is already cancelled).</summary>
+    /// <summary>
+    /// Runs a whole-file <see cref="WriteAndSync"/> on a thread-pool thread (not started if
+    /// <paramref name="cancellationToken"/> is already cancelled). Its failure is reported by the
+    /// caller if it still waits, and through the file's error sequence in any case: a caller that
+    /// stopped waiting (a timeout, a cancellation) hears of it at this handle's next flush (E10).
+    /// </summary>
     private Task<WritebackFailedException?> StartFileFlush(CancellationToken cancellationToken) =>
         Task.Factory.StartNew(
             static state =>
             {
                 var file = (CachedFile)state!;
                 file.ThrowIfDisposed();
-                return file.WriteAndSync(0, long.MaxValue);
+                WritebackFailedException? own = file.WriteAndSync(0, long.MaxValue);
+                if (own is not null && file._cache.Canaries.DropFailureOfFlushLeftRunning)
+                {
+                    // The canary: the flush reports its failure to its handle as it ends, as if its
+                    // caller still waited; a caller that stopped waiting never hears of it.
+                    using (LockOrder.Enter(file._file.Lock, LockRank.FileObject))
+                    {
+                        file._file.Errors.ConsumeLocked(ref file._errorCursor);
+                    }
+                }
+
+                return own;
             },
             this,
             cancellationToken,

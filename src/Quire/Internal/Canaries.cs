@@ -37,6 +37,7 @@ internal sealed class Canaries
         KeepDroppedFailedPageInEpoch = (planted & PlantedBugs.KeepDroppedFailedPageInEpoch) != 0;
         GoOnAfterOnePauseOverTheLimit = (planted & PlantedBugs.GoOnAfterOnePauseOverTheLimit) != 0;
         WakeThrottledWriterOnlyAtFreerun = (planted & PlantedBugs.WakeThrottledWriterOnlyAtFreerun) != 0;
+        DropFailureOfFlushLeftRunning = (planted & PlantedBugs.DropFailureOfFlushLeftRunning) != 0;
     }
 
     /// <summary>A page whose write failed is treated as written: its data is dropped (ClusterWriter).</summary>
@@ -101,4 +102,7 @@ internal sealed class Canaries
 
     /// <summary>A writer over the dirty limit is woken only once the data is back at freerun, not once it is below the limit (DirtyThrottle).</summary>
     public bool WakeThrottledWriterOnlyAtFreerun { get; }
+
+    /// <summary>A flush left running that fails reports the failure to its handle, whose caller has gone: that caller never hears of it (CachedFile).</summary>
+    public bool DropFailureOfFlushLeftRunning { get; }
 }

@@ -74,4 +74,7 @@ internal enum PlantedBugs
 
     /// <summary>A writer over the dirty limit waits to be woken at freerun, as one below it does: completed writes that bring the data below the limit leave it asleep (DirtyThrottle).</summary>
     WakeThrottledWriterOnlyAtFreerun = 1048576,
+
+    /// <summary>A flush left running (its caller timed out or cancelled) that then fails reports the failure to its handle, whose caller has gone: the handle's cursor passes the epoch, so the caller that stopped waiting never hears of it (CachedFile).</summary>
+    DropFailureOfFlushLeftRunning = 2097152,
 }

@@ -1,9 +1,9 @@
 // Proves a flush need not hang with its store (E10 in docs/DURABILITY.md): Flush(timeout) throws a
 // TimeoutException and FlushAsync is cancelled while the store's durable flush hangs; nothing is
 // lost meanwhile (the data stays not durable, and the hung flush finishes once the store answers);
-// a failure of the flush left running is reported to every handle at its next flush, once; and a
-// flush with nothing to do never times out. Each check also runs against a cache with a planted
-// bug (CanaryTests), which must make one of its assertions fail.
+// a failure of the flush left running, timed out or cancelled, is reported to every handle at its
+// next flush, once; and a flush with nothing to do never times out. Each check also runs against a
+// cache with a planted bug (CanaryTests), which must make one of its assertions fail.
 
 using Quire.Internal;
 using Quire.Testing;
@@ -15,6 +15,10 @@ public sealed class BoundedFlushTests
 {
     private const int PageSize = QuietCaches.PageSize;
 
+    // 200 ms: far more than a flush needs to end once its store call has failed (tens of
+    // microseconds), so a thread-pool thread slowed by a loaded machine still gets there.
+    private static readonly TimeSpan s_endOfAFlushLeftRunning = TimeSpan.FromMilliseconds(200);
+
     /// <summary>Every check of this class, by name, against a cache with the given planted bugs.</summary>
     internal static IReadOnlyList<(string Name, Func<PlantedBugs, Task> Run)> Checks { get; } =
     [
@@ -24,6 +28,11 @@ public sealed class BoundedFlushTests
             return Task.CompletedTask;
         }),
         ("a cancelled FlushAsync", CancelAFlushAsyncWhoseSyncHangs),
+        ("a flush with a timeout whose sync then fails", plantedBugs =>
+        {
+            TimeOutAFlushWhoseSyncThenFails(plantedBugs);
+            return Task.CompletedTask;
+        }),
         ("a flush with nothing to do", plantedBugs =>
         {
             FlushNothingWithAHungStore(plantedBugs);
@@ -36,6 +45,9 @@ public sealed class BoundedFlushTests
 
     [Fact]
     public Task AFlushAsyncWhoseSyncHangsIsCancelledAndTheFailureOfTheFlushLeftRunningReachesEveryHandleOnce() => CancelAFlushAsyncWhoseSyncHangs(PlantedBugs.None);
+
+    [Fact]
+    public void AFlushThatTimedOutAndThenFailedIsReportedToEveryHandleOnce() => TimeOutAFlushWhoseSyncThenFails(PlantedBugs.None);
 
     [Fact]
     public void AFlushWithNothingToDoNeverTimesOutAndBadTimeoutsAreRefused() => FlushNothingWithAHungStore(PlantedBugs.None);
@@ -67,6 +79,35 @@ public sealed class BoundedFlushTests
         Assert.Equal(0, disk.PendingChangeCount);
         Assert.Equal(data, disk.DurableContent);
         Assert.Equal(0, cache.GetStatistics().UnsyncedPages);
+    }
+
+    private static void TimeOutAFlushWhoseSyncThenFails(PlantedBugs plantedBugs)
+    {
+        var disk = new CrashSimulatingBackingStore();
+        var store = new FaultInjectingBackingStore(disk) { MaxHang = TimeSpan.FromMilliseconds(300) };
+        using var cache = QuietCaches.Create(plantedBugs);
+        using CachedFile file = cache.Open(store);
+        using CachedFile other = cache.Open(store);
+        byte[] data = BytePatterns.Create(2 * PageSize, 23);
+        file.Write(0, data);
+        store.AddRule(new FaultRule { Operations = StoreOperations.Flush, NthCall = 1, Effect = FaultEffect.Hang });
+
+        Assert.Throws<TimeoutException>(() => file.Flush(TimeSpan.FromMilliseconds(50)));
+
+        // The hung sync gives up (MaxHang) and fails while nobody waits for it: its pages are dirty
+        // again and the failure is an epoch, which the next flush of each handle reports once. The
+        // flushes below come after the flush left running has ended (nothing public says when it
+        // has, so the test waits a while, and the other handle flushes first): whatever that flush
+        // does as it ends, its failure must still be each handle's to hear of.
+        Assert.True(SpinWait.SpinUntil(() => store.CallCount(StoreOperations.Flush) == 1, TimeSpan.FromSeconds(30)), "The flush left running reached the store's durable flush.");
+        Assert.True(SpinWait.SpinUntil(() => cache.GetStatistics().DirtyPages == 2, TimeSpan.FromSeconds(30)), "The failed sync made its pages dirty again.");
+        Thread.Sleep(s_endOfAFlushLeftRunning);
+        Assert.Throws<WritebackFailedException>(other.Flush);
+        other.Flush();
+        Assert.Equal(data, disk.DurableContent);
+        Assert.Throws<WritebackFailedException>(file.Flush);
+        file.Flush();
+        Assert.Equal(0, disk.PendingChangeCount);
     }
 
     private static async Task CancelAFlushAsyncWhoseSyncHangs(PlantedBugs plantedBugs)

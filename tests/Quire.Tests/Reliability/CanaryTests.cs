@@ -83,6 +83,7 @@ public sealed class CanaryTests(ITestOutputHelper output)
         (PlantedBugs.KeepDroppedFailedPageInEpoch, "a truncate that drops a failing page never ends its error epoch: a later failure reaches no handle", [Suite.Simulation, Suite.Regression]),
         (PlantedBugs.GoOnAfterOnePauseOverTheLimit, "a writer over the dirty limit goes on after one pause, whatever the level", [Suite.Exhaustion]),
         (PlantedBugs.WakeThrottledWriterOnlyAtFreerun, "a writer over the dirty limit is not woken once the data is below it, only at freerun", [Suite.DirtyThrottle]),
+        (PlantedBugs.DropFailureOfFlushLeftRunning, "the failure of a flush left running (timed out or cancelled) never reaches the handle whose caller stopped waiting", [Suite.BoundedFlush]),
     ];
 
     public static TheoryData<string, string> Pairs
