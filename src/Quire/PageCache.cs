@@ -243,7 +243,7 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ThrowIfDisposed();
-        Lifecycle.Delete(path);
+        Lifecycle.Names.Delete(path);
     }
 
     /// <summary>
@@ -275,7 +275,7 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         ArgumentException.ThrowIfNullOrEmpty(source);
         ArgumentException.ThrowIfNullOrEmpty(destination);
         ThrowIfDisposed();
-        Lifecycle.Move(source, destination, overwrite);
+        Lifecycle.Names.Move(source, destination, overwrite);
     }
 
     /// <summary>
@@ -317,8 +317,8 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
             IdleFiles = idleFiles,
             ReopenedFiles = Lifecycle.ReopenedFiles,
             StaleFiles = Lifecycle.StaleFiles,
-            Deletes = Lifecycle.Deletes,
-            Moves = Lifecycle.Moves,
+            Deletes = Lifecycle.Names.Deletes,
+            Moves = Lifecycle.Names.Moves,
             Hits = _counters.Hits.Value,
             Misses = _counters.Misses.Value,
             PagesRead = _counters.PagesRead.Value,

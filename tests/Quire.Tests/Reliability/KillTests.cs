@@ -7,7 +7,7 @@
 // change under way at the kill may have happened or not; a create under way may have left its name
 // with any part of its bytes). Unflushed data may be anything the workload wrote. A kill leaves the
 // OS's caches, directories included, so this proves what the cache did, not what a power cut
-// keeps (FileLifecycleDurableNameTests prove the directory syncs). A few kills run by default;
+// keeps (FileNamesTests prove the directory syncs). A few kills run by default;
 // QUIRE_LONG_RUN=1 (or QUIRE_KILL_RUNS=n) runs more.
 
 using System.Diagnostics;

@@ -12,7 +12,7 @@ using Quire.Tests.Infrastructure;
 
 namespace Quire.Tests;
 
-public sealed class FileLifecycleDurableNameTests : IDisposable
+public sealed class FileNamesTests : IDisposable
 {
     private const int PageSize = QuietCaches.PageSize;
     private const int EIO = 5;
