@@ -258,9 +258,10 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
     /// <summary>
     /// Writes every dirty page of the file, in clusters of adjacent pages, and makes them and the
     /// file's size durable. When this returns, everything written before the call, through any
-    /// handle, is durable.
+    /// handle, is durable, and so is the file's name if the cache created the file (the first flush
+    /// after the create syncs its directory).
     /// </summary>
-    /// <exception cref="WritebackFailedException">Some data could not be written or made durable; it stays dirty and is written again by the next flush.</exception>
+    /// <exception cref="WritebackFailedException">Some data, or the name of a file the cache created, could not be written or made durable; it stays dirty (the name not durable) and is written again by the next flush.</exception>
     /// <exception cref="ObjectDisposedException">The handle or the cache was disposed.</exception>
     public void Flush()
     {

@@ -1,9 +1,15 @@
 // FileBackingStore: a backing store over a file, buffered or with O_DIRECT (a second descriptor
-// for aligned transfers), with the file's device number for the cache's per-device bandwidth.
+// for aligned transfers), with the file's device number for the cache's per-device bandwidth. A
+// store that created its file makes the file's name durable at its first successful flush: fsync
+// of the parent directory after the file's own (docs/DURABILITY.md, X5).
 //
-// Locking: stateless past construction but for the lazily read device number (Lazy); the
+// Locking: stateless past construction but for the lazily read device number (Lazy), the length
+// the last flush made durable and whether the name is durable yet (atomics, written by Flush,
+// which the cache never runs twice at once for a store: FileSync holds the file's SyncLock); the
 // descriptors are closed by Dispose, which the cache calls once no writeback can reach the store
 // (the file's store gate closed, or, when the cache is disposed, its page writer stopped).
+// Invariants: the name is marked durable only after a directory sync that began after the create
+// succeeded; a failed one leaves it not durable, and the flush that tried it fails.
 
 using Microsoft.Win32.SafeHandles;
 using Quire.Paging;
@@ -31,17 +37,28 @@ public sealed class FileBackingStore : IBackingStore
     private const int EINVAL = 22;
     private const int EFBIG = 27;
 
+    // OpenOrCreate and Create find or create a file, and the OS does not say which: the store opens an
+    // existing file first and creates one exclusively when there is none. Another process that
+    // creates or deletes the name in between makes it try again, this many times, before it opens
+    // with the caller's mode and counts the file as created (a directory sync too many costs less
+    // than a name lost).
+    private const int MaxOpenAttempts = 3;
+
     private readonly SafeFileHandle _handle; // (I) buffered; carries the sharing lock
     private readonly SafeFileHandle? _directHandle; // (I) O_DIRECT, or null
     private long _durableLength = -1; // (A) the length the last successful flush made durable; -1 before the first
+    private int _nameNotDurable; // (A) 1 from the create of the file until a directory sync after it succeeded
+    private readonly Action<string> _syncDirectory; // (I) LinuxFileIO.SyncDirectory; a test's double
     private readonly Lazy<long?> _deviceNumber; // (I)
 
-    private FileBackingStore(string path, SafeFileHandle handle, SafeFileHandle? directHandle, bool canWrite)
+    private FileBackingStore(string path, SafeFileHandle handle, SafeFileHandle? directHandle, bool canWrite, bool createdFile, Action<string> syncDirectory)
     {
         Name = path;
         _handle = handle;
         _directHandle = directHandle;
         CanWrite = canWrite;
+        _nameNotDurable = canWrite && createdFile ? 1 : 0;
+        _syncDirectory = syncDirectory;
         _deviceNumber = new Lazy<long?>(() => LinuxFileIO.TryGetDeviceNumber(handle));
     }
 
@@ -54,7 +71,11 @@ public sealed class FileBackingStore : IBackingStore
     /// <summary>Whether aligned transfers bypass the OS page cache (O_DIRECT).</summary>
     public bool IsDirectIO => _directHandle is not null;
 
-    /// <summary>Opens (or creates) <paramref name="path"/> as a backing store.</summary>
+    /// <summary>
+    /// Opens (or creates) <paramref name="path"/> as a backing store. A store opened for writing
+    /// that created the file makes its name durable at its first successful <see cref="Flush()"/>,
+    /// which syncs the parent directory after the file (Linux; elsewhere the name is left to the OS).
+    /// </summary>
     /// <param name="path">The file's path.</param>
     /// <param name="mode">How to open or create the file; <see cref="FileMode.Append"/> is not supported.</param>
     /// <param name="access">Read, or read and write; write-only is not supported, since a cache reads what it writes.</param>
@@ -62,7 +83,11 @@ public sealed class FileBackingStore : IBackingStore
     /// <exception cref="ArgumentException">The mode or access is not supported.</exception>
     /// <exception cref="IOException">The file cannot be opened, or another writer holds it.</exception>
     /// <exception cref="UnauthorizedAccessException">Permission is denied.</exception>
-    public static FileBackingStore Open(string path, FileMode mode, FileAccess access, bool directIO)
+    public static FileBackingStore Open(string path, FileMode mode, FileAccess access, bool directIO) =>
+        Open(path, mode, access, directIO, LinuxFileIO.SyncDirectory);
+
+    /// <summary>Opens <paramref name="path"/> as <see cref="Open(string, FileMode, FileAccess, bool)"/> does, syncing directories with <paramref name="syncDirectory"/>.</summary>
+    internal static FileBackingStore Open(string path, FileMode mode, FileAccess access, bool directIO, Action<string> syncDirectory)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (mode == FileMode.Append || !Enum.IsDefined(mode))
@@ -77,7 +102,7 @@ public sealed class FileBackingStore : IBackingStore
 
         bool canWrite = access == FileAccess.ReadWrite;
         FileShare share = canWrite ? FileShare.None : FileShare.Read;
-        SafeFileHandle handle = File.OpenHandle(path, mode, access, share);
+        SafeFileHandle handle = OpenHandle(path, mode, access, share, out bool created);
         SafeFileHandle? direct = null;
         if (directIO)
         {
@@ -86,7 +111,45 @@ public sealed class FileBackingStore : IBackingStore
             direct = LinuxFileIO.TryOpenDirect(path, canWrite);
         }
 
-        return new FileBackingStore(Path.GetFullPath(path), handle, direct, canWrite);
+        return new FileBackingStore(Path.GetFullPath(path), handle, direct, canWrite, created, syncDirectory);
+    }
+
+    /// <summary>Opens the file as <paramref name="mode"/> says; <paramref name="created"/> says whether this open created it.</summary>
+    private static SafeFileHandle OpenHandle(string path, FileMode mode, FileAccess access, FileShare share, out bool created)
+    {
+        created = mode == FileMode.CreateNew;
+        if (mode is not (FileMode.Create or FileMode.OpenOrCreate))
+        {
+            return File.OpenHandle(path, mode, access, share);
+        }
+
+        // 1. Open the file if it exists (Create empties it, as Truncate does).
+        // 2. Otherwise create it exclusively: this open made it.
+        // 3. A file another process created in between is opened by the next attempt.
+        FileMode existing = mode == FileMode.Create ? FileMode.Truncate : FileMode.Open;
+        for (int attempt = 1; attempt < MaxOpenAttempts; attempt++)
+        {
+            try
+            {
+                return File.OpenHandle(path, existing, access, share);
+            }
+            catch (FileNotFoundException)
+            {
+            }
+
+            try
+            {
+                SafeFileHandle handle = File.OpenHandle(path, FileMode.CreateNew, access, share);
+                created = true;
+                return handle;
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+            }
+        }
+
+        created = true;
+        return File.OpenHandle(path, mode, access, share);
     }
 
     /// <inheritdoc/>
@@ -193,7 +256,9 @@ public sealed class FileBackingStore : IBackingStore
     /// <inheritdoc/>
     /// <remarks>
     /// Uses fdatasync when the length is what the last flush made durable (an overwrite: the data is
-    /// all that changed), and fsync otherwise, so a new size is made durable with the full inode.
+    /// all that changed), and fsync otherwise, so a new size is made durable with the full inode. The
+    /// first flush of a store that created its file then syncs the file's directory, so the name
+    /// survives a power cut too; if that fails, the flush throws and the next one tries again.
     /// </remarks>
     public void Flush()
     {
@@ -205,7 +270,17 @@ public sealed class FileBackingStore : IBackingStore
         }
 
         Volatile.Write(ref _durableLength, length);
+        if (Volatile.Read(ref _nameNotDurable) != 0)
+        {
+            // After the file's own sync, as PostgreSQL and SQLite do: the name then never reaches
+            // the device before the inode it names.
+            _syncDirectory(Path.GetDirectoryName(Name) ?? Name);
+            Volatile.Write(ref _nameNotDurable, 0);
+        }
     }
+
+    /// <summary>Whether the file's name is durable: false from the create of the file until a flush synced its directory.</summary>
+    internal bool IsNameDurable => Volatile.Read(ref _nameNotDurable) == 0;
 
     /// <summary>
     /// The O_DIRECT file descriptor, for writes submitted without waiting (io_uring), or -1 without

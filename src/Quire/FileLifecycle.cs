@@ -27,10 +27,9 @@
 //                                                       v left; over MaxIdleFiles: IdleFiles.Drop
 //                                                     gone
 //
-// Delete of a file's last name marks its object Unlinked: its handles keep working, the last
-// release does not flush, and IdleFiles.TryCloseUnlinked drops its pages unwritten, disposes the
-// store and takes it out of the table. Move keeps the object (the inode is the same) and restamps
-// a detached one, since the rename moved its change time.
+// Delete and Move of names, and what they do to file objects (an Unlinked object, a restamped
+// one), are FileNames'. A file a store created is named durably by its first flush
+// (FileBackingStore.Flush syncs the directory after the file).
 //
 // Locking: the file table's lock (T) guards the table, every file's HandleCount and its store's
 // attachment; a store is opened, measured, detached and disposed under it, so two opens of one file
@@ -56,26 +55,20 @@ internal sealed class FileLifecycle
     private readonly int _pageSize; // (I)
     private readonly bool _useDirectIO; // (I)
     private readonly bool _flushOnLastClose; // (I)
+    private readonly Action<string> _syncDirectory; // (I) LinuxFileIO.SyncDirectory; a test's double
     private readonly FlushAllCursors _cursors = new(); // (I)
     private long _staleFiles; // (A) reopens that found the file changed on disk and dropped its pages
     private long _reopenedFiles; // (A) reopens that found the file's pages kept
-    private long _deletes; // (A) Delete calls that removed a name
-    private long _moves; // (A) Move calls that renamed a file
 
     /// <summary>Reopens of a kept file that found it changed on disk since its store closed: its pages were dropped.</summary>
     public long StaleFiles => Interlocked.Read(ref _staleFiles);
 
-    /// <summary>Names deleted through <see cref="Delete"/>.</summary>
-    public long Deletes => Interlocked.Read(ref _deletes);
-
-    /// <summary>Files renamed through <see cref="Move"/>.</summary>
-    public long Moves => Interlocked.Read(ref _moves);
-
     /// <summary>Reopens of a kept file that found it unchanged: its pages served the new handle.</summary>
     public long ReopenedFiles => Interlocked.Read(ref _reopenedFiles);
 
-    public FileLifecycle(FileTable files, FileFlusher flusher, Eviction eviction, Truncation truncation, PageHolds holds, int pageSize, bool useDirectIO, bool flushOnLastClose, int maxIdleFiles)
+    public FileLifecycle(FileTable files, FileFlusher flusher, Eviction eviction, Truncation truncation, PageHolds holds, int pageSize, bool useDirectIO, bool flushOnLastClose, int maxIdleFiles, Action<string> syncDirectory)
     {
+        _syncDirectory = syncDirectory;
         _files = files;
         _flusher = flusher;
         _eviction = eviction;
@@ -84,10 +77,14 @@ internal sealed class FileLifecycle
         _useDirectIO = useDirectIO;
         _flushOnLastClose = flushOnLastClose;
         Idle = new IdleFiles(files, eviction, truncation, holds, _cursors, maxIdleFiles);
+        Names = new FileNames(files, flusher, Idle, syncDirectory);
     }
 
     /// <summary>(I) The file objects no handle uses: kept, detached, closed and dropped.</summary>
     public IdleFiles Idle { get; }
+
+    /// <summary>(I) Delete and Move of the names of files opened by path, made durable.</summary>
+    public FileNames Names { get; }
 
     private bool IsClosed => Idle.IsDisposing;
 
@@ -164,7 +161,7 @@ internal sealed class FileLifecycle
     {
         stale = null;
         attached = true;
-        FileBackingStore store = FileBackingStore.Open(path, mode, writable ? FileAccess.ReadWrite : FileAccess.Read, _useDirectIO);
+        FileBackingStore store = FileBackingStore.Open(path, mode, writable ? FileAccess.ReadWrite : FileAccess.Read, _useDirectIO, _syncDirectory);
         FileStamp? stamp = store.Stat();
         object key = stamp?.Identity ?? (object)fullPath;
         if (_files.TryGetLocked(key, out FileObject existing))
@@ -198,72 +195,6 @@ internal sealed class FileLifecycle
     {
         object key = LinuxFileIO.TryStat(fullPath)?.Identity ?? (object)fullPath;
         return _files.TryGetLocked(key, out FileObject file) ? file : null;
-    }
-
-    /// <summary>
-    /// Deletes the name <paramref name="path"/>. If it was the file's last name, the file's object
-    /// is unlinked: its open handles keep working, and its pages are dropped, never written back,
-    /// when the last one closes (at once when none is open). A missing name is no error, as for
-    /// <see cref="File.Delete"/>.
-    /// </summary>
-    public void Delete(string path)
-    {
-        // The name itself, not what a symbolic link points to: deleting a link leaves its target.
-        string fullPath = Path.GetFullPath(path);
-        FileObject? unlinked = null;
-        using (LockOrder.Enter(_files.Lock, LockRank.FileTable))
-        {
-            FileStamp? stamp = LinuxFileIO.TryStat(fullPath, followLinks: false);
-            File.Delete(fullPath);
-            Interlocked.Increment(ref _deletes);
-            if (stamp is { LinkCount: <= 1 } last && _files.TryGetLocked(last.Identity, out FileObject file))
-            {
-                file.Unlinked = true;
-                unlinked = file.HandleCount == 0 ? file : null;
-            }
-        }
-
-        if (unlinked is not null)
-        {
-            Idle.TryClose(unlinked);
-        }
-    }
-
-    /// <summary>
-    /// Renames <paramref name="source"/> to <paramref name="destination"/> (replacing it if
-    /// <paramref name="overwrite"/>): the file keeps its object and its cached pages, and its open
-    /// handles keep working. A file the rename replaced is unlinked as by <see cref="Delete"/>.
-    /// </summary>
-    public void Move(string source, string destination, bool overwrite)
-    {
-        // The names themselves, as rename(2) sees them: a symbolic link is renamed or replaced, not its target.
-        string fullSource = Path.GetFullPath(source);
-        string fullDestination = Path.GetFullPath(destination);
-        FileObject? replaced = null;
-        using (LockOrder.Enter(_files.Lock, LockRank.FileTable))
-        {
-            FileStamp? moved = LinuxFileIO.TryStat(fullSource, followLinks: false);
-            FileStamp? old = overwrite ? LinuxFileIO.TryStat(fullDestination, followLinks: false) : null;
-            File.Move(fullSource, fullDestination, overwrite);
-            Interlocked.Increment(ref _moves);
-            if (moved is { } before && _files.TryGetLocked(before.Identity, out FileObject file) && !file.IsAttached
-                && file.Stamp is { } kept && kept == before && LinuxFileIO.TryStat(fullDestination, followLinks: false) is { } after && after.Identity == before.Identity)
-            {
-                // The rename moved the change time: a kept file unchanged until now stays so.
-                file.RestampLocked(after);
-            }
-
-            if (old is { LinkCount: <= 1 } gone && gone.Identity != moved?.Identity && _files.TryGetLocked(gone.Identity, out FileObject target))
-            {
-                target.Unlinked = true;
-                replaced = target.HandleCount == 0 ? target : null;
-            }
-        }
-
-        if (replaced is not null)
-        {
-            Idle.TryClose(replaced);
-        }
     }
 
     /// <summary>

@@ -88,7 +88,7 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         var sync = new FileSync(_pool, transitions, _counters, clock, progress, Canaries);
         Flusher = new FileFlusher(clusterWriter, sync, Holds, Counts);
         PageWriter = new PageWriter(_files, clusterWriter, sync, _counters, Counts, clock, progress, limits);
-        Lifecycle = new FileLifecycle(_files, Flusher, Eviction, Truncation, Holds, _pool.PageSize, Options.UseDirectIO, Options.FlushOnLastClose, Options.MaxIdleFiles);
+        Lifecycle = new FileLifecycle(_files, Flusher, Eviction, Truncation, Holds, _pool.PageSize, Options.UseDirectIO, Options.FlushOnLastClose, Options.MaxIdleFiles, Options.SyncDirectory);
         _instruments.Observe(_counters, () => _pool.FrameCount - _queues.CountRacy(PageQueue.Free), () => _allocator.CountHeldAndDirtyFrames().Held, () => Counts.DirtyPages, () => Counts.WritebackPages, () => Counts.UnsyncedPages);
         _allocator.SetLaunderer(new PageLaunderer(_pool, _files, clusterWriter, sync, PageWriter, progress, Options.TimeProvider, limits.MaxPageWait));
         if (Options.StartPageWriter)
@@ -151,7 +151,11 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
     /// <param name="access"><see cref="FileAccess.Read"/> or <see cref="FileAccess.ReadWrite"/>.</param>
     /// <returns>
     /// A handle; dispose it to release the file (the last handle flushes it, unless
-    /// <see cref="PageCacheOptions.FlushOnLastClose"/> is off). The file's clean pages stay cached
+    /// <see cref="PageCacheOptions.FlushOnLastClose"/> is off). A file this open created (any mode
+    /// that creates, with <see cref="FileAccess.ReadWrite"/>) has its name made durable by its first
+    /// flush, which syncs its directory after the file: until a flush returns, a power cut may lose
+    /// the name with the data. A file created by a read-only open is empty and never flushed, so
+    /// its name is left to the OS. The file's clean pages stay cached
     /// after its last handle closes, and a reopen reads them from memory if the file on disk is
     /// unchanged (same inode, size, modification and change times); if another process changed it,
     /// the cached pages are dropped and the file is read again.
@@ -218,36 +222,52 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
 
     /// <summary>
     /// Deletes the file name <paramref name="path"/>, as <see cref="File.Delete(string)"/> does (a
-    /// missing name is no error). Handles open on the file keep working on it. If that was the file's
-    /// last name, its cached pages are dropped when its last handle closes (at once if none is
+    /// missing name is no error), and makes the delete durable before it returns: it syncs the
+    /// directory (fsync on Linux; elsewhere the OS keeps the name as it will), so the name does not
+    /// come back after a power cut. Handles open on the file keep working on it. If that was the
+    /// file's last name, its cached pages are dropped when its last handle closes (at once if none is
     /// open), dirty ones included: nobody can open the file again, so they are never written back
     /// (as Linux does with an unlinked inode), and the last close does not flush. A file with
     /// another name (a hard link) keeps its pages and is written back as before.
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
-    /// <exception cref="IOException">The OS refused the delete.</exception>
+    /// <exception cref="IOException">
+    /// The OS refused the delete; or the name was deleted but the sync of its directory failed (the
+    /// message says so, the OS's error is the inner exception and its errno the
+    /// <see cref="Exception.HResult"/>): the delete stands, but a crash may bring the name back.
+    /// </exception>
     /// <exception cref="UnauthorizedAccessException">Permission is denied.</exception>
     /// <exception cref="ObjectDisposedException">The cache was disposed.</exception>
     public void Delete(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ThrowIfDisposed();
-        Lifecycle.Delete(path);
+        Lifecycle.Names.Delete(path);
     }
 
     /// <summary>
     /// Renames <paramref name="source"/> to <paramref name="destination"/>, as
-    /// <see cref="File.Move(string, string, bool)"/> does. The file keeps its cached pages and its open
-    /// handles, which keep working: a reopen by the new name reads from memory. A file the rename
-    /// replaces is deleted as by <see cref="Delete"/>. The cache does not sync the directory: the
-    /// new name is durable once the OS writes the directory back (docs/DURABILITY.md, X5); so is a
-    /// delete.
+    /// <see cref="File.Move(string, string, bool)"/> does, durably, as PostgreSQL's durable_rename
+    /// does: first it flushes the file if the cache has it open for writing (its data and its name
+    /// under <paramref name="source"/>), then it renames it, then it syncs the destination's directory
+    /// and the source's when it is another (fsync on Linux; elsewhere the OS keeps the names as it
+    /// will). When it returns, the new name, the file's data written before the call, and the end of
+    /// a file the rename replaced all survive a power cut; a crash never leaves the new name on data
+    /// older than the call. The file keeps its cached pages and its open handles, which keep working:
+    /// a reopen by the new name reads from memory. A file the rename replaces is deleted as by
+    /// <see cref="Delete"/>.
     /// </summary>
     /// <exception cref="ArgumentNullException">A path is null.</exception>
     /// <exception cref="ArgumentException">A path is empty.</exception>
     /// <exception cref="FileNotFoundException"><paramref name="source"/> does not exist.</exception>
-    /// <exception cref="IOException"><paramref name="destination"/> exists and <paramref name="overwrite"/> is false, or the OS refused the rename.</exception>
+    /// <exception cref="WritebackFailedException">The file's data could not be made durable before the rename: nothing was renamed.</exception>
+    /// <exception cref="IOException">
+    /// <paramref name="destination"/> exists and <paramref name="overwrite"/> is false, or the OS
+    /// refused the rename; or the file was renamed but the sync of a directory failed (the message
+    /// says so, the OS's error is the inner exception and its errno the <see cref="Exception.HResult"/>):
+    /// the rename stands, but a crash may undo it.
+    /// </exception>
     /// <exception cref="UnauthorizedAccessException">Permission is denied.</exception>
     /// <exception cref="ObjectDisposedException">The cache was disposed.</exception>
     public void Move(string source, string destination, bool overwrite = false)
@@ -255,7 +275,7 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         ArgumentException.ThrowIfNullOrEmpty(source);
         ArgumentException.ThrowIfNullOrEmpty(destination);
         ThrowIfDisposed();
-        Lifecycle.Move(source, destination, overwrite);
+        Lifecycle.Names.Move(source, destination, overwrite);
     }
 
     /// <summary>
@@ -297,8 +317,8 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
             IdleFiles = idleFiles,
             ReopenedFiles = Lifecycle.ReopenedFiles,
             StaleFiles = Lifecycle.StaleFiles,
-            Deletes = Lifecycle.Deletes,
-            Moves = Lifecycle.Moves,
+            Deletes = Lifecycle.Names.Deletes,
+            Moves = Lifecycle.Names.Moves,
             Hits = _counters.Hits.Value,
             Misses = _counters.Misses.Value,
             PagesRead = _counters.PagesRead.Value,

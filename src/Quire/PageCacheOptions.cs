@@ -370,6 +370,12 @@ public sealed class PageCacheOptions
     /// <summary>Known bugs to plant, for tests that prove the reliability suites catch them; none in production.</summary>
     internal Internal.PlantedBugs PlantedBugs { get; init; }
 
+    /// <summary>
+    /// Makes the names in a directory durable (fsync of the directory, <see cref="Paging.LinuxFileIO.SyncDirectory"/>);
+    /// tests replace it to fail it or to see which directories were synced when.
+    /// </summary>
+    internal Action<string> SyncDirectory { get; init; } = Paging.LinuxFileIO.SyncDirectory;
+
     /// <summary>The number of frames the pool will have.</summary>
     public int FrameCount => (int)Math.Min(MemoryLimitBytes / PageSize, Array.MaxLength / 64);
 

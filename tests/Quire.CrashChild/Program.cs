@@ -1,6 +1,7 @@
 // The crash child: runs a seeded workload over real files through a Quire cache with the page
-// writer running, and prints "FLUSHED <operation index>" after every flush that returned, until
-// the parent kills it (SIGKILL) at a moment of its choosing. Usage: Quire.CrashChild <directory>
+// writer running, and prints "FLUSHED <operation index>" after every flush and every change of
+// names (create and close, Move, Delete) that returned, until the parent kills it (SIGKILL) at a
+// moment of its choosing. Usage: Quire.CrashChild <directory>
 // <seed> [planted bugs]; the third argument plants bugs in its cache, only for the canary tests
 // that prove the kill test can fail.
 
@@ -28,7 +29,7 @@ var output = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = true }
 output.WriteLine("READY");
 foreach (CrashOperation operation in CrashWorkload.Generate(seed, 1_000_000))
 {
-    CachedFile file = files[operation.FileIndex];
+    CachedFile file = files[operation.IsAcknowledged && operation.Kind != CrashOperationKind.Flush ? 0 : operation.FileIndex];
     switch (operation.Kind)
     {
         case CrashOperationKind.Write:
@@ -38,10 +39,36 @@ foreach (CrashOperation operation in CrashWorkload.Generate(seed, 1_000_000))
             file.SetLength(operation.FileOffset);
             break;
         default:
-            file.Flush();
+            ChangeNamesOrFlush(cache, args[0], operation, file);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"FLUSHED {operation.Index}"));
             break;
     }
 }
 
 return 0;
+
+// A flush of a data file, or a change of names in a slot, each durable when it returns.
+static void ChangeNamesOrFlush(PageCache cache, string directory, CrashOperation operation, CachedFile file)
+{
+    string temporary = Path.Combine(directory, CrashWorkload.TemporaryName(operation.FileIndex));
+    string final = Path.Combine(directory, CrashWorkload.FinalName(operation.FileIndex));
+    switch (operation.Kind)
+    {
+        case CrashOperationKind.Create:
+            using (CachedFile created = cache.Open(temporary, FileMode.CreateNew))
+            {
+                created.Write(0, CrashWorkload.DataOf(operation));
+            }
+
+            break;
+        case CrashOperationKind.Rename:
+            cache.Move(temporary, final, overwrite: true);
+            break;
+        case CrashOperationKind.Delete:
+            cache.Delete(final);
+            break;
+        default:
+            file.Flush();
+            break;
+    }
+}

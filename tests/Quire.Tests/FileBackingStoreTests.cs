@@ -338,6 +338,58 @@ public sealed class FileBackingStoreTests : IDisposable
         Assert.Equal(0, new FileInfo(path).Length);
     }
 
+    [Theory]
+    [InlineData(FileMode.CreateNew)]
+    [InlineData(FileMode.Create)]
+    [InlineData(FileMode.OpenOrCreate)]
+    public void AStoreThatCreatedItsFileHasANameNotDurableUntilItsFirstFlush(FileMode mode)
+    {
+        string path = _directory.File("new.bin");
+        using var store = FileBackingStore.Open(path, mode, FileAccess.ReadWrite, directIO: false);
+        Assert.False(store.IsNameDurable);
+
+        store.Write([BytePatterns.Create(512, 1)], 0);
+        store.Flush(); // the real fsync of the directory
+
+        Assert.True(store.IsNameDurable);
+    }
+
+    [Theory]
+    [InlineData(FileMode.Open)]
+    [InlineData(FileMode.Create)]
+    [InlineData(FileMode.OpenOrCreate)]
+    [InlineData(FileMode.Truncate)]
+    public void AStoreOfAnExistingFileHasADurableName(FileMode mode)
+    {
+        string path = _directory.File("old.bin");
+        File.WriteAllBytes(path, [1, 2, 3]);
+        using var store = FileBackingStore.Open(path, mode, FileAccess.ReadWrite, directIO: false);
+
+        Assert.True(store.IsNameDurable);
+        Assert.Equal(mode is FileMode.Create or FileMode.Truncate ? 0 : 3, store.GetLength());
+    }
+
+    [Fact]
+    public void AFlushThatCannotSyncTheDirectoryFailsAndTheNextOneSyncsIt()
+    {
+        // A real failure: the directory the file was created in is renamed away before the first
+        // flush, so its path names nothing (ENOENT); renamed back, the next flush syncs it.
+        string directory = Directory.CreateDirectory(_directory.File("d")).FullName;
+        string moved = _directory.File("d-moved");
+        using var store = FileBackingStore.Open(Path.Combine(directory, "f.bin"), FileMode.CreateNew, FileAccess.ReadWrite, directIO: false);
+        store.Write([BytePatterns.Create(512, 2)], 0);
+        Directory.Move(directory, moved);
+
+        IOException error = Assert.Throws<IOException>(store.Flush);
+        Assert.Equal(2, error.HResult); // ENOENT
+        Assert.Contains(directory, error.Message, StringComparison.Ordinal);
+        Assert.False(store.IsNameDurable);
+
+        Directory.Move(moved, directory);
+        store.Flush();
+        Assert.True(store.IsNameDurable);
+    }
+
     /// <summary>Native memory aligned to 4096 bytes, as the cache's frames are, for O_DIRECT transfers.</summary>
     private sealed unsafe class AlignedBuffer : System.Buffers.MemoryManager<byte>
     {

@@ -1,5 +1,5 @@
 // LinuxFileIO: the few system calls .NET does not expose: O_DIRECT on an open descriptor,
-// fdatasync, sync_file_range, madvise, I/O priority, the device number of an open file and a file's
+// fdatasync, fsync of a directory, sync_file_range, madvise, I/O priority, the device number of an open file and a file's
 // identity and times (statx). All platform-specific code of the cache lives in Paging/.
 //
 // Locking: stateless.
@@ -109,6 +109,64 @@ internal static partial class LinuxFileIO
 
     [LibraryImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
     private static partial int Fdatasync(int fd);
+
+    private const int EBADF = 9;
+    private const int EACCES = 13;
+    private const int EINVAL = 22;
+
+    /// <summary>O_DIRECTORY differs by architecture: 0x10000 on x64, 0x4000 on arm64 (O_DIRECT's values, swapped).</summary>
+    private static int DirectoryFlag => RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x4000 : 0x10000;
+
+    /// <summary>
+    /// Makes the names in a directory durable: the entries a create, a rename or an unlink changed
+    /// there (open with O_RDONLY | O_DIRECTORY, fsync, close), as PostgreSQL's fsync_fname and
+    /// SQLite's directory sync do. Where the OS cannot, it returns without error, as PostgreSQL does:
+    /// a directory it may not open for reading (EACCES) or a file system that cannot fsync a directory
+    /// (EINVAL, EBADF); and off Linux, where .NET gives no way to sync a directory (NTFS journals its
+    /// names itself). Throws <see cref="IOException"/> with the errno as HResult when the open or the
+    /// fsync fails otherwise (ENOENT: the directory is gone; EIO: the device failed).
+    /// </summary>
+    public static void SyncDirectory(string directoryPath)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        int fd = OpenFile(directoryPath, O_RDONLY | O_CLOEXEC | DirectoryFlag, 0);
+        if (fd < 0)
+        {
+            int openErrno = Marshal.GetLastPInvokeError();
+            if (openErrno == EACCES)
+            {
+                return;
+            }
+
+            throw new IOException($"Could not open the directory '{directoryPath}' to make its names durable: errno {openErrno}.", openErrno);
+        }
+
+        try
+        {
+            if (Fsync(fd) != 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno is not (EINVAL or EBADF))
+                {
+                    throw new IOException($"fsync of the directory '{directoryPath}' failed with errno {errno}: its names may not be durable.", errno);
+                }
+            }
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int Fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
 
     /// <summary>
     /// Starts writing the file's dirty OS pages to the device without waiting for them

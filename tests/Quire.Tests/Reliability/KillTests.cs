@@ -1,9 +1,14 @@
-// Proves the process-crash promise (RELIABILITY P10, X1, X4, H5): a child process runs a seeded
-// workload over real files through Quire, printing each flush that returned; the test kills it
-// (SIGKILL) at a random moment, then reads the files without Quire and replays the same seeded
-// workload: every byte each reported flush covered holds its flushed value or a value written
-// after it, and the size is one the file had since. Unflushed data may be anything the workload
-// wrote. A few kills run by default; QUIRE_LONG_RUN=1 (or QUIRE_KILL_RUNS=n) runs more.
+// Proves the process-crash promise (RELIABILITY P10, X1, X4, X5, H5): a child process runs a seeded
+// workload over real files through Quire, printing each flush and each change of names (a create
+// closed, a Move over a name, a Delete) that returned; the test kills it (SIGKILL) at a random
+// moment, then reads the files without Quire and replays the same seeded workload: every byte each
+// reported flush covered holds its flushed value or a value written after it, and the size is one
+// the file had since; every name is as the reported changes left it, with its bytes (the one
+// change under way at the kill may have happened or not; a create under way may have left its name
+// with any part of its bytes). Unflushed data may be anything the workload wrote. A kill leaves the
+// OS's caches, directories included, so this proves what the cache did, not what a power cut
+// keeps (FileNamesTests prove the directory syncs). A few kills run by default;
+// QUIRE_LONG_RUN=1 (or QUIRE_KILL_RUNS=n) runs more.
 
 using System.Diagnostics;
 using System.Globalization;
@@ -31,28 +36,31 @@ public sealed class KillTests(ITestOutputHelper output)
         Assert.True(runs > 0, $"QUIRE_KILL_RUNS={runs}: a kill test asked to kill nothing checks nothing.");
         long flushesVerified = 0;
         long bytesVerified = 0;
+        long namesVerified = 0;
         for (int run = 0; run < runs; run++)
         {
             ulong seed = firstSeed + (ulong)run;
-            (int flushes, long bytes) = KillAndVerify(seed, PlantedBugs.None, output);
+            (int flushes, long bytes, int names) = KillAndVerify(seed, PlantedBugs.None, output);
             flushesVerified += flushes;
             bytesVerified += bytes;
+            namesVerified += names;
         }
 
-        ReliabilityReport.Record(output, "kill-9", $"kills={runs} seeds={firstSeed}..{firstSeed + (ulong)runs - 1} flushesReported={flushesVerified} bytesVerified={bytesVerified}");
+        ReliabilityReport.Record(output, "kill-9", $"kills={runs} seeds={firstSeed}..{firstSeed + (ulong)runs - 1} flushesReported={flushesVerified} bytesVerified={bytesVerified} nameChangesReported={namesVerified}");
 
         // Minimums: the children flushed before they were killed (the default run reports about
         // 100 flushes a kill), so the check covered flushed data, not only empty files.
         Assert.True(flushesVerified >= runs, $"{runs} kills verified only {flushesVerified} reported flushes.");
         Assert.True(bytesVerified > 0, $"{runs} kills verified no flushed byte.");
+        Assert.True(namesVerified > 0, $"{runs} kills verified no change of names.");
     }
 
     /// <summary>
     /// Runs the child with <paramref name="seed"/> (and <paramref name="canary"/> planted in its
     /// cache), kills it, and checks the files against the replayed workload; the oracle's
-    /// assertion starts with <see cref="OracleFailure"/>. Returns the flushes and bytes verified.
+    /// assertion starts with <see cref="OracleFailure"/>. Returns the flushes, bytes and changes of names verified.
     /// </summary>
-    internal static (int Flushes, long Bytes) KillAndVerify(ulong seed, PlantedBugs canary, ITestOutputHelper? output)
+    internal static (int Flushes, long Bytes, int Names) KillAndVerify(ulong seed, PlantedBugs canary, ITestOutputHelper? output)
     {
         using var directory = new TempDirectory();
         string childPath = typeof(CrashWorkload).Assembly.Location;
@@ -140,13 +148,22 @@ public sealed class KillTests(ITestOutputHelper output)
             models[f] = new FileModel();
         }
 
-        // The child ran at most up to the first flush after the last one it reported: it prints as
-        // soon as a flush returns, so it cannot have gone past an unreported one.
+        // The child ran at most up to the first flush (or change of names) after the last one it
+        // reported: it prints as soon as one returns, so it cannot have gone past an unreported one.
+        var names = new NameSlots();
+        CrashOperation? underWay = null;
         foreach (CrashOperation operation in CrashWorkload.Generate(seed, int.MaxValue))
         {
-            if (operation.Index > lastFlushed && operation.Kind == CrashOperationKind.Flush)
+            if (operation.Index > lastFlushed && operation.IsAcknowledged)
             {
+                underWay = operation.Kind == CrashOperationKind.Flush ? null : operation;
                 break;
+            }
+
+            if (operation.Kind is not (CrashOperationKind.Write or CrashOperationKind.SetLength or CrashOperationKind.Flush))
+            {
+                names.Apply(operation);
+                continue;
             }
 
             FileModel model = models[operation.FileIndex];
@@ -177,7 +194,10 @@ public sealed class KillTests(ITestOutputHelper output)
             bytes += models[f].DurableContent.Length;
         }
 
-        output?.WriteLine($"seed {seed}: killed after {flushCount} reported flushes, last operation {lastFlushed}");
-        return (flushCount, bytes);
+        string? nameViolation = names.FindCrashViolation(directory.Path, underWay);
+        Assert.True(nameViolation is null, $"{OracleFailure} {seed} after {flushCount} reported flushes (last operation {lastFlushed}): {nameViolation} (replay: QUIRE_SEED={seed} QUIRE_KILL_RUNS=1)");
+
+        output?.WriteLine($"seed {seed}: killed after {flushCount} reported flushes and changes of names ({names.Changes} of names), last operation {lastFlushed}");
+        return (flushCount - names.Changes, bytes, names.Changes);
     }
 }
