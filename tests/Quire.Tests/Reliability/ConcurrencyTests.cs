@@ -52,148 +52,174 @@ public sealed class ConcurrencyTests(ITestOutputHelper output)
             MaxPageWait = TimeSpan.FromSeconds(20),
             PlantedBugs = plantedBugs,
         });
-        using CachedFile file = cache.Open(store);
-        file.SetLength(PageCount * PageSize);
-
-        long clock = 0;
-        var events = new List<Event>[PageCount];
-        for (int p = 0; p < PageCount; p++)
-        {
-            events[p] = [];
-        }
-
-        var reads = new List<ReadRecord>();
-        var doing = new string[ThreadCount];
-        var failures = new List<Exception>();
-        using var truncateLock = new SemaphoreSlim(1);
-        Thread[] threads = [.. Enumerable.Range(0, ThreadCount).Select(t => new Thread(() =>
-        {
-            var random = new Infrastructure.SeededRandom((seed * 1000) + (ulong)t);
-            var page = new byte[PageSize];
-            try
-            {
-                for (int i = 1; i <= operationsPerThread; i++)
-                {
-                    int p = random.Next(PageCount);
-                    int dice = random.Next(100);
-                    if (dice < 45)
-                    {
-                        long stamp = ((long)(t + 1) << 32) | (uint)i;
-                        FillStamp(page, stamp);
-                        Volatile.Write(ref doing[t], $"write page {p} stamp {t + 1}/{i}");
-                        long start = Interlocked.Increment(ref clock);
-                        bool ok = TryIo(() => file.Write((long)p * PageSize, page));
-                        long end = Interlocked.Increment(ref clock);
-                        lock (events[p])
-                        {
-                            events[p].Add(new Event(stamp, start, end, ok));
-                        }
-                    }
-                    else if (dice < 85)
-                    {
-                        var buffer = new byte[PageSize];
-                        Volatile.Write(ref doing[t], $"read page {p}");
-                        long start = Interlocked.Increment(ref clock);
-                        int count = -1;
-                        TryIo(() => count = file.Read((long)p * PageSize, buffer));
-                        long end = Interlocked.Increment(ref clock);
-                        if (count >= 0)
-                        {
-                            lock (reads)
-                            {
-                                reads.Add(new ReadRecord(p, start, end, count, buffer));
-                            }
-                        }
-                    }
-                    else if (dice < 88 && truncateLock.Wait(0))
-                    {
-                        // Cut the tail off and extend it again: its pages read as zeros afterwards.
-                        Volatile.Write(ref doing[t], "truncate and re-extend the tail");
-                        long start = Interlocked.Increment(ref clock);
-                        TryIo(() => file.SetLength((PageCount - TailPages) * (long)PageSize));
-                        TryIo(() => file.SetLength(PageCount * (long)PageSize));
-                        long end = Interlocked.Increment(ref clock);
-                        for (int q = PageCount - TailPages; q < PageCount; q++)
-                        {
-                            lock (events[q])
-                            {
-                                events[q].Add(new Event(0, start, end, true));
-                            }
-                        }
-
-                        truncateLock.Release();
-                    }
-                    else if (dice < 94)
-                    {
-                        Volatile.Write(ref doing[t], "flush");
-                        TryIo(file.Flush);
-                    }
-                    else
-                    {
-                        Volatile.Write(ref doing[t], $"drop pages from {p}");
-                        file.Advise((long)p * PageSize, 4L * PageSize, FileAdvice.DontNeed);
-                    }
-                }
-
-                Volatile.Write(ref doing[t], "done");
-            }
-            catch (Exception e)
-            {
-                lock (failures)
-                {
-                    failures.Add(new InvalidOperationException($"Thread {t} (seed {seed}) while {Volatile.Read(ref doing[t])}: {e.Message}", e));
-                }
-            }
-        }))];
-        foreach (Thread thread in threads)
-        {
-            thread.Start();
-        }
-
-        foreach (Thread thread in threads)
-        {
-            Assert.True(
-                thread.Join(TimeSpan.FromMinutes(ReliabilityReport.Scale(2, 60))),
-                $"A thread hangs (seed {seed}). Threads: {string.Join("; ", doing.Select((d, i) => $"{i}: {d}"))}. Cache: {cache.GetStatistics()}");
-        }
-
-        Assert.Empty(failures);
-        foreach (ReadRecord read in reads)
-        {
-            string? violation = Explain(read, events[read.Page]);
-            Assert.True(violation is null, $"Seed {seed}, page {read.Page}, read during [{read.Start}, {read.End}]: {violation}");
-        }
-
-        store.Heal();
+        CachedFile file = cache.Open(store);
+        bool finished = false;
         try
         {
+            file.SetLength(PageCount * PageSize);
+
+            long clock = 0;
+            var events = new List<Event>[PageCount];
+            for (int p = 0; p < PageCount; p++)
+            {
+                events[p] = [];
+            }
+
+            var reads = new List<ReadRecord>();
+            var doing = new string[ThreadCount];
+            var failures = new List<Exception>();
+            using var truncateLock = new SemaphoreSlim(1);
+            Thread[] threads = [.. Enumerable.Range(0, ThreadCount).Select(t => new Thread(() =>
+            {
+                var random = new Infrastructure.SeededRandom((seed * 1000) + (ulong)t);
+                var page = new byte[PageSize];
+                try
+                {
+                    for (int i = 1; i <= operationsPerThread; i++)
+                    {
+                        int p = random.Next(PageCount);
+                        int dice = random.Next(100);
+                        if (dice < 45)
+                        {
+                            long stamp = ((long)(t + 1) << 32) | (uint)i;
+                            FillStamp(page, stamp);
+                            Volatile.Write(ref doing[t], $"write page {p} stamp {t + 1}/{i}");
+                            long start = Interlocked.Increment(ref clock);
+                            bool ok = TryIo(() => file.Write((long)p * PageSize, page));
+                            long end = Interlocked.Increment(ref clock);
+                            lock (events[p])
+                            {
+                                events[p].Add(new Event(stamp, start, end, ok));
+                            }
+                        }
+                        else if (dice < 85)
+                        {
+                            var buffer = new byte[PageSize];
+                            Volatile.Write(ref doing[t], $"read page {p}");
+                            long start = Interlocked.Increment(ref clock);
+                            int count = -1;
+                            TryIo(() => count = file.Read((long)p * PageSize, buffer));
+                            long end = Interlocked.Increment(ref clock);
+                            if (count >= 0)
+                            {
+                                lock (reads)
+                                {
+                                    reads.Add(new ReadRecord(p, start, end, count, buffer));
+                                }
+                            }
+                        }
+                        else if (dice < 88 && truncateLock.Wait(0))
+                        {
+                            // Cut the tail off and extend it again: its pages read as zeros afterwards.
+                            Volatile.Write(ref doing[t], "truncate and re-extend the tail");
+                            long start = Interlocked.Increment(ref clock);
+                            TryIo(() => file.SetLength((PageCount - TailPages) * (long)PageSize));
+                            TryIo(() => file.SetLength(PageCount * (long)PageSize));
+                            long end = Interlocked.Increment(ref clock);
+                            for (int q = PageCount - TailPages; q < PageCount; q++)
+                            {
+                                lock (events[q])
+                                {
+                                    events[q].Add(new Event(0, start, end, true));
+                                }
+                            }
+
+                            truncateLock.Release();
+                        }
+                        else if (dice < 94)
+                        {
+                            Volatile.Write(ref doing[t], "flush");
+                            TryIo(file.Flush);
+                        }
+                        else
+                        {
+                            Volatile.Write(ref doing[t], $"drop pages from {p}");
+                            file.Advise((long)p * PageSize, 4L * PageSize, FileAdvice.DontNeed);
+                        }
+                    }
+
+                    Volatile.Write(ref doing[t], "done");
+                }
+                catch (Exception e)
+                {
+                    lock (failures)
+                    {
+                        failures.Add(new InvalidOperationException($"Thread {t} (seed {seed}) while {Volatile.Read(ref doing[t])}: {e.Message}", e));
+                    }
+                }
+            }))];
+            foreach (Thread thread in threads)
+            {
+                thread.Start();
+            }
+
+            foreach (Thread thread in threads)
+            {
+                Assert.True(
+                    thread.Join(TimeSpan.FromMinutes(ReliabilityReport.Scale(2, 60))),
+                    $"A thread hangs (seed {seed}). Threads: {string.Join("; ", doing.Select((d, i) => $"{i}: {d}"))}. Cache: {cache.GetStatistics()}");
+            }
+
+            Assert.Empty(failures);
+            foreach (ReadRecord read in reads)
+            {
+                string? violation = Explain(read, events[read.Page]);
+                Assert.True(violation is null, $"Seed {seed}, page {read.Page}, read during [{read.Start}, {read.End}]: {violation}");
+            }
+
+            store.Heal();
+            try
+            {
+                file.Flush();
+            }
+            catch (WritebackFailedException)
+            {
+                // The epoch of the injected failures, reported once.
+            }
+
             file.Flush();
+            byte[] durable = disk.DurableContent;
+            for (int p = 0; p < PageCount; p++)
+            {
+                var final = new ReadRecord(p, long.MaxValue - 1, long.MaxValue, PageSize, durable.AsSpan(p * PageSize, PageSize).ToArray());
+                string? violation = Explain(final, events[p]);
+                Assert.True(violation is null, $"Seed {seed}, page {p} on disk after the final flush: {violation}");
+            }
+
+            CacheInspector.AssertQuiescent(cache, "after the threads finished");
+            int operations = ThreadCount * operationsPerThread;
+            long writesCompleted = events.Sum(e => e.Count(w => w.Ok && w.Stamp != 0));
+
+            // Minimums: 40% of the operations are reads and 45% writes; a run in which most of them
+            // failed (every failure is swallowed above) checked little. A fifth of the operations must
+            // be reads checked, and a fifth writes completed, and the injected faults must have fired.
+            Assert.True(reads.Count >= operations / 5, $"Only {reads.Count} of {operations} operations were reads checked against the history.");
+            Assert.True(writesCompleted >= operations / 5, $"Only {writesCompleted} of {operations} operations were writes that completed.");
+            Assert.True(store.FiredCount(StoreOperations.Write) > 0, "No injected write fault fired: the failure paths were not exercised.");
+            finished = true;
+            return $"seed={seed} threads={ThreadCount} operations={operations} readsChecked={reads.Count} writesCompleted={writesCompleted} writeFaults={store.FiredCount(StoreOperations.Write)}";
         }
-        catch (WritebackFailedException)
+        finally
         {
-            // The epoch of the injected failures, reported once.
+            if (finished)
+            {
+                file.Dispose();
+            }
+            else
+            {
+                // A failed check must surface as itself: with the store still failing writes, the
+                // close would report the injected failures' epoch and hide it (CanaryTests counts
+                // only the suite's own assertions).
+                store.Heal();
+                try
+                {
+                    file.Dispose();
+                }
+                catch (WritebackFailedException)
+                {
+                }
+            }
         }
-
-        file.Flush();
-        byte[] durable = disk.DurableContent;
-        for (int p = 0; p < PageCount; p++)
-        {
-            var final = new ReadRecord(p, long.MaxValue - 1, long.MaxValue, PageSize, durable.AsSpan(p * PageSize, PageSize).ToArray());
-            string? violation = Explain(final, events[p]);
-            Assert.True(violation is null, $"Seed {seed}, page {p} on disk after the final flush: {violation}");
-        }
-
-        CacheInspector.AssertQuiescent(cache, "after the threads finished");
-        int operations = ThreadCount * operationsPerThread;
-        long writesCompleted = events.Sum(e => e.Count(w => w.Ok && w.Stamp != 0));
-
-        // Minimums: 40% of the operations are reads and 45% writes; a run in which most of them
-        // failed (every failure is swallowed above) checked little. A fifth of the operations must
-        // be reads checked, and a fifth writes completed, and the injected faults must have fired.
-        Assert.True(reads.Count >= operations / 5, $"Only {reads.Count} of {operations} operations were reads checked against the history.");
-        Assert.True(writesCompleted >= operations / 5, $"Only {writesCompleted} of {operations} operations were writes that completed.");
-        Assert.True(store.FiredCount(StoreOperations.Write) > 0, "No injected write fault fired: the failure paths were not exercised.");
-        return $"seed={seed} threads={ThreadCount} operations={operations} readsChecked={reads.Count} writesCompleted={writesCompleted} writeFaults={store.FiredCount(StoreOperations.Write)}";
     }
 
     /// <summary>Why a read's bytes cannot be explained by the page's history, or null if they can.</summary>
