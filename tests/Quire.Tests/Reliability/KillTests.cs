@@ -48,8 +48,9 @@ public sealed class KillTests(ITestOutputHelper output)
 
         ReliabilityReport.Record(output, "kill-9", $"kills={runs} seeds={firstSeed}..{firstSeed + (ulong)runs - 1} flushesReported={flushesVerified} bytesVerified={bytesVerified} nameChangesReported={namesVerified}");
 
-        // Minimums: the children flushed before they were killed (the default run reports about
-        // 100 flushes a kill), so the check covered flushed data, not only empty files.
+        // Minimums: the children flushed before they were killed (the default run reported 27-56
+        // flushes a kill here, fewer since creates and renames sync their directory), so the check
+        // covered flushed data, not only empty files.
         Assert.True(flushesVerified >= runs, $"{runs} kills verified only {flushesVerified} reported flushes.");
         Assert.True(bytesVerified > 0, $"{runs} kills verified no flushed byte.");
         Assert.True(namesVerified > 0, $"{runs} kills verified no change of names.");
