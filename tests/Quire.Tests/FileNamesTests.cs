@@ -8,6 +8,7 @@
 // Delete syncs the directory after the unlink, and says the file was deleted when that fails; a
 // store the caller opened has no name and syncs nothing.
 
+using Quire.Internal;
 using Quire.Tests.Infrastructure;
 
 namespace Quire.Tests;
@@ -19,7 +20,16 @@ public sealed class FileNamesTests : IDisposable
     private readonly TempDirectory _directory = new();
     private readonly DirectorySyncs _syncs = new();
 
+    /// <summary>The checks CanaryTests runs against a cache with a planted bug: a new file's first flush and a delete each sync the directory.</summary>
+    internal static IReadOnlyList<(string Name, Action<PlantedBugs> Run)> Checks { get; } =
+    [
+        ("a new file flushed, then deleted", NewFileFlushedThenDeleted),
+    ];
+
     public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public void ANewFileFlushedThenDeletedSyncsItsDirectoryEachTime() => NewFileFlushedThenDeleted(PlantedBugs.None);
 
     [Theory]
     [InlineData(FileMode.CreateNew)]
@@ -228,5 +238,22 @@ public sealed class FileNamesTests : IDisposable
     {
         PageCacheStatistics statistics = cache.GetStatistics();
         return statistics.DirtyPages == 0 && statistics.UnsyncedPages == 0;
+    }
+
+    private static void NewFileFlushedThenDeleted(PlantedBugs plantedBugs)
+    {
+        using var directory = new TempDirectory();
+        var syncs = new DirectorySyncs();
+        using var cache = new PageCache(syncs.Options(plantedBugs));
+        string path = directory.File("new.bin");
+        using (CachedFile file = cache.Open(path, FileMode.CreateNew))
+        {
+            file.Write(0, BytePatterns.Create(PageSize, seed: 9));
+            file.Flush();
+        }
+
+        Assert.Equal([directory.Path], syncs.Synced);
+        cache.Delete(path);
+        Assert.Equal([directory.Path, directory.Path], syncs.Synced);
     }
 }

@@ -38,6 +38,7 @@ internal sealed class Canaries
         GoOnAfterOnePauseOverTheLimit = (planted & PlantedBugs.GoOnAfterOnePauseOverTheLimit) != 0;
         WakeThrottledWriterOnlyAtFreerun = (planted & PlantedBugs.WakeThrottledWriterOnlyAtFreerun) != 0;
         DropFailureOfFlushLeftRunning = (planted & PlantedBugs.DropFailureOfFlushLeftRunning) != 0;
+        SkipDirectorySync = (planted & PlantedBugs.SkipDirectorySync) != 0;
     }
 
     /// <summary>A page whose write failed is treated as written: its data is dropped (ClusterWriter).</summary>
@@ -105,4 +106,7 @@ internal sealed class Canaries
 
     /// <summary>A flush left running that fails reports the failure to its handle, whose caller has gone: that caller never hears of it (CachedFile).</summary>
     public bool DropFailureOfFlushLeftRunning { get; }
+
+    /// <summary>No directory is ever synced: names are not made durable (PageCache).</summary>
+    public bool SkipDirectorySync { get; }
 }

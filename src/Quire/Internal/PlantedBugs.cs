@@ -77,4 +77,7 @@ internal enum PlantedBugs
 
     /// <summary>A flush left running (its caller timed out or cancelled) that then fails reports the failure to its handle, whose caller has gone: the handle's cursor passes the epoch, so the caller that stopped waiting never hears of it (CachedFile).</summary>
     DropFailureOfFlushLeftRunning = 2097152,
+
+    /// <summary>Names are never made durable: the directory syncs of a created file's first flush, of Move and of Delete are skipped, so a power cut may lose a name the caller was told is durable (PageCache).</summary>
+    SkipDirectorySync = 4194304,
 }

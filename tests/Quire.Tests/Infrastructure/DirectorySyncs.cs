@@ -81,8 +81,8 @@ internal sealed class DirectorySyncs
         }
     }
 
-    /// <summary>Options for a quiet cache (<see cref="QuietCaches.Options"/>) that syncs directories through this double.</summary>
-    public PageCacheOptions Options()
+    /// <summary>Options for a quiet cache (<see cref="QuietCaches.Options"/>) that syncs directories through this double, with <paramref name="plantedBugs"/> (CanaryTests).</summary>
+    public PageCacheOptions Options(Quire.Internal.PlantedBugs plantedBugs = Quire.Internal.PlantedBugs.None)
     {
         PageCacheOptions options = QuietCaches.Options();
         return new PageCacheOptions
@@ -92,6 +92,7 @@ internal sealed class DirectorySyncs
             MaxPageWait = options.MaxPageWait,
             StartPageWriter = false,
             SyncDirectory = Sync,
+            PlantedBugs = plantedBugs,
         };
     }
 }

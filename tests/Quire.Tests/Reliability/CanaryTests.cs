@@ -55,6 +55,9 @@ public sealed class CanaryTests(ITestOutputHelper output)
         /// <summary>The regression tests of the error accounting of truncates (T4).</summary>
         Regression,
 
+        /// <summary>The directory syncs that make names durable: a new file's first flush, Move, Delete (X5).</summary>
+        FileNames,
+
         /// <summary>The library's own always-on checks (Verify), seen through the Nth-operation sweep: they stop the bug before any suite's oracle could.</summary>
         AlwaysOnCheck,
     }
@@ -84,6 +87,7 @@ public sealed class CanaryTests(ITestOutputHelper output)
         (PlantedBugs.GoOnAfterOnePauseOverTheLimit, "a writer over the dirty limit goes on after one pause, whatever the level", [Suite.Exhaustion]),
         (PlantedBugs.WakeThrottledWriterOnlyAtFreerun, "a writer over the dirty limit is not woken once the data is below it, only at freerun", [Suite.DirtyThrottle]),
         (PlantedBugs.DropFailureOfFlushLeftRunning, "the failure of a flush left running (timed out or cancelled) never reaches the handle whose caller stopped waiting", [Suite.BoundedFlush]),
+        (PlantedBugs.SkipDirectorySync, "names are never made durable: no directory is synced after a create, a move or a delete", [Suite.FileNames]),
     ];
 
     public static TheoryData<string, string> Pairs
@@ -167,6 +171,7 @@ public sealed class CanaryTests(ITestOutputHelper output)
             Suite.DirtyThrottle => DirtyThrottleTests.CacheChecks.Select(c => (c.Name, (Action)(() => c.Run(canary)))),
             Suite.Regression => RegressionTests.TruncateChecks.Select(c => (c.Name, (Action)(() => c.Run(canary)))),
             Suite.CachedFileArguments => [("the store refusing an extension", () => CachedFileArgumentTests.ExtendPastTheLargestFile(canary))],
+            Suite.FileNames => FileNamesTests.Checks.Select(c => (c.Name, (Action)(() => c.Run(canary)))),
             Suite.Kill => Enumerable.Range(1, KillsPerCanary).Select(seed => ($"seed {seed}", (Action)(() => KillTests.KillAndVerify((ulong)seed, canary, output: null)))),
             Suite.AlwaysOnCheck => Scenarios.All.Select(s => ($"scenario {s.Name}", (Action)(() => NthOperationSweepTests.Sweep(s.Name, canary)))),
             _ => throw new ArgumentOutOfRangeException(nameof(suite), suite, "Name a suite."),
