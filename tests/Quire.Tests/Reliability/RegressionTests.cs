@@ -261,14 +261,7 @@ public sealed class RegressionTests
         store.Heal();
         Assert.Equal(PageSize, disk.DurableContent.Length);
 
-        // A new failure is a new epoch, which every handle must hear of.
-        first.Write(0, new byte[100]);
-        store.AddRule(FaultRule.FailNth(StoreOperations.Write, 1));
-        Assert.Throws<WritebackFailedException>(second.Flush); // its own write failed
-        store.Heal();
-        Assert.Throws<WritebackFailedException>(first.Flush);
-        first.Flush();
-        second.Flush();
+        AssertANewFailureReachesBothHandles(first, second, store, fileOffset: 0);
     }
 
     private static void TruncateACleanedFailedPage(PlantedBugs plantedBugs)
@@ -288,8 +281,13 @@ public sealed class RegressionTests
         first.Flush();
         second.Flush();
 
-        // A new failure is a new epoch, which every handle must hear of.
-        first.Write(PageSize, new byte[100]);
+        AssertANewFailureReachesBothHandles(first, second, store, fileOffset: PageSize);
+    }
+
+    /// <summary>A new failure is a new epoch, which every handle must hear of: a write at <paramref name="fileOffset"/> fails once, and each handle's next flush reports it once.</summary>
+    private static void AssertANewFailureReachesBothHandles(CachedFile first, CachedFile second, FaultInjectingBackingStore store, long fileOffset)
+    {
+        first.Write(fileOffset, new byte[100]);
         store.AddRule(FaultRule.FailNth(StoreOperations.Write, 1));
         Assert.Throws<WritebackFailedException>(second.Flush); // its own write failed
         store.Heal();
