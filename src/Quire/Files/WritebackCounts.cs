@@ -2,7 +2,8 @@
 // yet durable, each page in exactly one by its state (PageTransitions keeps them): dirty, under
 // writeback, unsynced. Two counts say who waits on writeback now: writers paused by the throttle
 // (while any is, the page writer works for them) and reads of the store and data-integrity
-// flushes in progress (while any is, background writeback keeps few writes queued at the device).
+// flushes in progress (while any is, background writeback keeps few writes queued at the device,
+// unless a writer was paused within the last tick: then those writes are what it waits for).
 //
 // Locking: every count is an int changed with Interlocked, on state transitions and at the start
 // and end of a wait, never on a cache hit; reads are racy snapshots a policy tolerates.
@@ -18,6 +19,7 @@ internal sealed class WritebackCounts
     private int _unsyncedPages; // (A)
     private int _throttledWriters; // (A)
     private int _foregroundIos; // (A)
+    private int _lastPauseTick = int.MinValue / 2; // (A) the cache tick at which a throttle pause last ended
 
     public int DirtyPages => Volatile.Read(ref _dirtyPages);
 
@@ -39,6 +41,16 @@ internal sealed class WritebackCounts
     /// background writeback keeps few writes in flight meanwhile (Linux's writeback throttling).
     /// </summary>
     public int ForegroundIos => Volatile.Read(ref _foregroundIos);
+
+    /// <summary>
+    /// Whether a writer is paused by the throttle now or was within the last tick (10-20 ms) at
+    /// <paramref name="nowTick"/>: a writer that alternates pauses with reads of its own waits
+    /// for writeback even while it reads (Linux's wb_recent_wait, 10 ms).
+    /// </summary>
+    public bool WritersWaitedRecently(int nowTick) => ThrottledWriters > 0 || nowTick - Volatile.Read(ref _lastPauseTick) <= 1;
+
+    /// <summary>Notes that a throttle pause ended at <paramref name="nowTick"/>.</summary>
+    public void NotePauseEnded(int nowTick) => Volatile.Write(ref _lastPauseTick, nowTick);
 
     public void AddDirtyPages(int delta) => Check(Interlocked.Add(ref _dirtyPages, delta));
 

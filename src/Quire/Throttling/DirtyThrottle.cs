@@ -218,6 +218,7 @@ internal sealed class DirtyThrottle : IDirtyThrottle
             finally
             {
                 _counts.AddThrottledWriters(-1);
+                _counts.NotePauseEnded(_clock.NowTick);
             }
 
             if (AfterPause(file, handle, time.GetElapsedTime(pauseStart), ref stall))
@@ -256,6 +257,7 @@ internal sealed class DirtyThrottle : IDirtyThrottle
             finally
             {
                 _counts.AddThrottledWriters(-1);
+                _counts.NotePauseEnded(_clock.NowTick);
             }
 
             if (AfterPause(file, handle, time.GetElapsedTime(pauseStart), ref stall) || cancellationToken.IsCancellationRequested)

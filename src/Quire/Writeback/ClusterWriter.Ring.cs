@@ -75,9 +75,7 @@ internal sealed partial class ClusterWriter
         {
             while (true)
             {
-                // Background writeback keeps few writes queued at the device while a read or a
-                // flush waits for it (Linux's writeback throttling).
-                int maxRuns = background && _counts.ForegroundIos > 0 ? BackgroundWritesWhileForeground : _maxRunsInFlight;
+                int maxRuns = WritesAllowedInFlight(background, _maxRunsInFlight);
                 while (claiming && ring.InFlight < Math.Min(maxRuns, (int)ring.Entries) && (ring.InFlight == 0 || bytesInFlight < MaxBytesInFlight)
                     && cursor < toPage && (limits.MaxPages <= 0 || outcome.PagesClaimed < limits.MaxPages))
                 {

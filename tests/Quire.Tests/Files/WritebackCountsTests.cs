@@ -1,5 +1,6 @@
 // Proves the counts that steer writeback add and subtract exactly, and derive pages to write and
-// pages not durable from the three gauges, by driving a fresh WritebackCounts directly.
+// pages not durable from the three gauges, and say a writer waited recently while one is paused
+// and for one tick after its pause ended, by driving a fresh WritebackCounts directly.
 
 using Quire.Files;
 
@@ -25,5 +26,21 @@ public sealed class WritebackCountsTests
         Assert.Equal(4, counts.PagesToWrite);
         Assert.Equal(5, counts.NotDurablePages);
         Assert.Equal((1, 1), (counts.ThrottledWriters, counts.ForegroundIos));
+    }
+
+    [Fact]
+    public void AWriterWaitedRecentlyWhilePausedAndForOneTickAfter()
+    {
+        var counts = new WritebackCounts();
+        Assert.False(counts.WritersWaitedRecently(0), "No writer was ever paused.");
+
+        counts.AddThrottledWriters(1);
+        Assert.True(counts.WritersWaitedRecently(500));
+
+        counts.AddThrottledWriters(-1);
+        counts.NotePauseEnded(500);
+        Assert.True(counts.WritersWaitedRecently(500));
+        Assert.True(counts.WritersWaitedRecently(501));
+        Assert.False(counts.WritersWaitedRecently(502));
     }
 }
