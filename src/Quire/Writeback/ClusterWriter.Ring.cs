@@ -1,7 +1,8 @@
 // ClusterWriter's writes through io_uring, for a file opened with direct I/O where the kernel
 // offers it (IoUring.IsSupported): the writeback's own thread claims runs in file order, prepares
-// each as one vectored write straight from its frames, submits all it has with one system call,
-// and completes runs as their writes complete, keeping up to MaxWritesInFlight writes and
+// each as one vectored write straight from its frames, submits them a megabyte at a time (a
+// window of short runs in one system call), and as writes complete gives the device its next
+// ones before completing the runs that ended, keeping up to MaxWritesInFlight writes and
 // MaxBytesInFlight bytes at the device, with no thread blocked per write and no thread hop.
 //
 // A run goes this way when every page is whole and in the file in full (page-aligned, so O_DIRECT
@@ -57,74 +58,29 @@ internal sealed partial class ClusterWriter
         }
     }
 
+    /// <summary>
+    /// 1 MiB: prepared writes are submitted as soon as they add up to this many bytes, so the
+    /// device starts on a long run while the next is claimed (claiming and preparing 256 pages
+    /// takes a few hundred microseconds, and a sequential writer's 1 MiB writes tend to complete
+    /// together: submitted as one batch, the device sat idle while the whole batch was claimed);
+    /// a random writer's short runs still go in one system call per window.
+    /// </summary>
+    private const int SubmitEarlyBytes = 1 << 20;
+
     /// <summary>Claims runs in file order and writes them through <paramref name="ring"/>; returns where it stopped once all have ended.</summary>
     private long WriteRunsThroughRing(FileObject file, int descriptor, long fromPage, long toPage, WritebackLimits limits, WritebackOutcome outcome, IoUring ring, bool background)
     {
-        var inFlight = new PendingRun?[ring.Entries]; // by user data: the slot each write was given
-        Span<nint> buffers = stackalloc nint[Math.Min(_maxClusterPages, 256)];
-        if (buffers.Length < _maxClusterPages)
-        {
-            buffers = new nint[_maxClusterPages];
-        }
-
-        long cursor = fromPage;
-        long bytesInFlight = 0;
-        bool claiming = true;
+        var state = new RingWriteback(ring, file, descriptor, toPage, limits, outcome, background) { Cursor = fromPage };
         bool healthy = false;
         try
         {
             while (true)
             {
-                int maxRuns = WritesAllowedInFlight(background, _maxRunsInFlight);
-                while (claiming && ring.InFlight < Math.Min(maxRuns, (int)ring.Entries) && (ring.InFlight == 0 || bytesInFlight < MaxBytesInFlight)
-                    && cursor < toPage && (limits.MaxPages <= 0 || outcome.PagesClaimed < limits.MaxPages))
+                // The device gets its next writes before the last ones are completed: completing
+                // a run (its pages made unsynced, its waiters woken) can wait, the device cannot.
+                Refill(state);
+                foreach ((PendingRun run, int result) in state.Reaped)
                 {
-                    PendingRun run = TakeIdleRun();
-                    cursor = GatherRun(file, cursor, toPage, limits, run.Pages, outcome);
-                    if (run.Pages.Count == 0)
-                    {
-                        GiveBackIdleRun(run);
-                        claiming = false;
-                        break;
-                    }
-
-                    outcome.PagesClaimed += run.Pages.Count;
-                    if (!IsWrittenInFull(run))
-                    {
-                        WriteNow(file, run, outcome);
-                        continue;
-                    }
-
-                    int byteCount = run.Pages.Count << _pool.PageShift;
-                    long offset = run.Pages[0].PageNumber << _pool.PageShift;
-                    for (int i = 0; i < run.Pages.Count; i++)
-                    {
-                        buffers[i] = _pool.Address(run.Pages[i].Frame);
-                    }
-
-                    int slot = Array.IndexOf(inFlight, null);
-                    run.StartSubmitted(_pager.BeginSubmittedWrite(file, offset, byteCount), byteCount);
-                    if (!ring.TryPrepareWrite(descriptor, buffers[..run.Pages.Count], _pool.PageSize, offset, (ulong)slot))
-                    {
-                        WriteNow(file, run, outcome); // cannot happen below Entries in flight; written all the same
-                        continue;
-                    }
-
-                    inFlight[slot] = run;
-                    bytesInFlight += byteCount;
-                }
-
-                if (ring.InFlight == 0)
-                {
-                    break;
-                }
-
-                ring.Submit(waitFor: 1);
-                while (ring.TryReap(out ulong slot, out int result))
-                {
-                    PendingRun run = inFlight[slot]!;
-                    inFlight[slot] = null;
-                    bytesInFlight -= run.SubmittedBytes;
                     if (result == run.SubmittedBytes)
                     {
                         _pager.RecordSubmittedWrite(run.SubmittedBytes, run.SubmittedAt);
@@ -134,6 +90,21 @@ internal sealed partial class ClusterWriter
                     {
                         WriteNow(file, run, outcome); // the synchronous path reports what went wrong
                     }
+                }
+
+                state.Reaped.Clear();
+                if (ring.InFlight == 0)
+                {
+                    break;
+                }
+
+                ring.Submit(waitFor: 1);
+                while (ring.TryReap(out ulong slot, out int result))
+                {
+                    PendingRun run = state.InFlight[slot]!;
+                    state.InFlight[slot] = null;
+                    state.BytesInFlight -= run.SubmittedBytes;
+                    state.Reaped.Add((run, result));
                 }
             }
 
@@ -147,7 +118,12 @@ internal sealed partial class ClusterWriter
                 // the kernel took still use their frames: wait for them, then write every run still
                 // held the synchronous way, so no page is left under writeback.
                 Volatile.Write(ref _ringsBroken, 1);
-                DrainBrokenRing(file, ring, inFlight, outcome);
+                foreach ((PendingRun run, _) in state.Reaped)
+                {
+                    WriteNow(file, run, outcome);
+                }
+
+                DrainBrokenRing(file, ring, state.InFlight, outcome);
                 ring.Dispose();
             }
             else
@@ -156,7 +132,64 @@ internal sealed partial class ClusterWriter
             }
         }
 
-        return cursor;
+        return state.Cursor;
+    }
+
+    /// <summary>
+    /// Claims runs and prepares their writes while the window has room, submitting as they add up
+    /// to SubmitEarlyBytes; a run that cannot go through the ring is written on this thread.
+    /// </summary>
+    private void Refill(RingWriteback state)
+    {
+        IoUring ring = state.Ring;
+        WritebackLimits limits = state.Limits;
+        WritebackOutcome outcome = state.Outcome;
+        int maxRuns = Math.Min(WritesAllowedInFlight(state.Background, _maxRunsInFlight), (int)ring.Entries);
+        long unsubmittedBytes = 0;
+        while (state.Claiming && ring.InFlight < maxRuns && (ring.InFlight == 0 || state.BytesInFlight < MaxBytesInFlight)
+            && state.Cursor < state.ToPage && (limits.MaxPages <= 0 || outcome.PagesClaimed < limits.MaxPages))
+        {
+            PendingRun run = TakeIdleRun();
+            state.Cursor = GatherRun(state.File, state.Cursor, state.ToPage, limits, run.Pages, outcome);
+            if (run.Pages.Count == 0)
+            {
+                GiveBackIdleRun(run);
+                state.Claiming = false;
+                break;
+            }
+
+            outcome.PagesClaimed += run.Pages.Count;
+            if (!IsWrittenInFull(run))
+            {
+                WriteNow(state.File, run, outcome);
+                continue;
+            }
+
+            int byteCount = run.Pages.Count << _pool.PageShift;
+            long offset = run.Pages[0].PageNumber << _pool.PageShift;
+            Span<nint> buffers = state.Buffers.AsSpan(0, run.Pages.Count);
+            for (int i = 0; i < buffers.Length; i++)
+            {
+                buffers[i] = _pool.Address(run.Pages[i].Frame);
+            }
+
+            int slot = Array.IndexOf(state.InFlight, null);
+            run.StartSubmitted(_pager.BeginSubmittedWrite(state.File, offset, byteCount), byteCount);
+            if (!ring.TryPrepareWrite(state.Descriptor, buffers, _pool.PageSize, offset, (ulong)slot))
+            {
+                WriteNow(state.File, run, outcome); // cannot happen below Entries in flight; written all the same
+                continue;
+            }
+
+            state.InFlight[slot] = run;
+            state.BytesInFlight += byteCount;
+            unsubmittedBytes += byteCount;
+            if (unsubmittedBytes >= SubmitEarlyBytes)
+            {
+                ring.Submit(waitFor: 0);
+                unsubmittedBytes = 0;
+            }
+        }
     }
 
     private bool IsWrittenInFull(PendingRun run)
@@ -237,5 +270,38 @@ internal sealed partial class ClusterWriter
                 WriteNow(file, run, outcome);
             }
         }
+    }
+
+    /// <summary>One writeback through a ring: what it has claimed, what is in flight and what has completed.</summary>
+    private sealed class RingWriteback(IoUring ring, FileObject file, int descriptor, long toPage, WritebackLimits limits, WritebackOutcome outcome, bool background)
+    {
+        public IoUring Ring { get; } = ring;
+
+        public FileObject File { get; } = file;
+
+        public int Descriptor { get; } = descriptor;
+
+        public long ToPage { get; } = toPage;
+
+        public WritebackLimits Limits { get; } = limits;
+
+        public WritebackOutcome Outcome { get; } = outcome;
+
+        public bool Background { get; } = background;
+
+        /// <summary>The runs in flight by user data: the slot each write was given.</summary>
+        public PendingRun?[] InFlight { get; } = new PendingRun?[ring.Entries];
+
+        /// <summary>Runs whose writes completed, with each result, not yet completed themselves.</summary>
+        public List<(PendingRun Run, int Result)> Reaped { get; } = [];
+
+        /// <summary>The frames' addresses of the run being prepared.</summary>
+        public nint[] Buffers { get; } = new nint[ring.MaxVectors];
+
+        public long Cursor { get; set; }
+
+        public long BytesInFlight { get; set; }
+
+        public bool Claiming { get; set; } = true;
     }
 }
