@@ -77,6 +77,9 @@ public sealed class QuireOptions
     /// <inheritdoc cref="PageCacheOptions.FlushOnLastClose"/>
     public bool FlushOnLastClose { get; set; } = s_defaults.FlushOnLastClose;
 
+    /// <inheritdoc cref="PageCacheOptions.LockFiles"/>
+    public bool LockFiles { get; set; } = s_defaults.LockFiles;
+
     /// <inheritdoc cref="PageCacheOptions.MaxIdleFiles"/>
     public int MaxIdleFiles { get; set; } = s_defaults.MaxIdleFiles;
 
@@ -107,6 +110,7 @@ public sealed class QuireOptions
         StrictFileDirtyLimit = StrictFileDirtyLimit,
         StartPageWriter = StartPageWriter,
         FlushOnLastClose = FlushOnLastClose,
+        LockFiles = LockFiles,
         MaxIdleFiles = MaxIdleFiles,
         TimeProvider = timeProvider,
         Logger = logger,

@@ -35,17 +35,19 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
     private readonly PageCache _cache; // (I)
     private readonly FileObject _file; // (I)
     private readonly string _name; // (I)
+    private readonly FileShare _share; // (I) what this handle lets other handles do (FileSharing)
     private readonly ReadAheadState _readAhead = new(); // heuristics, see ReadAheadState
     private readonly HandleAccounting _accounting = new(); // (A)
     private readonly LeaseSet _leases = new(); // its own lock: the storable leases taken through this handle
     private int _errorCursor; // (F) the last error epoch this handle reported
     private int _disposed; // (A)
 
-    internal CachedFile(PageCache cache, FileObject file, bool canWrite, string? name = null)
+    internal CachedFile(PageCache cache, FileObject file, bool canWrite, string? name = null, FileShare share = FileSharing.All)
     {
         _cache = cache;
         _file = file;
         _name = name ?? file.Name;
+        _share = share;
         CanWrite = canWrite;
         using (LockOrder.Enter(file.Lock, LockRank.FileObject))
         {
@@ -607,7 +609,7 @@ public sealed class CachedFile : IDisposable, IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             _leases.ReleaseAll(); // a lease lives no longer than its handle (PageRangeLease)
-            _cache.Lifecycle.ReleaseHandle(_file, ref _errorCursor);
+            _cache.Lifecycle.ReleaseHandle(_file, CanWrite, _share, ref _errorCursor);
         }
     }
 

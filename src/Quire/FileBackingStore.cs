@@ -11,6 +11,7 @@
 // Invariants: the name is marked durable only after a directory sync that began after the create
 // succeeded; a failed one leaves it not durable, and the flush that tried it fails.
 
+using System.Diagnostics;
 using Microsoft.Win32.SafeHandles;
 using Quire.Paging;
 
@@ -27,7 +28,8 @@ namespace Quire;
 /// descriptor; <see cref="Flush()"/> makes both durable, as fsync works on the file, not the
 /// descriptor. Where the file system refuses O_DIRECT (tmpfs), the store falls back to buffered
 /// I/O and <see cref="IsDirectIO"/> says so. A read-write store locks the file against other
-/// writers that use .NET's file sharing (an advisory lock), so two caches cannot both write it.
+/// writers that use .NET's file sharing (an advisory lock), so two caches cannot both write it,
+/// unless the cache was told not to lock files (<see cref="PageCacheOptions.LockFiles"/>).
 /// </remarks>
 public sealed class FileBackingStore : IBackingStore
 {
@@ -50,6 +52,7 @@ public sealed class FileBackingStore : IBackingStore
     private int _nameNotDurable; // (A) 1 from the create of the file until a directory sync after it succeeded
     private readonly Action<string> _syncDirectory; // (I) LinuxFileIO.SyncDirectory; a test's double
     private readonly Lazy<long?> _deviceNumber; // (I)
+    private FileBackingStore? _superseded; // (I after OpenForWriting) the read-only store this one replaced, disposed with it
 
     private FileBackingStore(string path, SafeFileHandle handle, SafeFileHandle? directHandle, bool canWrite, bool createdFile, Action<string> syncDirectory)
     {
@@ -86,8 +89,12 @@ public sealed class FileBackingStore : IBackingStore
     public static FileBackingStore Open(string path, FileMode mode, FileAccess access, bool directIO) =>
         Open(path, mode, access, directIO, LinuxFileIO.SyncDirectory);
 
-    /// <summary>Opens <paramref name="path"/> as <see cref="Open(string, FileMode, FileAccess, bool)"/> does, syncing directories with <paramref name="syncDirectory"/>.</summary>
-    internal static FileBackingStore Open(string path, FileMode mode, FileAccess access, bool directIO, Action<string> syncDirectory)
+    /// <summary>
+    /// Opens <paramref name="path"/> as <see cref="Open(string, FileMode, FileAccess, bool)"/> does,
+    /// syncing directories with <paramref name="syncDirectory"/>; without <paramref name="lockFile"/>
+    /// it holds no lock on the file, so other processes' opens are not refused.
+    /// </summary>
+    internal static FileBackingStore Open(string path, FileMode mode, FileAccess access, bool directIO, Action<string> syncDirectory, bool lockFile = true)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (mode == FileMode.Append || !Enum.IsDefined(mode))
@@ -101,8 +108,13 @@ public sealed class FileBackingStore : IBackingStore
         }
 
         bool canWrite = access == FileAccess.ReadWrite;
-        FileShare share = canWrite ? FileShare.None : FileShare.Read;
+        FileShare share = !lockFile ? FileShare.ReadWrite | FileShare.Delete : canWrite ? FileShare.None : FileShare.Read;
         SafeFileHandle handle = OpenHandle(path, mode, access, share, out bool created);
+        if (!lockFile)
+        {
+            LinuxFileIO.TryLock(handle, exclusive: null); // the shared lock .NET took even so
+        }
+
         SafeFileHandle? direct = null;
         if (directIO)
         {
@@ -112,6 +124,45 @@ public sealed class FileBackingStore : IBackingStore
         }
 
         return new FileBackingStore(Path.GetFullPath(path), handle, direct, canWrite, created, syncDirectory);
+    }
+
+    /// <summary>
+    /// Opens for writing the file that <paramref name="readOnly"/> has open for reading, at
+    /// <paramref name="path"/>; throws <see cref="IOException"/> if the path names another file now. With
+    /// <paramref name="lockFile"/> the read-only store's shared lock is let go first, so this open
+    /// can take the exclusive one, and taken again if this open fails. The read-only store stays
+    /// open (reads in flight through it finish) and is disposed with the new one.
+    /// </summary>
+    internal static FileBackingStore OpenForWriting(FileBackingStore readOnly, string path, bool directIO, Action<string> syncDirectory, bool lockFile)
+    {
+        Debug.Assert(!readOnly.CanWrite, $"'{readOnly.Name}' is opened for writing once.");
+        if (lockFile)
+        {
+            LinuxFileIO.TryLock(readOnly._handle, exclusive: null);
+        }
+
+        FileBackingStore store;
+        try
+        {
+            store = Open(path, FileMode.Open, FileAccess.ReadWrite, directIO, syncDirectory, lockFile);
+            if (store.Stat()?.Identity is { } now && readOnly.Stat()?.Identity is { } before && now != before)
+            {
+                store.Dispose();
+                throw new IOException($"The file '{path}' was replaced while it was being opened for writing; open it again.");
+            }
+        }
+        catch
+        {
+            if (lockFile)
+            {
+                LinuxFileIO.TryLock(readOnly._handle, exclusive: false);
+            }
+
+            throw;
+        }
+
+        store._superseded = readOnly;
+        return store;
     }
 
     /// <summary>Opens the file as <paramref name="mode"/> says; <paramref name="created"/> says whether this open created it.</summary>
@@ -312,6 +363,7 @@ public sealed class FileBackingStore : IBackingStore
     {
         _directHandle?.Dispose();
         _handle.Dispose();
+        _superseded?.Dispose();
     }
 
     private static int TotalLength(IReadOnlyList<Memory<byte>> buffers)

@@ -55,6 +55,7 @@ internal sealed class FileLifecycle
     private readonly int _pageSize; // (I)
     private readonly bool _useDirectIO; // (I)
     private readonly bool _flushOnLastClose; // (I)
+    private readonly bool _lockFiles; // (I) PageCacheOptions.LockFiles
     private readonly Action<string> _syncDirectory; // (I) LinuxFileIO.SyncDirectory; a test's double
     private readonly FlushAllCursors _cursors = new(); // (I)
     private long _staleFiles; // (A) reopens that found the file changed on disk and dropped its pages
@@ -66,8 +67,9 @@ internal sealed class FileLifecycle
     /// <summary>Reopens of a kept file that found it unchanged: its pages served the new handle.</summary>
     public long ReopenedFiles => Interlocked.Read(ref _reopenedFiles);
 
-    public FileLifecycle(FileTable files, FileFlusher flusher, Eviction eviction, Truncation truncation, PageHolds holds, int pageSize, bool useDirectIO, bool flushOnLastClose, int maxIdleFiles, Action<string> syncDirectory)
+    public FileLifecycle(FileTable files, FileFlusher flusher, Eviction eviction, Truncation truncation, PageHolds holds, int pageSize, bool useDirectIO, bool flushOnLastClose, bool lockFiles, int maxIdleFiles, Action<string> syncDirectory)
     {
+        _lockFiles = lockFiles;
         _syncDirectory = syncDirectory;
         _files = files;
         _flusher = flusher;
@@ -98,10 +100,12 @@ internal sealed class FileLifecycle
     public (int Open, int Idle) CountFiles() => Idle.Count();
 
     /// <summary>
-    /// Finds or opens the file at <paramref name="path"/> and counts a handle on it. <paramref name="truncate"/>
-    /// says that the mode asks an already open file to be emptied (the caller does it through the handle).
+    /// Finds or opens the file at <paramref name="path"/> and counts a handle on it with
+    /// <paramref name="share"/> (FileSharing); a write open of a file open read-only opens it for
+    /// writing. <paramref name="truncate"/> says that the mode asks an already open file to be
+    /// emptied (the caller does it through the handle).
     /// </summary>
-    public FileObject Open(string path, FileMode mode, bool writable, out bool truncate)
+    public FileObject Open(string path, FileMode mode, bool writable, FileShare share, out bool truncate)
     {
         string fullPath = CanonicalPath(path);
         FileObject? stale = null;
@@ -116,16 +120,20 @@ internal sealed class FileLifecycle
                 //    after a delete is a new file, and an open that raced with a rename still finds the
                 //    object its file already has. A kept (detached) object of that identity takes the
                 //    store if the file is unchanged since it was detached, else it is retired as stale.
+                // 3. Open handles' share modes may refuse this open (FileSharing); a kept file has none.
                 FileObject? file = FileByPathLocked(fullPath);
                 truncate = false;
+                file?.Sharing.ThrowIfOpenConflictsLocked(path, writable, share);
                 if (file is not { IsAttached: true })
                 {
                     file = OpenStoreLocked(path, fullPath, mode, writable, out stale, out bool attached);
                     if (attached)
                     {
-                        file.HandleCount++;
+                        AddHandleLocked(file, writable, share);
                         return file;
                     }
+
+                    file.Sharing.ThrowIfOpenConflictsLocked(path, writable, share); // an object found only by the descriptor's identity
                 }
 
                 if (mode == FileMode.CreateNew)
@@ -135,11 +143,11 @@ internal sealed class FileLifecycle
 
                 if (writable && !file.IsWritable)
                 {
-                    throw new IOException($"The file '{path}' is open read-only in this cache; close its handles before opening it for writing.");
+                    OpenForWritingLocked(file, path);
                 }
 
                 truncate = mode is FileMode.Create or FileMode.Truncate;
-                file.HandleCount++;
+                AddHandleLocked(file, writable, share);
                 return file;
             }
         }
@@ -152,6 +160,28 @@ internal sealed class FileLifecycle
         }
     }
 
+    private static void AddHandleLocked(FileObject file, bool writable, FileShare share)
+    {
+        file.HandleCount++;
+        file.Sharing.AddLocked(writable, share);
+    }
+
+    /// <summary>
+    /// Gives a file open read-only in this cache a store open for writing, for a write open of it
+    /// by <paramref name="path"/>; the file's read-only handles stay open and see what is written.
+    /// Throws <see cref="IOException"/> if another process holds a lock that refuses the write open,
+    /// or if <paramref name="path"/> names another file since this one was found.
+    /// </summary>
+    private void OpenForWritingLocked(FileObject file, string path)
+    {
+        if (file.Store is not FileBackingStore { CanWrite: false } readOnly)
+        {
+            throw new IOException($"The file '{path}' is open read-only in this cache through a store that cannot be opened again for writing.");
+        }
+
+        file.UpgradeLocked(FileBackingStore.OpenForWriting(readOnly, path, _useDirectIO, _syncDirectory, _lockFiles));
+    }
+
     /// <summary>
     /// Opens the file at <paramref name="path"/> and gives its store to the file's kept object if the
     /// file is unchanged since that object was detached, or to a new object; <paramref name="attached"/>
@@ -161,7 +191,7 @@ internal sealed class FileLifecycle
     {
         stale = null;
         attached = true;
-        FileBackingStore store = FileBackingStore.Open(path, mode, writable ? FileAccess.ReadWrite : FileAccess.Read, _useDirectIO, _syncDirectory);
+        FileBackingStore store = FileBackingStore.Open(path, mode, writable ? FileAccess.ReadWrite : FileAccess.Read, _useDirectIO, _syncDirectory, _lockFiles);
         FileStamp? stamp = store.Stat();
         object key = stamp?.Identity ?? (object)fullPath;
         if (_files.TryGetLocked(key, out FileObject existing))
@@ -263,7 +293,7 @@ internal sealed class FileLifecycle
                 file = AddFileLocked(store, store, writable);
             }
 
-            file.HandleCount++;
+            AddHandleLocked(file, writable, FileSharing.All);
         }
 
         return file;
@@ -294,11 +324,15 @@ internal sealed class FileLifecycle
     /// <summary>From now on a released handle neither flushes nor closes its file: the cache is being disposed.</summary>
     public void BeginDispose() => Idle.BeginDispose();
 
-    /// <summary>Called when a handle is disposed: the last one flushes the file (unless FlushOnLastClose is off) and releases it.</summary>
-    public void ReleaseHandle(FileObject file, ref int errorCursor)
+    /// <summary>
+    /// Called when a handle opened with <paramref name="writable"/> and <paramref name="share"/> is
+    /// disposed: the last one flushes the file (unless FlushOnLastClose is off) and releases it.
+    /// </summary>
+    public void ReleaseHandle(FileObject file, bool writable, FileShare share, ref int errorCursor)
     {
         using (LockOrder.Enter(_files.Lock, LockRank.FileTable))
         {
+            file.Sharing.RemoveLocked(writable, share);
             file.HandleCount--;
             if (file.HandleCount > 0)
             {

@@ -61,6 +61,7 @@ internal sealed class FileNames
         using (LockOrder.Enter(_files.Lock, LockRank.FileTable))
         {
             FileStamp? stamp = LinuxFileIO.TryStat(fullPath, followLinks: false);
+            ThrowIfDeleteConflictsLocked(stamp, path);
             File.Delete(fullPath);
             Interlocked.Increment(ref _deletes);
             if (stamp is { LinkCount: <= 1 } last && _files.TryGetLocked(last.Identity, out FileObject file))
@@ -139,6 +140,8 @@ internal sealed class FileNames
         {
             FileStamp? moved = LinuxFileIO.TryStat(fullSource, followLinks: false);
             FileStamp? old = overwrite ? LinuxFileIO.TryStat(fullDestination, followLinks: false) : null;
+            ThrowIfDeleteConflictsLocked(moved, fullSource);
+            ThrowIfDeleteConflictsLocked(old, fullDestination);
             File.Move(fullSource, fullDestination, overwrite);
             Interlocked.Increment(ref _moves);
             if (moved is { } before && _files.TryGetLocked(before.Identity, out FileObject file) && !file.IsAttached
@@ -158,6 +161,15 @@ internal sealed class FileNames
         if (replaced is not null)
         {
             _idle.TryClose(replaced);
+        }
+    }
+
+    /// <summary>Refuses to rename or replace the file <paramref name="stamp"/> names while one of its handles does not share Delete.</summary>
+    private void ThrowIfDeleteConflictsLocked(FileStamp? stamp, string path)
+    {
+        if (stamp is { } named && _files.TryGetLocked(named.Identity, out FileObject open))
+        {
+            open.Sharing.ThrowIfDeleteConflictsLocked(path);
         }
     }
 

@@ -88,7 +88,7 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         var sync = new FileSync(_pool, transitions, _counters, clock, progress, Canaries);
         Flusher = new FileFlusher(clusterWriter, sync, Holds, Counts);
         PageWriter = new PageWriter(_files, clusterWriter, sync, _counters, Counts, clock, progress, limits);
-        Lifecycle = new FileLifecycle(_files, Flusher, Eviction, Truncation, Holds, _pool.PageSize, Options.UseDirectIO, Options.FlushOnLastClose, Options.MaxIdleFiles, Canaries.SkipDirectorySync ? static _ => { } : Options.SyncDirectory); // the canary syncs nothing
+        Lifecycle = new FileLifecycle(_files, Flusher, Eviction, Truncation, Holds, _pool.PageSize, Options.UseDirectIO, Options.FlushOnLastClose, Options.LockFiles, Options.MaxIdleFiles, Canaries.SkipDirectorySync ? static _ => { } : Options.SyncDirectory); // the canary syncs nothing
         _instruments.Observe(_counters, () => _pool.FrameCount - _queues.CountRacy(PageQueue.Free), () => _allocator.CountHeldAndDirtyFrames().Held, () => Counts.DirtyPages, () => Counts.WritebackPages, () => Counts.UnsyncedPages);
         _allocator.SetLaunderer(new PageLaunderer(_pool, _files, clusterWriter, sync, PageWriter, progress, Options.TimeProvider, limits.MaxPageWait));
         if (Options.StartPageWriter)
@@ -140,11 +140,14 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
     internal System.Diagnostics.Metrics.Meter Meter => _instruments.Meter;
 
     /// <summary>
-    /// Opens a file through the cache. Opening a file that is already open, by this path or by any
-    /// other name of the same file (a hard link), shares its pages, its size and its OS handle: the
-    /// handles are views of one file. A file is known by its device and inode, not by its name: a
-    /// name deleted and created again names a new file, which shares nothing with handles still
-    /// open on the old one.
+    /// Opens a file through the cache, sharing it with every other handle (as
+    /// <see cref="Open(string, FileMode, FileAccess, FileShare)"/> with
+    /// <c>FileShare.ReadWrite | FileShare.Delete</c>). Opening a file that is already open, by this
+    /// path or by any other name of the same file (a hard link), shares its pages, its size and its
+    /// OS handle: the handles are views of one file. A file is known by its device and inode, not by
+    /// its name: a name deleted and created again names a new file, which shares nothing with
+    /// handles still open on the old one. A write open of a file open read-only in this cache opens
+    /// it for writing; its read-only handles see what is written.
     /// </summary>
     /// <param name="path">The file's path.</param>
     /// <param name="mode">How to open or create it; <see cref="FileMode.Append"/> is not supported.</param>
@@ -162,17 +165,44 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
     /// </returns>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
     /// <exception cref="ArgumentException">The path is empty, or the mode or access is not supported.</exception>
-    /// <exception cref="IOException">The file cannot be opened; it is open read-only in this cache and write access was asked; or <see cref="FileMode.CreateNew"/> was given for an existing file.</exception>
+    /// <exception cref="IOException">The file cannot be opened (another process holds it locked, see <see cref="PageCacheOptions.LockFiles"/>); a handle open in this cache does not share the access asked; or <see cref="FileMode.CreateNew"/> was given for an existing file.</exception>
     /// <exception cref="UnauthorizedAccessException">Permission is denied.</exception>
     /// <exception cref="ObjectDisposedException">The cache was disposed.</exception>
-    public CachedFile Open(string path, FileMode mode = FileMode.OpenOrCreate, FileAccess access = FileAccess.ReadWrite)
+    public CachedFile Open(string path, FileMode mode = FileMode.OpenOrCreate, FileAccess access = FileAccess.ReadWrite) =>
+        Open(path, mode, access, FileSharing.All);
+
+    /// <summary>
+    /// Opens a file through the cache as <see cref="Open(string, FileMode, FileAccess)"/> does,
+    /// with a share mode that says what other handles of this cache may do while this one is open,
+    /// with the meaning <see cref="FileShare"/> gives it: an open is refused when it asks for an
+    /// access that an open handle does not share (every handle reads, so a handle without
+    /// <see cref="FileShare.Read"/> keeps every other open out), or when it does not share an
+    /// access that an open handle has; <see cref="Delete"/> and <see cref="Move"/> of the file are
+    /// refused while a handle does not share <see cref="FileShare.Delete"/>. A refusal throws the
+    /// <see cref="IOException"/> that <see cref="FileStream"/> throws on Linux for a file locked by
+    /// another open, and changes nothing. Other processes are kept out by a lock of their own
+    /// (<see cref="PageCacheOptions.LockFiles"/>), not by this share mode.
+    /// </summary>
+    /// <param name="path">The file's path.</param>
+    /// <param name="mode">How to open or create it; <see cref="FileMode.Append"/> is not supported.</param>
+    /// <param name="access"><see cref="FileAccess.Read"/> or <see cref="FileAccess.ReadWrite"/>.</param>
+    /// <param name="share">What other handles of this cache may do with the file while this one is open.</param>
+    /// <returns>A handle, as <see cref="Open(string, FileMode, FileAccess)"/> returns.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException">The path is empty, or the mode or access is not supported.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="share"/> is not a combination of <see cref="FileShare"/>'s flags.</exception>
+    /// <exception cref="IOException">The file cannot be opened (another process holds it locked); a handle open in this cache does not share the access asked, or this share refuses an access an open handle has; or <see cref="FileMode.CreateNew"/> was given for an existing file.</exception>
+    /// <exception cref="UnauthorizedAccessException">Permission is denied.</exception>
+    /// <exception cref="ObjectDisposedException">The cache was disposed.</exception>
+    public CachedFile Open(string path, FileMode mode, FileAccess access, FileShare share)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         FileLifecycle.ValidateModeAndAccess(mode, access);
+        FileSharing.Validate(share);
         ThrowIfDisposed();
         bool writable = access == FileAccess.ReadWrite;
-        FileObject file = Lifecycle.Open(path, mode, writable, out bool truncate);
-        var handle = new CachedFile(this, file, writable, Path.GetFullPath(path));
+        FileObject file = Lifecycle.Open(path, mode, writable, share, out bool truncate);
+        var handle = new CachedFile(this, file, writable, Path.GetFullPath(path), share);
         if (truncate)
         {
             handle.SetLength(0);
@@ -233,7 +263,8 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
     /// <exception cref="IOException">
-    /// The OS refused the delete; or the name was deleted but the sync of its directory failed (the
+    /// A handle open on the file in this cache does not share <see cref="FileShare.Delete"/> (nothing
+    /// was deleted); the OS refused the delete; or the name was deleted but the sync of its directory failed (the
     /// message says so, the OS's error is the inner exception and its errno the
     /// <see cref="Exception.HResult"/>): the delete stands, but a crash may bring the name back.
     /// </exception>
@@ -263,8 +294,9 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
     /// <exception cref="FileNotFoundException"><paramref name="source"/> does not exist.</exception>
     /// <exception cref="WritebackFailedException">The file's data could not be made durable before the rename: nothing was renamed.</exception>
     /// <exception cref="IOException">
-    /// <paramref name="destination"/> exists and <paramref name="overwrite"/> is false, or the OS
-    /// refused the rename; or the file was renamed but the sync of a directory failed (the message
+    /// <paramref name="destination"/> exists and <paramref name="overwrite"/> is false; a handle open
+    /// in this cache on the file or on the file it would replace does not share
+    /// <see cref="FileShare.Delete"/> (nothing was renamed); the OS refused the rename; or the file was renamed but the sync of a directory failed (the message
     /// says so, the OS's error is the inner exception and its errno the <see cref="Exception.HResult"/>):
     /// the rename stands, but a crash may undo it.
     /// </exception>

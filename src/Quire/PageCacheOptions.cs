@@ -343,6 +343,21 @@ public sealed class PageCacheOptions
     public bool FlushOnLastClose { get; init; } = true;
 
     /// <summary>
+    /// Whether a file the cache opens by path is locked against other processes, with the advisory
+    /// lock <see cref="FileStream"/> takes on Linux: exclusive while the cache has the file open for
+    /// writing (as <see cref="FileShare.None"/>), shared while it has it open only for reading (as
+    /// <see cref="FileShare.Read"/>), so another process's FileStream cannot write a file the cache
+    /// writes, and two caches cannot both write it. Default true: the cache's pages are right only
+    /// if nobody else writes the file behind it. When false the cache holds no lock, and other
+    /// processes (or a FileStream of this one) may open the file however they like; keeping them
+    /// from writing it is then the caller's part (a reopen after another writer changed the file
+    /// drops the stale pages, but nothing sees a change made while the file is open).
+    /// Handles of the cache itself are governed by their share modes
+    /// (<see cref="PageCache.Open(string, FileMode, FileAccess, FileShare)"/>), not by this lock.
+    /// </summary>
+    public bool LockFiles { get; init; } = true;
+
+    /// <summary>
     /// How many files opened by path the cache keeps after their last handle closed, with their
     /// clean pages, so a reopen reads them from memory. Default 1,024: what a kept file costs beyond
     /// its pages (its record and page index, a few hundred bytes) stays under a megabyte, and an

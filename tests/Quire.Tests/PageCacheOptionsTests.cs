@@ -31,6 +31,7 @@ public sealed class PageCacheOptionsTests
         Assert.Equal(128, options.MaxWritesInFlight);
         Assert.Equal(TimeSpan.FromSeconds(60), options.MaxWritebackStall);
         Assert.True(options.StartPageWriter);
+        Assert.True(options.LockFiles);
         Assert.Equal(16384, options.FrameCount);
         Assert.Equal(256, new CacheLimits(options).ReserveFrames);
     }

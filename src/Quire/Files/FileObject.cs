@@ -8,7 +8,7 @@
 // by the caller lives while any handle is open or while it holds data that is not yet durable.
 //
 // Locking: Lock (F) guards the index, the size's writes, StoreLength and SyncGeneration; the file
-// table's lock (T) guards Key, Store, IsWritable, IsAttached, Stamp and IdleSequence. The
+// table's lock (T) guards Key, Store, IsWritable, IsAttached, Stamp, IdleSequence and Sharing. The
 // size is read without the lock (a volatile read), so hits can clip at end of file cheaply.
 // Gate has a monitor of its own, never taken with Lock held; Errors is guarded by Lock.
 // Invariants: every frame in Index holds page (Id, page number); no page at or past
@@ -223,6 +223,23 @@ internal sealed class FileObject
         Stamp = null;
         Gate.Reopen();
     }
+
+    /// <summary>
+    /// Takes <paramref name="store"/>, opened for writing the file whose read-only store is
+    /// attached (a write open after read-only ones): the file becomes writable. The old store stays
+    /// open until the new one is disposed (FileBackingStore.OpenForWriting), so reads in flight
+    /// through it finish. The file table's lock is held.
+    /// </summary>
+    public void UpgradeLocked(IBackingStore store)
+    {
+        Debug.Assert(IsAttached && !IsWritable && store.CanWrite, $"'{Name}' is made writable once, while attached.");
+        Volatile.Write(ref _store, store);
+        Volatile.Write(ref _isWritable, true);
+        MarkStoreChanged(); // as at a first open: the file may hold writes no sync of ours covered
+    }
+
+    /// <summary>(T) The share modes of the handles open on the file.</summary>
+    public FileSharing Sharing { get; } = new();
 
     /// <summary>Write leases not yet released; a lease may outlive its handle, and its release dirties its page.</summary>
     public int WriteLeases => Volatile.Read(ref _writeLeases);

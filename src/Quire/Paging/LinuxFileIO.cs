@@ -1,5 +1,5 @@
 // LinuxFileIO: the few system calls .NET does not expose: O_DIRECT on an open descriptor,
-// fdatasync, fsync of a directory, sync_file_range, madvise, I/O priority, the device number of an open file and a file's
+// fdatasync, fsync of a directory, flock (to let go of or change the lock .NET takes at an open), sync_file_range, madvise, I/O priority, the device number of an open file and a file's
 // identity and times (statx). All platform-specific code of the cache lives in Paging/.
 //
 // Locking: stateless.
@@ -346,6 +346,48 @@ internal static partial class LinuxFileIO
 
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
     private static partial long Syscall(long number, long which, long who, long priority);
+
+    /// <summary>
+    /// The advisory lock .NET takes at an open (flock: exclusive for <see cref="FileShare.None"/>,
+    /// shared otherwise) on <paramref name="handle"/>'s open file: <paramref name="exclusive"/> null
+    /// lets it go, true takes it exclusive, false shared, never waiting. False where another open
+    /// file holds a lock that conflicts (EWOULDBLOCK); off Linux, where .NET locks no differently
+    /// for the cache, it does nothing and returns true.
+    /// </summary>
+    public static bool TryLock(SafeFileHandle handle, bool? exclusive)
+    {
+        const int LockShared = 1;
+        const int LockExclusive = 2;
+        const int LockNonBlocking = 4;
+        const int LockRelease = 8;
+        if (!OperatingSystem.IsLinux())
+        {
+            return true;
+        }
+
+        int operation = exclusive switch
+        {
+            null => LockRelease,
+            true => LockExclusive | LockNonBlocking,
+            false => LockShared | LockNonBlocking,
+        };
+        bool added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            return Flock((int)handle.DangerousGetHandle(), operation) == 0;
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
+    private static partial int Flock(int fd, int operation);
 
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int OpenFile(string path, int flags, int mode);
