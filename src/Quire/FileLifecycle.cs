@@ -340,8 +340,11 @@ internal sealed class FileLifecycle
             }
         }
 
+        // The last close flushes what the cache wrote and a name it created, not what others may
+        // have written before the file was opened for writing: that is an explicit Flush's.
         WritebackFailedException? error = null;
-        if (file.IsWritable && !IsClosed && _flushOnLastClose && !file.Unlinked)
+        bool ownChanges = !file.WritesAreDurable || file.Store is FileBackingStore { IsNameDurable: false };
+        if (file.IsWritable && !IsClosed && _flushOnLastClose && !file.Unlinked && ownChanges)
         {
             try
             {

@@ -67,7 +67,7 @@ internal sealed class IdleFiles(FileTable files, Eviction eviction, Truncation t
         }
 
         _eviction.DropNotDurableIfPlanted(file); // nothing unless a test planted that bug (Canaries)
-        if (unreported || !file.IsDurable || !_eviction.EvictAll(file, _holds.NewPageDeadline()))
+        if (unreported || !file.WritesAreDurable || !_eviction.EvictAll(file, _holds.NewPageDeadline()))
         {
             return;
         }
@@ -117,7 +117,7 @@ internal sealed class IdleFiles(FileTable files, Eviction eviction, Truncation t
     private void TryDetach(FileObject file)
     {
         _eviction.DropNotDurableIfPlanted(file); // nothing unless a test planted that bug (Canaries)
-        if (!file.IsAttached || !file.IsDurable || file.PendingStoreTruncate >= 0 || !file.Gate.EnterClose(_holds.NewPageDeadline()))
+        if (!file.IsAttached || !file.WritesAreDurable || file.PendingStoreTruncate >= 0 || !file.Gate.EnterClose(_holds.NewPageDeadline()))
         {
             return;
         }
@@ -130,7 +130,7 @@ internal sealed class IdleFiles(FileTable files, Eviction eviction, Truncation t
                 // Checked again inside the gate's close side and the table's lock: no writeback can
                 // begin and no handle can be opened (nor a lease taken), so nothing becomes not
                 // durable from here on. The leases first: a release dirties its page, then counts.
-                if (file.HandleCount == 0 && file.WriteLeases == 0 && file.IsAttached && file.IsDurable && file.PendingStoreTruncate < 0)
+                if (file.HandleCount == 0 && file.WriteLeases == 0 && file.IsAttached && file.WritesAreDurable && file.PendingStoreTruncate < 0)
                 {
                     IBackingStore store = file.Store;
                     FileStamp? stamp = (store as FileBackingStore)?.Stat();

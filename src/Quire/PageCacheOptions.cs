@@ -332,7 +332,10 @@ public sealed class PageCacheOptions
 
     /// <summary>
     /// Whether disposing the last handle of a file flushes it (writes its dirty pages and makes them
-    /// durable), throwing <see cref="WritebackFailedException"/> if that fails. Default true, as
+    /// durable, with the name of a file the cache created), throwing <see cref="WritebackFailedException"/>
+    /// if that fails. A file opened for writing and closed with nothing written through the cache
+    /// syncs nothing, as a FileStream's close does not (what others wrote before the open is made
+    /// durable by an explicit <see cref="CachedFile.Flush()"/>). Default true, as
     /// <see cref="FileStream"/> does on dispose and as engines written against it expect: a file
     /// closed without error is on disk. When false, the last close returns at once, as a close does
     /// on Linux: the page writer writes the data back within <see cref="DirtyExpire"/> and makes it

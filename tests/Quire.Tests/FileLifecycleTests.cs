@@ -5,7 +5,9 @@
 // Files are known by identity, not by name: two names of one file (a hard link) share its file
 // object and its unwritten bytes, and a name deleted and created again is a new file that shares
 // nothing with the handles still open on the old one (each checked against what a plain file
-// does with the same calls).
+// does with the same calls). A file opened for writing and closed with nothing written syncs
+// nothing and lets its descriptor go, as a FileStream's close does; an explicit flush after a
+// write open still syncs, as fsync makes whatever the file holds durable.
 
 using Quire.Testing;
 using Quire.Tests.Infrastructure;
@@ -72,6 +74,31 @@ public sealed class FileLifecycleTests
         Assert.Equal(0, store.PendingChangeCount);
         Assert.Equal((3 * 4096) + 5, store.DurableContent.Length);
         Assert.Equal(0, cache.GetStatistics().OpenFiles);
+    }
+
+    [Fact]
+    public void AWriteOpenClosedWithNothingWrittenSyncsNothingButAFlushAfterItDoes()
+    {
+        using var directory = new TempDirectory();
+        string path = directory.File("untouched.bin");
+        File.WriteAllBytes(path, BytePatterns.Create(8192, seed: 5));
+        using var cache = new PageCache(new PageCacheOptions { MemoryLimitBytes = 1L << 20 });
+
+        using (CachedFile file = cache.Open(path, FileMode.Open, FileAccess.ReadWrite))
+        {
+            file.Read(0, new byte[8192]);
+        }
+
+        PageCacheStatistics closed = cache.GetStatistics();
+        Assert.Equal(0, closed.DurableFlushes);
+        Assert.Equal((0, 1), (closed.OpenFiles, closed.IdleFiles)); // its descriptor closed, its pages kept
+
+        using (CachedFile file = cache.Open(path, FileMode.Open, FileAccess.ReadWrite))
+        {
+            file.Flush();
+        }
+
+        Assert.Equal(1, cache.GetStatistics().DurableFlushes);
     }
 
     [Fact]

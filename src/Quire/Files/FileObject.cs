@@ -28,7 +28,8 @@ internal sealed class FileObject
     private int _unsyncedPageCount; // (A)
     private int _pagesToWrite; // (A) dirty + writeback, kept apart so its transitions through 0 are exact
     private int _consecutiveFailures; // (F) for the page writer's back-off
-    private int _storeChangedSinceSync; // (A) set at a writable open: the file may hold writes no sync of ours covered
+    private int _storeChangedSinceSync; // (A) set before the cache changes the store: no sync has covered the change yet
+    private int _openedSinceSync; // (A) set at a writable open: the file may hold others' writes no sync of ours covered
     private IBackingStore _store; // (T) writes; read by I/O inside the store gate
     private bool _isWritable; // (T) writes; lock-free reads
     private int _writeLeases; // (A) write leases not yet released: each may dirty its page when released
@@ -46,7 +47,7 @@ internal sealed class FileObject
         Gate = new StoreGate(Name);
         Errors = new ErrorSequence(Name, Lock);
         _size = size;
-        _storeChangedSinceSync = isWritable ? 1 : 0;
+        _openedSinceSync = isWritable ? 1 : 0;
         StoreLength = size;
     }
 
@@ -152,18 +153,27 @@ internal sealed class FileObject
     public int NotDurablePageCount => DirtyPageCount + WritebackPageCount + UnsyncedPageCount;
 
     /// <summary>
-    /// Whether the store may hold a change no successful sync has covered: set before every write
-    /// to the store and every change of its length, and at open (the file may hold others' writes);
-    /// cleared when a sync begins, set again if it fails.
+    /// Whether the store may hold a change of the cache's no successful sync has covered: set before
+    /// every write to the store and every change of its length; cleared when a sync begins, set
+    /// again if it fails.
     /// </summary>
     public bool StoreChangedSinceSync => Volatile.Read(ref _storeChangedSinceSync) != 0;
 
     /// <summary>
-    /// Nothing to make durable: no page dirty, under writeback or unsynced, no store cut pending
-    /// (a sync of the store does not make it; the next write-back does), and no change of the
-    /// store since its last successful sync. A flush then has nothing to write and nothing to sync.
+    /// Everything the cache wrote is durable: no page dirty, under writeback or unsynced, no store
+    /// cut pending (a sync of the store does not make it; the next write-back does), and no change
+    /// the cache made to the store since its last successful sync. Writes others may have made
+    /// before the file was opened for writing are not the cache's: its store may close without
+    /// syncing them (a close on Linux, or of a FileStream, does not sync either).
     /// </summary>
-    public bool IsDurable => NotDurablePageCount == 0 && PendingStoreTruncate < 0 && !StoreChangedSinceSync;
+    public bool WritesAreDurable => NotDurablePageCount == 0 && PendingStoreTruncate < 0 && !StoreChangedSinceSync;
+
+    /// <summary>
+    /// Nothing to make durable: <see cref="WritesAreDurable"/>, and no writable open since the last
+    /// successful sync (the file may hold others' writes, which a flush makes durable as fsync
+    /// does). A flush then has nothing to write and nothing to sync.
+    /// </summary>
+    public bool IsDurable => WritesAreDurable && Volatile.Read(ref _openedSinceSync) == 0;
 
     /// <summary>Pages the throttle counts: dirty or under writeback.</summary>
     public int PagesToWrite => Volatile.Read(ref _pagesToWrite);
@@ -191,7 +201,7 @@ internal sealed class FileObject
     public void DetachLocked(FileStamp? stamp, long idleSequence, bool unlinked = false)
     {
         Debug.Assert(IsAttached, $"'{Name}' is detached once.");
-        Debug.Assert(unlinked || IsDurable, $"'{Name}' is durable when its store closes, unless its pages were dropped with its last name.");
+        Debug.Assert(unlinked || WritesAreDurable, $"'{Name}''s writes are durable when its store closes, unless its pages were dropped with its last name.");
         IsAttached = false;
         Stamp = stamp;
         IdleSequence = idleSequence;
@@ -216,7 +226,7 @@ internal sealed class FileObject
         if (isWritable)
         {
             // As at a first open: the file may hold writes no sync of ours covered.
-            MarkStoreChanged();
+            Volatile.Write(ref _openedSinceSync, 1);
         }
 
         IsAttached = true;
@@ -235,7 +245,7 @@ internal sealed class FileObject
         Debug.Assert(IsAttached && !IsWritable && store.CanWrite, $"'{Name}' is made writable once, while attached.");
         Volatile.Write(ref _store, store);
         Volatile.Write(ref _isWritable, true);
-        MarkStoreChanged(); // as at a first open: the file may hold writes no sync of ours covered
+        Volatile.Write(ref _openedSinceSync, 1); // as at a first open: the file may hold writes no sync of ours covered
     }
 
     /// <summary>(T) The share modes of the handles open on the file.</summary>
@@ -250,8 +260,8 @@ internal sealed class FileObject
     /// <summary>Records that the store is about to change (a write, a length): the next sync must reach it.</summary>
     public void MarkStoreChanged() => Volatile.Write(ref _storeChangedSinceSync, 1);
 
-    /// <summary>Clears the store-changed mark as a sync begins; returns whether it was set.</summary>
-    public bool TakeStoreChanged() => Interlocked.Exchange(ref _storeChangedSinceSync, 0) != 0;
+    /// <summary>Clears the store-changed and opened-for-writing marks as a sync begins; returns whether either was set.</summary>
+    public bool TakeStoreChanged() => (Interlocked.Exchange(ref _storeChangedSinceSync, 0) | Interlocked.Exchange(ref _openedSinceSync, 0)) != 0;
 
     public void AddWritebackPages(int delta) => Check(Interlocked.Add(ref _writebackPageCount, delta));
 
