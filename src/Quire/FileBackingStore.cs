@@ -53,6 +53,7 @@ public sealed class FileBackingStore : IBackingStore
     private readonly Action<string> _syncDirectory; // (I) LinuxFileIO.SyncDirectory; a test's double
     private readonly Lazy<long?> _deviceNumber; // (I)
     private FileBackingStore? _superseded; // (I after OpenForWriting) the read-only store this one replaced, disposed with it
+    private readonly Files.FileStamp? _openStamp; // (I) a read-only store's stamp, taken at its open: nothing the cache does changes the file
 
     private FileBackingStore(string path, SafeFileHandle handle, SafeFileHandle? directHandle, bool canWrite, bool createdFile, Action<string> syncDirectory)
     {
@@ -63,6 +64,7 @@ public sealed class FileBackingStore : IBackingStore
         _nameNotDurable = canWrite && createdFile ? 1 : 0;
         _syncDirectory = syncDirectory;
         _deviceNumber = new Lazy<long?>(() => LinuxFileIO.TryGetDeviceNumber(handle));
+        _openStamp = canWrite ? null : LinuxFileIO.TryStat(handle);
     }
 
     /// <inheritdoc/>
@@ -340,8 +342,13 @@ public sealed class FileBackingStore : IBackingStore
     /// </summary>
     internal int DirectDescriptor => _directHandle is { } handle ? (int)handle.DangerousGetHandle() : -1;
 
-    /// <summary>The file's identity (device, inode), size and times as the OS has them now, or null where it cannot say.</summary>
-    internal Files.FileStamp? Stat() => LinuxFileIO.TryStat(_handle);
+    /// <summary>
+    /// The file's identity (device, inode), size and times as the OS has them now, or null where it
+    /// cannot say; for a read-only store, as they were at its open: the cache changes nothing, and
+    /// a change another writer made while the store was open must make a reopen drop the pages,
+    /// which a stat at the close would hide.
+    /// </summary>
+    internal Files.FileStamp? Stat() => CanWrite ? LinuxFileIO.TryStat(_handle) : _openStamp;
 
     /// <summary>The device number of the file system holding the file, or null where it cannot be had: files on one device share a write bandwidth estimate.</summary>
     internal long? DeviceNumber => _deviceNumber.Value;

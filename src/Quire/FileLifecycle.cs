@@ -107,7 +107,7 @@ internal sealed class FileLifecycle
     /// </summary>
     public FileObject Open(string path, FileMode mode, bool writable, FileShare share, out bool truncate)
     {
-        string fullPath = CanonicalPath(path);
+        string fullPath = Path.GetFullPath(path);
         FileObject? stale = null;
         try
         {
@@ -193,7 +193,7 @@ internal sealed class FileLifecycle
         attached = true;
         FileBackingStore store = FileBackingStore.Open(path, mode, writable ? FileAccess.ReadWrite : FileAccess.Read, _useDirectIO, _syncDirectory, _lockFiles);
         FileStamp? stamp = store.Stat();
-        object key = stamp?.Identity ?? (object)fullPath;
+        object key = stamp?.Identity ?? (object)CanonicalPath(fullPath);
         if (_files.TryGetLocked(key, out FileObject existing))
         {
             if (existing.IsAttached)
@@ -223,7 +223,7 @@ internal sealed class FileLifecycle
     /// <summary>The file object of the file <paramref name="fullPath"/> names now, or null: by identity where the OS gives one, else by path.</summary>
     private FileObject? FileByPathLocked(string fullPath)
     {
-        object key = LinuxFileIO.TryStat(fullPath)?.Identity ?? (object)fullPath;
+        object key = LinuxFileIO.TryStat(fullPath)?.Identity ?? (object)CanonicalPath(fullPath);
         return _files.TryGetLocked(key, out FileObject file) ? file : null;
     }
 
@@ -422,6 +422,7 @@ internal sealed class FileLifecycle
         return errors;
     }
 
+    /// <summary>The key of a file where the OS gives no identity: its full path with links resolved (a syscall and an object more: only then).</summary>
     private static string CanonicalPath(string path)
     {
         string full = Path.GetFullPath(path);
