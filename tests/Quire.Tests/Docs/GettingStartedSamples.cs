@@ -5,8 +5,8 @@
 using System.Text;
 using FASTER.core;
 using LiteDB;
-using Quire.Faster;
 using Microsoft.Extensions.DependencyInjection;
+using Quire.Faster;
 using JsonSerializer = System.Text.Json.JsonSerializer; // LiteDB has one too
 
 namespace Quire.Tests.Docs;
