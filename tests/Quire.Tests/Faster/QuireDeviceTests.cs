@@ -1,8 +1,9 @@
 // Proves QuireDevice's own contract, driven directly as FASTER drives it: a hit completes inline on
 // the caller's thread without allocating; a miss reads the file and completes later; a durable
-// write is in the segment's file when its callback runs; segments are named as FASTER's own
-// devices name them and removing one deletes its file and drops its pages; bad arguments throw
-// clear exceptions.
+// write is in the segment's file when its callback runs, and writes in flight together share
+// their flushes; a failure reaches FASTER as an error code; segments are named as FASTER's own
+// devices name them, removing one (directly, by capacity, on close) deletes its file and drops its
+// pages; bad arguments throw clear exceptions.
 
 using System.Runtime.InteropServices;
 using FASTER.core;
@@ -158,6 +159,114 @@ public sealed unsafe class QuireDeviceTests : IDisposable
         unsegmented.Initialize(-1);
         File.WriteAllBytes(unsegmented.GetSegmentPath(0), new byte[1536]);
         Assert.Equal(1536, unsegmented.GetFileSize(0));
+    }
+
+    [Fact]
+    public void DurableWritesInFlightTogetherShareFlushes()
+    {
+        using QuireDevice device = CreateDevice();
+        const int WriteCount = 32;
+        var completions = new Completion[WriteCount];
+        long flushesBefore = _cache.GetStatistics().DurableFlushes;
+        byte* source = (byte*)NativeMemory.AlignedAlloc(WriteCount * 4096, 4096);
+        try
+        {
+            for (int i = 0; i < WriteCount; i++)
+            {
+                new Span<byte>(source + (i * 4096), 4096).Fill((byte)(i + 1));
+                completions[i] = new Completion();
+                device.WriteAsync((IntPtr)(source + (i * 4096)), 0, (ulong)i * 4096, 4096, Completion.Callback, completions[i]);
+            }
+
+            foreach (Completion completion in completions)
+            {
+                completion.Wait();
+                Assert.Equal((0u, 4096u), (completion.ErrorCode, completion.ByteCount));
+            }
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(source);
+        }
+
+        long flushes = _cache.GetStatistics().DurableFlushes - flushesBefore;
+        Assert.True(flushes < WriteCount / 2, $"{WriteCount} writes in flight together should share flushes, but took {flushes}");
+        byte[] onDisk = RawFile.ReadAllBytes(device.GetSegmentPath(0));
+        for (int i = 0; i < WriteCount; i++)
+        {
+            Assert.True(onDisk.AsSpan(i * 4096, 4096).IndexOfAnyExcept((byte)(i + 1)) < 0, $"write {i} is not in the file");
+        }
+    }
+
+    [Fact]
+    public void AReadOfAnOpenSegmentAfterTheCacheIsDisposedReportsAnErrorCode()
+    {
+        var cache = new PageCache(new PageCacheOptions { MemoryLimitBytes = 1 << 20 });
+        var device = new QuireDevice(cache, _temp.File("hlog.log"));
+        device.Initialize(SegmentSize);
+        Fill(0x21, 4096);
+        Write(device, segmentId: 0, fileOffset: 0, byteCount: 4096);
+        cache.Dispose();
+
+        var completion = new Completion();
+        device.ReadAsync(0, 0, (IntPtr)_buffer, 4096, Completion.Callback, completion);
+        completion.Wait();
+        Assert.Equal((uint.MaxValue, 0u), (completion.ErrorCode, completion.ByteCount));
+    }
+
+    [Fact]
+    public void DeleteOnCloseDeletesTheSegmentsWithoutWritingThem()
+    {
+        string log = _temp.File("hlog.log");
+        var device = new QuireDevice(_cache, log, new QuireDeviceOptions { DeleteOnClose = true, DurableWrites = false });
+        device.Initialize(SegmentSize);
+        Fill(0x31, 4096);
+        Write(device, segmentId: 0, fileOffset: 0, byteCount: 4096);
+        Write(device, segmentId: 1, fileOffset: 0, byteCount: 4096);
+        long writtenBefore = _cache.GetStatistics().PagesWritten;
+
+        device.Dispose();
+
+        Assert.False(File.Exists(log + ".0"), "segment 0 outlived the device");
+        Assert.False(File.Exists(log + ".1"), "segment 1 outlived the device");
+        Assert.Equal(writtenBefore, _cache.GetStatistics().PagesWritten);
+    }
+
+    [Fact]
+    public void AWriteToASegmentPastTheCapacityRemovesTheOldestSegment()
+    {
+        // A LightEpoch takes one of FASTER's few epoch table slots until it is disposed.
+        var epoch = new LightEpoch();
+        try
+        {
+            string log = _temp.File("hlog.log");
+            using var device = new QuireDevice(_cache, log, new QuireDeviceOptions { CapacityBytes = 2L * SegmentSize });
+            device.Initialize(SegmentSize, epoch);
+            Fill(0x41, 4096);
+            for (int segment = 0; segment < 4; segment++)
+            {
+                Write(device, segment, fileOffset: 0, byteCount: 4096);
+            }
+
+            // FASTER's base device keeps the capacity's two segments before the one written (1 to 3)
+            // and removes the rest once the epoch lets it: a thread entering and leaving the epoch
+            // runs the removal, which then goes on in the background (RemoveSegmentAsync).
+            DateTime deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            while (File.Exists(log + ".0") && DateTime.UtcNow < deadline)
+            {
+                epoch.Resume();
+                epoch.Suspend();
+                Thread.Sleep(10);
+            }
+
+            Assert.False(File.Exists(log + ".0"), "segment 0 is past the capacity and should be removed");
+            Assert.True(File.Exists(log + ".1"), "segment 1 is within the capacity and must stay");
+            Assert.True(File.Exists(log + ".3"), "the newest segment must stay");
+        }
+        finally
+        {
+            epoch.Dispose();
+        }
     }
 
     [Fact]
