@@ -23,6 +23,7 @@
 // the device disposed; FASTER's epochs guarantee no I/O of a segment is issued after its removal.
 
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using FASTER.core;
 
 namespace Quire.Faster;
@@ -102,7 +103,12 @@ public sealed class QuireDevice : StorageDeviceBase
     public override void ReadAsync(int segmentId, ulong sourceAddress, IntPtr destinationAddress, uint readLength, DeviceIOCompletionCallback callback, object context)
     {
         ValidateIO(segmentId, sourceAddress, destinationAddress, readLength, callback);
-        CachedFile file = Segment(segmentId).File;
+        if (!TryOpenSegment(segmentId, callback, context, out SegmentFile? segment))
+        {
+            return;
+        }
+
+        CachedFile file = segment.File;
         long fileOffset = (long)sourceAddress;
         int byteCount = (int)readLength;
         bool hit;
@@ -145,7 +151,11 @@ public sealed class QuireDevice : StorageDeviceBase
     {
         ValidateIO(segmentId, destinationAddress, sourceAddress, numBytesToWrite, callback);
         HandleCapacity(segmentId);
-        SegmentFile segment = Segment(segmentId);
+        if (!TryOpenSegment(segmentId, callback, context, out SegmentFile? segment))
+        {
+            return;
+        }
+
         Interlocked.Increment(ref _pendingCount);
         ValueTask write;
         try
@@ -340,6 +350,26 @@ public sealed class QuireDevice : StorageDeviceBase
             segment = new SegmentFile(file);
             _segments[segmentId] = segment;
             return segment;
+        }
+    }
+
+    /// <summary>
+    /// The segment's file for an I/O FASTER issued; when it cannot be opened (the OS refused, the
+    /// cache is disposed), FASTER hears of it through the callback's error code, as from a failed
+    /// read or write, and this returns false.
+    /// </summary>
+    private bool TryOpenSegment(int segmentId, DeviceIOCompletionCallback callback, object context, [NotNullWhen(true)] out SegmentFile? segment)
+    {
+        try
+        {
+            segment = Segment(segmentId);
+            return true;
+        }
+        catch (Exception e) when (IsIOFailure(e) || e is UnauthorizedAccessException)
+        {
+            segment = null;
+            callback(ErrorCode(e), 0, context);
+            return false;
         }
     }
 

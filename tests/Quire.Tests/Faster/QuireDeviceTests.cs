@@ -215,6 +215,24 @@ public sealed unsafe class QuireDeviceTests : IDisposable
     }
 
     [Fact]
+    public void ASegmentThatCannotBeOpenedReportsAnErrorCode()
+    {
+        string log = _temp.File("hlog.log");
+        Directory.CreateDirectory(log + ".5"); // a directory where segment 5's file would be
+        using QuireDevice device = CreateDevice(log);
+
+        var read = new Completion();
+        device.ReadAsync(5, 0, (IntPtr)_buffer, 512, Completion.Callback, read);
+        var write = new Completion();
+        device.WriteAsync((IntPtr)_buffer, 5, 0, 512, Completion.Callback, write);
+
+        Assert.True(read.IsDone && write.IsDone, "a segment that cannot be opened should call back at once");
+        Assert.NotEqual(0u, read.ErrorCode);
+        Assert.NotEqual(0u, write.ErrorCode);
+        Assert.Equal(0, device.PendingCount);
+    }
+
+    [Fact]
     public void DeleteOnCloseDeletesTheSegmentsWithoutWritingThem()
     {
         string log = _temp.File("hlog.log");
