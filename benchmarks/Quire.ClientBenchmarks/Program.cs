@@ -1,18 +1,21 @@
 // Program: Quire's write performance as real clients see it, against each client's own file I/O
-// in the same process run. Usage: litedb | lucene | all, then optionally --quick (small sizes,
-// well under a minute), --rounds N (default 3; 2 with --quick) and --markdown PATH (where the
-// markdown fragment goes; default quire-client-benchmarks.md in the temp directory). Scratch
+// in the same process run. Usage: litedb | lucene | faster | all, then optionally --quick (small sizes,
+// well under a minute), --rounds N (default 3; 2 with --quick), --markdown PATH (where the
+// markdown fragment goes; default quire-client-benchmarks.md in the temp directory) and
+// --cache-mib N (FASTER only: one cache size, a power of two, for Quire's pool and FASTER's read
+// cache, to run inside a memory cgroup sized for it; see docs/BENCHMARKS.md). Scratch
 // files go under $QUIRE_BENCH_DIR or a new directory under /var/tmp, deleted afterwards.
 // Exits 2 on a usage error and 1 when two engines' results differ.
 
 using System.Globalization;
 using System.Text;
 using Quire.ClientBenchmarks;
+using Quire.ClientBenchmarks.FasterClient;
 using Quire.ClientBenchmarks.LiteDbClient;
 using Quire.ClientBenchmarks.LuceneClient;
 
-const string Usage = "usage: Quire.ClientBenchmarks litedb|lucene|all [--quick] [--rounds N] [--markdown PATH]";
-if (args.Length == 0 || args[0] is not ("litedb" or "lucene" or "all"))
+const string Usage = "usage: Quire.ClientBenchmarks litedb|lucene|faster|all [--quick] [--rounds N] [--markdown PATH] [--cache-mib N]";
+if (args.Length == 0 || args[0] is not ("litedb" or "lucene" or "faster" or "all"))
 {
     Console.Error.WriteLine(Usage);
     return 2;
@@ -20,6 +23,7 @@ if (args.Length == 0 || args[0] is not ("litedb" or "lucene" or "all"))
 
 bool quick = false;
 int? rounds = null;
+int? cacheMiB = null;
 string markdownPath = Path.Combine(Path.GetTempPath(), "quire-client-benchmarks.md");
 for (int i = 1; i < args.Length; i++)
 {
@@ -30,6 +34,10 @@ for (int i = 1; i < args.Length; i++)
             break;
         case "--rounds" when i + 1 < args.Length && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out int parsed) && parsed > 0:
             rounds = parsed;
+            i++;
+            break;
+        case "--cache-mib" when i + 1 < args.Length && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out int mebibytes) && mebibytes > 0 && int.IsPow2(mebibytes):
+            cacheMiB = mebibytes;
             i++;
             break;
         case "--markdown" when i + 1 < args.Length:
@@ -59,6 +67,11 @@ using (ScratchDirectory scratch = ScratchDirectory.Create())
         if (args[0] is "lucene" or "all")
         {
             markdown.Append(LuceneBenchmark.Run(scratch, quick, roundCount));
+        }
+
+        if (args[0] is "faster" or "all")
+        {
+            markdown.Append(FasterBenchmark.Run(scratch, quick, roundCount, cacheMiB));
         }
     }
     catch (InvalidOperationException e) when (e.Message.StartsWith("The engines did different work", StringComparison.Ordinal))

@@ -85,7 +85,7 @@ internal static class RoundRunner
     {
         string time = string.Create(CultureInfo.InvariantCulture, $"{phase.Phase} {phase.Elapsed.TotalSeconds:0.00} s");
         return phase.Counters is { } counters
-            ? time + string.Create(CultureInfo.InvariantCulture, $" (throttled {counters.ThrottleTime.TotalSeconds:0.00} s, {counters.DurableFlushes} flushes)")
+            ? time + string.Create(CultureInfo.InvariantCulture, $" (throttled {counters.ThrottleTime.TotalSeconds:0.00} s, {counters.DurableFlushes} flushes, {counters.Hits} hits, {counters.Misses} misses)")
             : time;
     }
 }

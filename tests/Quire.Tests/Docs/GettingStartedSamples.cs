@@ -3,8 +3,10 @@
 // (after removing the indentation); GettingStartedTests fails when the two differ.
 
 using System.Text;
+using FASTER.core;
 using LiteDB;
 using Microsoft.Extensions.DependencyInjection;
+using Quire.Faster;
 using JsonSerializer = System.Text.Json.JsonSerializer; // LiteDB has one too
 
 namespace Quire.Tests.Docs;
@@ -94,6 +96,38 @@ public static class GettingStartedSamples
             database.Checkpoint(); // the log copied into the data file, which LiteDB flushes: durable
             console.WriteLine($"{orders.Count(Query.EQ("Customer", "ada"))} order for ada");
         } // LiteDB's last checkpoint, then the streams and their handles, then the cache
+        // end-sample
+    }
+
+    public static void Faster(string dataDirectory, TextWriter console)
+    {
+        // begin-sample: faster
+        using var cache = new PageCache(new PageCacheOptions { MemoryLimitBytes = 64L << 20 });
+        using var device = new QuireDevice(cache, Path.Combine(dataDirectory, "hlog.log"));
+        using var store = new FasterKV<long, long>(
+            1L << 16,
+            new LogSettings { LogDevice = device, MemorySizeBits = 20, PageSizeBits = 16 },
+            new CheckpointSettings { CheckpointDir = Path.Combine(dataDirectory, "checkpoints") });
+        using var session = store.For(new SimpleFunctions<long, long>()).NewSession<SimpleFunctions<long, long>>();
+
+        for (long key = 0; key < 100_000; key++)
+        {
+            session.Upsert(key, key * 2); // 2.4 MB of records: most of the log goes to the device
+        }
+
+        long seven = 7, value = 0;
+        if (session.Read(ref seven, ref value).IsPending) // on the device: Quire's pool, else a read
+        {
+            session.CompletePendingWithOutputs(out var outputs, wait: true);
+            using (outputs)
+            {
+                outputs.Next();
+                value = outputs.Current.Output;
+            }
+        }
+
+        console.WriteLine($"key 7 = {value}");
+        store.TakeFullCheckpointAsync(CheckpointType.FoldOver).AsTask().GetAwaiter().GetResult(); // durable
         // end-sample
     }
 }

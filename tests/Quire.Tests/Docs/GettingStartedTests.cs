@@ -78,6 +78,19 @@ public sealed partial class GettingStartedTests
         Assert.Equal(12.5, order["Amount"].AsDouble);
     }
 
+    [Fact]
+    public void TheFasterSampleRunsAndLeavesItsLogSegmentsAndCheckpoint()
+    {
+        using var directory = new TempDirectory();
+        var console = new StringWriter();
+
+        GettingStartedSamples.Faster(directory.Path, console);
+
+        Assert.Equal($"key 7 = 14{Environment.NewLine}", console.ToString());
+        Assert.True(File.Exists(Path.Combine(directory.Path, "hlog.log.0")), "the log's first segment is missing");
+        Assert.NotEmpty(Directory.EnumerateFiles(Path.Combine(directory.Path, "checkpoints"), "*", SearchOption.AllDirectories));
+    }
+
     private static Dictionary<string, string> PageSamples()
     {
         string text = File.ReadAllText(Path.Combine(RepositoryRoot, "docs", "GETTING-STARTED.md")).ReplaceLineEndings("\n");
