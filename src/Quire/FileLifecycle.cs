@@ -5,7 +5,7 @@
 // A file opened by path then outlives its handles: once durable, its store is closed (detached: no
 // descriptor is held) and its clean pages stay until reclaim takes them; a reopen attaches a new
 // store if a stat says the file on disk is the one detached, and otherwise retires the stale object
-// and drops its pages. Idle objects go when their last page does, and the oldest go when more than
+// and drops its pages (an error epoch nobody saw goes to the new object, for its next opener). Idle objects go when their last page does, and the oldest go when more than
 // MaxIdleFiles are kept. A store opened by the caller is closed when idle (its pages evicted, its
 // store disposed), as the cache cannot open it again. IdleFiles keeps the idle ones,
 // FlushAllCursors FlushAll's own error cursors.
@@ -211,13 +211,38 @@ internal sealed class FileLifecycle
             }
 
             // Changed on disk since its store closed (another writer, a truncate, an inode reused),
-            // or no stat can tell: its pages are stale. It held nothing not durable when detached.
+            // or no stat can tell: its pages are stale. It held nothing not durable when detached,
+            // but an error epoch nobody saw goes to the new object: its next opener is told (E4).
             _files.RetireLocked(existing);
             stale = existing;
             Interlocked.Increment(ref _staleFiles);
         }
 
-        return AddFileLocked(key, store, writable, keptWhenIdle: true);
+        FileObject added = AddFileLocked(key, store, writable, keptWhenIdle: true);
+        if (stale is not null)
+        {
+            CarryUnreportedEpochLocked(stale, added);
+        }
+
+        return added;
+    }
+
+    /// <summary>Gives <paramref name="to"/> the error epoch of <paramref name="from"/> that nobody reported, if there is one. The file table's lock is held.</summary>
+    private static void CarryUnreportedEpochLocked(FileObject from, FileObject to)
+    {
+        UnreportedEpoch? epoch;
+        using (LockOrder.Enter(from.Lock, LockRank.FileObject))
+        {
+            epoch = from.Errors.UnreportedLocked();
+        }
+
+        if (epoch is not null)
+        {
+            using (LockOrder.Enter(to.Lock, LockRank.FileObject))
+            {
+                to.Errors.InheritLocked(epoch);
+            }
+        }
     }
 
     /// <summary>The file object of the file <paramref name="fullPath"/> names now, or null: by identity where the OS gives one, else by path.</summary>

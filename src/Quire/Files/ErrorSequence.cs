@@ -60,6 +60,28 @@ internal sealed class ErrorSequence(string name, Lock fileLock)
         Debug.Assert(_failedPageCount >= 0, $"'{name}' counts a non-negative number of failed pages.");
     }
 
+    /// <summary>The epoch nobody reported, with what failed in it, or null (see <see cref="InheritLocked"/>).</summary>
+    public UnreportedEpoch? UnreportedLocked()
+    {
+        Debug.Assert(fileLock.IsHeldByCurrentThread, "The file lock is held.");
+        return HasUnreportedLocked ? new UnreportedEpoch([.. _ranges], _lastError) : null;
+    }
+
+    /// <summary>
+    /// Starts an epoch nobody has reported, with what failed in <paramref name="epoch"/>: the epoch of
+    /// a retired object of the same file (stale: its pages were dropped, so none is failing now),
+    /// which its next opener would have been told (E4), and is told now through this sequence.
+    /// </summary>
+    public void InheritLocked(UnreportedEpoch epoch)
+    {
+        Debug.Assert(fileLock.IsHeldByCurrentThread, "The file lock is held.");
+        _epoch++;
+        _reported = false;
+        _ranges.Clear();
+        _ranges.AddRange(epoch.Ranges);
+        _lastError = epoch.LastError;
+    }
+
     /// <summary>A new cursor's starting point: an epoch nobody has reported is reported to the next flusher (Linux 4.17's errseq rule).</summary>
     public int NewCursorLocked() => _reported || _epoch == 0 ? _epoch : _epoch - 1;
 
@@ -91,3 +113,6 @@ internal sealed class ErrorSequence(string name, Lock fileLock)
         return error;
     }
 }
+
+/// <summary>An error epoch nobody reported: the ranges that failed and the last error.</summary>
+internal sealed record UnreportedEpoch(ByteRange[] Ranges, Exception? LastError);
