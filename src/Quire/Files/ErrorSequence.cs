@@ -113,6 +113,3 @@ internal sealed class ErrorSequence(string name, Lock fileLock)
         return error;
     }
 }
-
-/// <summary>An error epoch nobody reported: the ranges that failed and the last error.</summary>
-internal sealed record UnreportedEpoch(ByteRange[] Ranges, Exception? LastError);
