@@ -31,6 +31,10 @@ public sealed class PageCacheOptionsTests
         Assert.Equal(128, options.MaxWritesInFlight);
         Assert.Equal(TimeSpan.FromSeconds(60), options.MaxWritebackStall);
         Assert.True(options.StartPageWriter);
+        Assert.Null(options.ResidentSetPath);
+        Assert.Equal(TimeSpan.FromMinutes(5), options.ResidentSetSaveInterval);
+        Assert.True(options.PrewarmAtStart);
+        Assert.Equal(1000, options.MaxPrewarmReadsPerSecond);
         Assert.Equal(16384, options.FrameCount);
         Assert.Equal(256, new CacheLimits(options).ReserveFrames);
     }
