@@ -40,7 +40,7 @@ public sealed class PageCacheOptions
     private readonly int _maxIdleFiles = 1024;
     private readonly string? _residentSetPath;
     private readonly TimeSpan _residentSetSaveInterval = TimeSpan.FromMinutes(5);
-    private readonly int _maxPrewarmReadsPerSecond = 1000;
+    private readonly int _maxPrewarmReadsPerSecond = 10_000;
 
     /// <summary>
     /// The bytes of page frames the cache allocates, rounded down to whole pages. Default 64 MiB:
@@ -419,11 +419,13 @@ public sealed class PageCacheOptions
     /// <summary>
     /// The most reads per second a prewarm issues, one at a time, each of up to
     /// <see cref="MaxClusterBytes"/> of consecutive missing pages, timed on
-    /// <see cref="TimeProvider"/>'s clock. Default 1,000: with one read in flight that is a few
-    /// percent of what an SSD serves at random (about 25,000 4 KiB reads a second at queue depth one,
-    /// measured on the machine of docs/BENCHMARKS.md), so the application's own misses keep the
-    /// device; InnoDB's buffer pool load throttles to innodb_io_capacity (200 by default), which
-    /// assumes a disk with heads. <see cref="int.MaxValue"/> removes the limit.
+    /// <see cref="TimeProvider"/>'s clock. Default 10,000: one read in flight at that rate takes
+    /// about a sixth of what an SSD serves at random (61,000-70,000 4 KiB reads a second at queue
+    /// depth 16-32, measured on the machine of docs/BENCHMARKS.md), so the application's own misses
+    /// keep the device, and it reloads a pool of 64 MiB of scattered pages in about two seconds.
+    /// InnoDB's buffer pool load throttles to innodb_io_capacity (200 by default), which assumes a
+    /// disk with heads; at 1,000 a second the reload was slower than the application's own misses
+    /// at warming the cache (docs/BENCHMARKS.md, warm restart). <see cref="int.MaxValue"/> removes the limit.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
     public int MaxPrewarmReadsPerSecond

@@ -1,3 +1,8 @@
+// PrewarmResult: what one prewarm from a saved resident set read and skipped (Restart/Prewarmer
+// fills it in).
+//
+// Locking: immutable.
+
 namespace Quire;
 
 /// <summary>

@@ -1,3 +1,7 @@
+// ResidentSetStatus: what a prewarm found at the path of a saved resident set.
+//
+// Locking: immutable (an enum).
+
 namespace Quire;
 
 /// <summary>What a prewarm found at the path of the saved resident set (see <see cref="PageCache.PrewarmAsync"/>).</summary>

@@ -34,7 +34,7 @@ public sealed class PageCacheOptionsTests
         Assert.Null(options.ResidentSetPath);
         Assert.Equal(TimeSpan.FromMinutes(5), options.ResidentSetSaveInterval);
         Assert.True(options.PrewarmAtStart);
-        Assert.Equal(1000, options.MaxPrewarmReadsPerSecond);
+        Assert.Equal(10_000, options.MaxPrewarmReadsPerSecond);
         Assert.Equal(16384, options.FrameCount);
         Assert.Equal(256, new CacheLimits(options).ReserveFrames);
     }
