@@ -574,8 +574,11 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         {
             SaveResidentSetCore(path);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
+            // Logged and counted, never thrown: on a timer thread nobody waits on it, and in Dispose
+            // it must not keep the files from being closed. ArgumentException and NotSupportedException
+            // are what the OS's path checks throw for a name no file can have.
             _counters.ResidentSetSaveFailures.Increment();
             _counters.Log.ResidentSetSaveFailed(path, e);
         }

@@ -75,8 +75,9 @@ internal static class ResidentSetFile
             reason = "it does not exist";
             return LoadOutcome.Missing;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
+            // ArgumentException and NotSupportedException: the OS's path checks refused the name.
             reason = $"it cannot be read: {e.Message}";
             return LoadOutcome.Invalid;
         }

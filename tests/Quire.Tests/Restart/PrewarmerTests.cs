@@ -282,6 +282,29 @@ public sealed class PrewarmerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void AFailedPeriodicOrDisposeSaveIsLoggedAndCountedNotThrown()
+    {
+        using var directory = new TempDirectory();
+        var clock = new ManualTimeProvider();
+        var logger = new RecordingLogger();
+        var cache = new PageCache(new PageCacheOptions
+        {
+            MemoryLimitBytes = 1L << 20,
+            StartPageWriter = false,
+            TimeProvider = clock,
+            Logger = logger,
+            ResidentSetPath = directory.File("missing-directory/resident.set"),
+            ResidentSetSaveInterval = TimeSpan.FromMinutes(1),
+        });
+        clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(1, cache.GetStatistics().ResidentSetSaveFailures);
+        Assert.Equal(0, cache.GetStatistics().ResidentSetSaves);
+        cache.Dispose(); // the save at dispose fails too, and Dispose still closes everything
+        Assert.Equal(2, logger.Named("ResidentSetSaveFailed").Count);
+        Assert.False(File.Exists(directory.File("missing-directory/resident.set.tmp")));
+    }
+
+    [Fact]
     public void NoPathMeansNoStartupPrewarm()
     {
         using var cache = new PageCache(Options());
