@@ -305,6 +305,75 @@ public sealed class PrewarmerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task TheApplicationOpensAFileForWritingWhileItIsBeingReloaded()
+    {
+        using var directory = new TempDirectory();
+        string dump = directory.File("resident.set");
+        string path = directory.File("data.bin");
+        CreateDataFile(path, 0, 16);
+        using (var before = new PageCache(Options()))
+        {
+            ReadPages(before, path, 0, [0, 2, 4, 6]);
+            before.SaveResidentSet(dump);
+        }
+
+        var clock = new ManualTimeProvider();
+        using var cache = new PageCache(new PageCacheOptions { MemoryLimitBytes = 1L << 20, StartPageWriter = false, TimeProvider = clock, MaxPrewarmReadsPerSecond = 1 });
+        Task<PrewarmResult> prewarm = cache.PrewarmAsync(dump);
+        await WaitForAsync(() => cache.GetStatistics().PrewarmedPages == 1, "the first read"); // the reload holds the file open now
+        using (CachedFile file = cache.Open(path, FileMode.Open, FileAccess.ReadWrite))
+        {
+            file.Write(PageSize, [42]);
+            file.Flush();
+        }
+
+        for (int reads = 2; reads <= 4; reads++)
+        {
+            clock.Advance(TimeSpan.FromSeconds(1)); // a read slot at a time: the limit allows no burst
+            await WaitForAsync(() => cache.GetStatistics().PrewarmedPages == reads, $"read {reads}");
+        }
+
+        PrewarmResult result = await prewarm.WaitAsync(s_wait);
+        Assert.Equal(4, result.PagesReloaded);
+        Assert.Equal(42, File.ReadAllBytes(path)[PageSize]);
+    }
+
+    [Fact]
+    public async Task PagesSavedInOnePageSizeAreReloadedInAnother()
+    {
+        using var directory = new TempDirectory();
+        string dump = directory.File("resident.set");
+        string path = directory.File("data.bin");
+        CreateDataFile(path, 0, 32);
+        using (var before = new PageCache(Options()))
+        {
+            ReadPages(before, path, 0, [2, 3, 9, 20]);
+            before.SaveResidentSet(dump);
+        }
+
+        using var after = new PageCache(new PageCacheOptions { MemoryLimitBytes = 1L << 20, PageSize = 2 * PageSize, MaxPrewarmReadsPerSecond = int.MaxValue });
+        PrewarmResult result = await after.PrewarmAsync(dump).WaitAsync(s_wait);
+        Assert.Equal(3, result.PagesReloaded); // 8 KiB pages 1 (4 KiB pages 2 and 3), 4 (9) and 10 (20)
+        using CachedFile file = after.Open(path, FileMode.Open, FileAccess.Read);
+        Assert.Equal([1L, 4L, 10L], Enumerable.Range(0, 16).Select(p => (long)p).Where(p => file.FileObject.Index.Lookup(p) >= 0));
+    }
+
+    [Fact]
+    public void FilesOfACallersStoreAreNotSaved()
+    {
+        using var directory = new TempDirectory();
+        string dump = directory.File("resident.set");
+        using var cache = new PageCache(Options());
+        using (CachedFile file = cache.Open(new MemoryBackingStore("memory"), FileAccess.ReadWrite))
+        {
+            file.Write(0, new byte[3 * PageSize]);
+            Assert.Equal(0, cache.SaveResidentSet(dump)); // a new cache could not open the store again
+        }
+
+        Assert.Empty(Quire.Restart.ResidentSetFormat.TryDecode(File.ReadAllBytes(dump), out _)!.Files);
+    }
+
+    [Fact]
     public void NoPathMeansNoStartupPrewarm()
     {
         using var cache = new PageCache(Options());
