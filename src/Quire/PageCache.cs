@@ -3,14 +3,12 @@
 // files through FileLifecycle, and flushes, reports and disposes. The layers' own headers say what
 // each owns; docs/ARCHITECTURE.md draws them.
 //
-// Locking: none of its own beyond the atomic _disposed and _saveMutex; opening and closing take the
-// file table's lock (FileLifecycle), and Dispose runs once, with the page writer stopped first.
-// _saveMutex (a semaphore, so a timer thread and Dispose can wait for it) serializes saves of the
-// resident set: it is taken with no lock held and held across the save's I/O, which touches only
-// the saved file; under it the collector takes file locks one at a time.
-// Warm restart (Restart/): the save timer and the startup prewarm start at the end of the
-// constructor; Dispose stops both first (timer disposed, prewarms stopped and their files closed),
-// and saves the resident set after the files are flushed and before they are closed.
+// Locking: none of its own beyond the atomic _disposed; opening and closing take the file
+// table's lock (FileLifecycle), and Dispose runs once, with the page writer stopped first.
+// Warm restart (Restart/): the periodic save (ResidentSetSaver) and the startup prewarm start at the
+// end of the constructor; Dispose stops both first (the save timer, then every prewarm, whose files
+// are closed before the cache begins to close its own), and saves the resident set after the files
+// are flushed and before they are closed.
 
 using Quire.Files;
 using Quire.Flushing;
@@ -61,8 +59,7 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
     private readonly CacheLimits _limits;
     private readonly ClusterWriter _clusterWriter;
     private readonly Prewarmer _prewarmer;
-    private readonly SemaphoreSlim _saveMutex = new(1, 1); // (I) one save of the resident set at a time; never disposed: it has no wait handle, and a timer callback racing with Dispose may still release it
-    private readonly ITimer? _saveTimer; // (I) the periodic save, when ResidentSetPath and an interval are set
+    private readonly ResidentSetSaver _residentSetSaver;
     private int _disposed; // (A)
 
     /// <summary>Creates a cache with <paramref name="options"/> (or the defaults), allocating its frames and making them resident.</summary>
@@ -110,7 +107,12 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         }
 
         _prewarmer = new Prewarmer(Reads, Lifecycle, _counters, Options.TimeProvider, _pool.PageSize, Options.MaxPrewarmReadsPerSecond);
-        (StartupPrewarm, _saveTimer) = StartWarmRestart();
+        Action<string> syncDirectory = Canaries.SkipDirectorySync ? static _ => { } : Options.SyncDirectory; // the canary syncs nothing
+        _residentSetSaver = new ResidentSetSaver(_files, _pool, _counters, syncDirectory, limits.MaxPageWait, Options.ResidentSetPath, Options.ResidentSetSaveInterval, Options.TimeProvider);
+        if (Options.ResidentSetPath is { } residentSetPath && Options.PrewarmAtStart)
+        {
+            StartupPrewarm = _prewarmer.RunAsync(residentSetPath, CancellationToken.None);
+        }
     }
 
     /// <summary>
@@ -392,19 +394,7 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ThrowIfDisposed();
-        if (!_saveMutex.Wait(_limits.MaxPageWait))
-        {
-            throw new TimeoutException($"Another save of the resident set did not finish within {_limits.MaxPageWait}.");
-        }
-
-        try
-        {
-            return SaveResidentSetCore(path);
-        }
-        finally
-        {
-            _saveMutex.Release();
-        }
+        return _residentSetSaver.Save(path);
     }
 
     /// <summary>
@@ -466,14 +456,14 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
             return;
         }
 
-        _saveTimer?.Dispose();
+        _residentSetSaver.Dispose(); // no periodic save starts now; SaveAtDispose waits for one under way
         _prewarmer.Stop(Holds.NewPageDeadline()); // before BeginDispose: a prewarm closes its files as a handle does
         Lifecycle.BeginDispose();
         _instruments.Dispose();
         Reads.WaitForPrefetches(Holds.NewPageDeadline());
         PageWriter.Dispose();
         List<Exception> errors = Lifecycle.FlushEveryFile();
-        SaveResidentSetAtDispose();
+        _residentSetSaver.SaveAtDispose();
         Lifecycle.CloseAll();
 
         _clusterWriter.Dispose(); // its io_uring rings, idle now
@@ -498,91 +488,6 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
     }
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
-
-    /// <summary>Starts the startup prewarm and the periodic save that <see cref="PageCacheOptions.ResidentSetPath"/> asks for.</summary>
-    private (Task<PrewarmResult>? Prewarm, ITimer? SaveTimer) StartWarmRestart()
-    {
-        if (Options.ResidentSetPath is not { } path)
-        {
-            return (null, null);
-        }
-
-        Task<PrewarmResult>? prewarm = Options.PrewarmAtStart ? _prewarmer.RunAsync(path, CancellationToken.None) : null;
-        TimeSpan interval = Options.ResidentSetSaveInterval;
-        ITimer? timer = interval > TimeSpan.Zero
-            ? Options.TimeProvider.CreateTimer(static state => ((PageCache)state!).SaveResidentSetOnTimer(), this, interval, interval)
-            : null;
-        return (prewarm, timer);
-    }
-
-    /// <summary>Collects, encodes and saves the resident set; the caller holds <see cref="_saveMutex"/>.</summary>
-    private long SaveResidentSetCore(string path)
-    {
-        ResidentSet set = ResidentSetCollector.Collect(_files, _pool);
-        Action<string> syncDirectory = Canaries.SkipDirectorySync ? static _ => { } : Options.SyncDirectory; // the canary syncs nothing
-        ResidentSetFile.Save(path, ResidentSetFormat.Encode(set), syncDirectory);
-        _counters.ResidentSetSaves.Increment();
-        return set.PageCount;
-    }
-
-    /// <summary>The periodic save, on a timer thread: skipped while another save runs or once disposed; a failure is logged and counted, never thrown.</summary>
-    private void SaveResidentSetOnTimer()
-    {
-        if (IsDisposed || Options.ResidentSetPath is not { } path || !_saveMutex.Wait(0))
-        {
-            return;
-        }
-
-        try
-        {
-            TrySaveResidentSet(path);
-        }
-        finally
-        {
-            _saveMutex.Release();
-        }
-    }
-
-    /// <summary>The save at dispose, after the flush: logged and counted on failure, never thrown (the set is a hint; the flush's errors are what Dispose reports).</summary>
-    private void SaveResidentSetAtDispose()
-    {
-        if (Options.ResidentSetPath is not { } path)
-        {
-            return;
-        }
-
-        if (!_saveMutex.Wait(_limits.MaxPageWait))
-        {
-            _counters.ResidentSetSaveFailures.Increment();
-            _counters.Log.ResidentSetSaveFailed(path, new TimeoutException($"A periodic save did not finish within {_limits.MaxPageWait}."));
-            return;
-        }
-
-        try
-        {
-            TrySaveResidentSet(path);
-        }
-        finally
-        {
-            _saveMutex.Release();
-        }
-    }
-
-    private void TrySaveResidentSet(string path)
-    {
-        try
-        {
-            SaveResidentSetCore(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            // Logged and counted, never thrown: on a timer thread nobody waits on it, and in Dispose
-            // it must not keep the files from being closed. ArgumentException and NotSupportedException
-            // are what the OS's path checks throw for a name no file can have.
-            _counters.ResidentSetSaveFailures.Increment();
-            _counters.Log.ResidentSetSaveFailed(path, e);
-        }
-    }
 
     /// <summary>Reports a failure the page writer's thread caught (a bug or a latched check): nothing is thrown on a thread nobody waits on.</summary>
     internal void ThrowIfWriterFailed()

@@ -4,7 +4,7 @@
 // moment of its choosing. Usage: Quire.CrashChild <directory>
 // <seed> [planted bugs]; the third argument plants bugs in its cache, only for the canary tests
 // that prove the kill test can fail. `Quire.CrashChild save-resident-set <directory>` saves a
-// resident set over and over instead (ResidentSetSaver).
+// resident set over and over instead (ResidentSetSaveLoop).
 
 using System.Globalization;
 using Quire;
@@ -13,7 +13,7 @@ using Quire.Internal;
 
 if (args is ["save-resident-set", string saveDirectory])
 {
-    return ResidentSetSaver.Run(saveDirectory);
+    return ResidentSetSaveLoop.Run(saveDirectory);
 }
 
 int plantedBugs = 0;

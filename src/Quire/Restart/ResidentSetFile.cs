@@ -5,7 +5,7 @@
 // overwritten by the next save. A load reads the file whole and decodes it, bounded by
 // MaxFileBytes.
 //
-// Locking: stateless; the cache serializes its own saves (PageCache._saveMutex), and two caches
+// Locking: stateless; the cache serializes its own saves (ResidentSetSaver._saveMutex), and two caches
 // must not save to one path.
 
 namespace Quire.Restart;

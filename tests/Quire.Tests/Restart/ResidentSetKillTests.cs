@@ -25,7 +25,7 @@ public sealed class ResidentSetKillTests(ITestOutputHelper output)
     public void AKillDuringASaveLeavesTheOldFileOrTheNewOne(ulong seed)
     {
         using var directory = new TempDirectory();
-        WarmRestartFixture.CreateDataFile(Path.Combine(directory.Path, ResidentSetSaver.DataFileName), 0, 4096);
+        WarmRestartFixture.CreateDataFile(Path.Combine(directory.Path, ResidentSetSaveLoop.DataFileName), 0, 4096);
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(typeof(CrashWorkload).Assembly.Location);
         start.ArgumentList.Add("save-resident-set");
@@ -72,7 +72,7 @@ public sealed class ResidentSetKillTests(ITestOutputHelper output)
 
         output.WriteLine($"seed {seed}: {saves.Length} saves reported before the kill");
         Assert.True(saves.Length > 0, $"seed {seed}: no save returned before the kill: the test checked nothing.");
-        string dump = Path.Combine(directory.Path, ResidentSetSaver.DumpFileName);
+        string dump = Path.Combine(directory.Path, ResidentSetSaveLoop.DumpFileName);
         ResidentSetFile.LoadOutcome outcome = ResidentSetFile.TryLoad(dump, out ResidentSet? set, out string reason);
         Assert.True(outcome == ResidentSetFile.LoadOutcome.Loaded, $"seed {seed}: the file after the kill is {outcome}: {reason}");
         long last = saves[^1];

@@ -1,4 +1,4 @@
-// ResidentSetSaver: the crash child's second workload, for the kill test of warm restart: reads one
+// ResidentSetSaveLoop: the crash child's second workload, for the kill test of warm restart: reads one
 // more page of <directory>/data.bin through a cache, saves the cache's resident set to
 // <directory>/resident.set, prints "SAVED <pages described>", and again, until the parent kills it
 // (SIGKILL) in the middle of a save.
@@ -7,7 +7,7 @@ using System.Globalization;
 
 namespace Quire.CrashChild;
 
-public static class ResidentSetSaver
+public static class ResidentSetSaveLoop
 {
     public const string DataFileName = "data.bin";
     public const string DumpFileName = "resident.set";
