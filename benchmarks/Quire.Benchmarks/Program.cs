@@ -2,7 +2,9 @@
 // through BenchmarkSwitcher (e.g. -- --filter '*ReadHit*'); the disk-bound ones run in rounds
 // (mode disk, see DiskRounds: cold-random-read, cold-sequential-read, sequential-write,
 // random-write, durable-overwrite, or all);
-// scan-resistance counts the hot set's hit ratio while a large scan runs (not a timing); report
+// scan-resistance counts the hot set's hit ratio while a large scan runs (not a timing);
+// warm-restart times a zipfian reader's return to its hit ratio after a restart, cold against
+// warm (WarmRestart); report
 // writes the measured sections of docs/BENCHMARKS.md from one run's results. BenchmarkDotNet
 // mode exits 1 if a case produced no result.
 
@@ -13,6 +15,11 @@ using Quire.Benchmarks;
 if (args.Length > 0 && args[0] == "scan-resistance")
 {
     return ScanResistance.Run(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "warm-restart")
+{
+    return WarmRestart.Run(args[1..]);
 }
 
 if (args.Length > 0 && args[0] == "disk")

@@ -83,11 +83,24 @@ public sealed class QuireOptions
     /// <inheritdoc cref="PageCacheOptions.MaxIdleFiles"/>
     public int MaxIdleFiles { get; set; } = s_defaults.MaxIdleFiles;
 
+    /// <inheritdoc cref="PageCacheOptions.ResidentSetPath"/>
+    public string? ResidentSetPath { get; set; } = s_defaults.ResidentSetPath;
+
+    /// <inheritdoc cref="PageCacheOptions.ResidentSetSaveInterval"/>
+    public TimeSpan ResidentSetSaveInterval { get; set; } = s_defaults.ResidentSetSaveInterval;
+
+    /// <inheritdoc cref="PageCacheOptions.PrewarmAtStart"/>
+    public bool PrewarmAtStart { get; set; } = s_defaults.PrewarmAtStart;
+
+    /// <inheritdoc cref="PageCacheOptions.MaxPrewarmReadsPerSecond"/>
+    public int MaxPrewarmReadsPerSecond { get; set; } = s_defaults.MaxPrewarmReadsPerSecond;
+
     /// <summary>
     /// Builds the cache's options, with the services the container provides. Each value is
     /// checked as <see cref="PageCacheOptions"/> checks it.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range; the message names the property.</exception>
+    /// <exception cref="ArgumentException"><see cref="ResidentSetPath"/> is empty or white space.</exception>
     internal PageCacheOptions ToPageCacheOptions(TimeProvider timeProvider, Microsoft.Extensions.Logging.ILogger? logger, System.Diagnostics.Metrics.IMeterFactory? meterFactory) => new()
     {
         MemoryLimitBytes = MemoryLimitBytes,
@@ -112,6 +125,10 @@ public sealed class QuireOptions
         FlushOnLastClose = FlushOnLastClose,
         LockFiles = LockFiles,
         MaxIdleFiles = MaxIdleFiles,
+        ResidentSetPath = ResidentSetPath,
+        ResidentSetSaveInterval = ResidentSetSaveInterval,
+        PrewarmAtStart = PrewarmAtStart,
+        MaxPrewarmReadsPerSecond = MaxPrewarmReadsPerSecond,
         TimeProvider = timeProvider,
         Logger = logger,
         MeterFactory = meterFactory,

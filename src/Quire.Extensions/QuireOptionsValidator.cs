@@ -18,7 +18,7 @@ internal sealed class QuireOptionsValidator : IValidateOptions<QuireOptions>
             options.ToPageCacheOptions(TimeProvider.System, logger: null, meterFactory: null).Validate();
             return ValidateOptionsResult.Success;
         }
-        catch (ArgumentOutOfRangeException e)
+        catch (ArgumentException e) // out of range, or a path that is empty or white space
         {
             return ValidateOptionsResult.Fail($"Quire options are invalid: {e.Message}");
         }

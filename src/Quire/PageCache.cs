@@ -5,6 +5,10 @@
 //
 // Locking: none of its own beyond the atomic _disposed; opening and closing take the file
 // table's lock (FileLifecycle), and Dispose runs once, with the page writer stopped first.
+// Warm restart (Restart/): the periodic save (ResidentSetSaver) and the startup prewarm start at the
+// end of the constructor; Dispose stops both first (the save timer, then every prewarm, whose files
+// are closed before the cache begins to close its own), and saves the resident set after the files
+// are flushed and before they are closed.
 
 using Quire.Files;
 using Quire.Flushing;
@@ -13,6 +17,7 @@ using Quire.Internal;
 using Quire.Metrics;
 using Quire.Paging;
 using Quire.Queues;
+using Quire.Restart;
 using Quire.Throttling;
 using Quire.Writeback;
 
@@ -53,6 +58,8 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
     private readonly Verify _verify;
     private readonly CacheLimits _limits;
     private readonly ClusterWriter _clusterWriter;
+    private readonly Prewarmer _prewarmer;
+    private readonly ResidentSetSaver _residentSetSaver;
     private int _disposed; // (A)
 
     /// <summary>Creates a cache with <paramref name="options"/> (or the defaults), allocating its frames and making them resident.</summary>
@@ -98,7 +105,23 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
             Writes.SetThrottle(new DirtyThrottle(_counters, Counts, clock, PageWriter.Wake, progress, limits, Canaries));
             PageWriter.Start();
         }
+
+        _prewarmer = new Prewarmer(Reads, Lifecycle, _counters, Options.TimeProvider, _pool.PageSize, Options.MaxPrewarmReadsPerSecond);
+        Action<string> syncDirectory = Canaries.SkipDirectorySync ? static _ => { } : Options.SyncDirectory; // the canary syncs nothing
+        _residentSetSaver = new ResidentSetSaver(_files, _pool, _counters, syncDirectory, limits.MaxPageWait, Options.ResidentSetPath, Options.ResidentSetSaveInterval, Options.TimeProvider);
+        if (Options.ResidentSetPath is { } residentSetPath && Options.PrewarmAtStart)
+        {
+            StartupPrewarm = _prewarmer.RunAsync(residentSetPath, CancellationToken.None);
+        }
     }
+
+    /// <summary>
+    /// The background reload of <see cref="PageCacheOptions.ResidentSetPath"/> this cache started when
+    /// it was created (<see cref="PageCacheOptions.PrewarmAtStart"/>), or null when it started none.
+    /// It never faults: a missing or invalid file completes it with that status; disposing the cache
+    /// completes it with <see cref="PrewarmResult.StoppedByDispose"/>. Awaiting it is optional.
+    /// </summary>
+    public Task<PrewarmResult>? StartupPrewarm { get; }
 
     /// <summary>The options the cache was created with.</summary>
     public PageCacheOptions Options { get; }
@@ -356,6 +379,11 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
             PagesRead = _counters.PagesRead.Value,
             ReadIos = _counters.ReadIos.Value,
             ReadAheadPages = _counters.ReadAheadPages.Value,
+            PrewarmedPages = _counters.PrewarmedPages.Value,
+            PrewarmChangedFiles = _counters.PrewarmChangedFiles.Value,
+            PrewarmMissingFiles = _counters.PrewarmMissingFiles.Value,
+            ResidentSetSaves = _counters.ResidentSetSaves.Value,
+            ResidentSetSaveFailures = _counters.ResidentSetSaveFailures.Value,
             PagesWritten = _counters.PagesWritten.Value,
             WriteIos = _counters.WriteIos.Value,
             BytesWritten = _counters.BytesWritten.Value,
@@ -372,6 +400,64 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
             BackgroundThresholdPages = _limits.BackgroundDirtyPages,
             DirtyLimitPages = _limits.DirtyLimitPages,
         };
+    }
+
+    /// <summary>
+    /// Saves a description of the resident set (never the data) to <paramref name="path"/>: for every
+    /// file opened by path whose name still names it, the full path, the identity (device, inode),
+    /// size and modification time a stat gives now, and its resident pages as runs of page numbers
+    /// with their hotness (active, referenced, cold). Files opened through a caller's
+    /// <see cref="IBackingStore"/> are left out: a new cache could not open them. The file is
+    /// versioned and checksummed, and replaced atomically and durably (written to
+    /// <c>path + ".tmp"</c>, fsynced, renamed over <paramref name="path"/>, directory synced): a crash
+    /// leaves the previous file or the new one. A file with pages written but not yet written back
+    /// will have a newer modification time once they are, and is then skipped by a reload; the save
+    /// at dispose runs after the flush, so it does not miss them. Thread-safe; saves are serialized.
+    /// </summary>
+    /// <param name="path">Where to save; its directory must exist.</param>
+    /// <returns>The number of pages described.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    /// <exception cref="IOException">The file could not be written or renamed, or its directory synced (the previous file stays, except after a failed directory sync, where the rename stands but may not survive a power cut).</exception>
+    /// <exception cref="UnauthorizedAccessException">Permission is denied.</exception>
+    /// <exception cref="TimeoutException">Another save did not finish within <see cref="PageCacheOptions.MaxPageWait"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The cache was disposed.</exception>
+    public long SaveResidentSet(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ThrowIfDisposed();
+        return _residentSetSaver.Save(path);
+    }
+
+    /// <summary>
+    /// Reloads the resident set saved at <paramref name="path"/> (by <see cref="SaveResidentSet"/> or
+    /// <see cref="PageCacheOptions.ResidentSetPath"/>) in the background, and completes when done.
+    /// Files are taken those with the most hot pages first, hot pages in a first pass and cold ones
+    /// in a second, and within a file in file-offset order. A file whose name is gone, names
+    /// another file (a new inode), or whose size or modification time differs from the saved ones
+    /// is skipped. Reads are one at a time and at most
+    /// <see cref="PageCacheOptions.MaxPrewarmReadsPerSecond"/>; they use only free frames, so a
+    /// prewarm never evicts a page, and it stops when no free frame is left. Reloaded pages go to
+    /// the inactive queue like read-ahead: they are not hotter than pages the application uses. A
+    /// file being reloaded is open as by <see cref="Open(string, FileMode, FileAccess)"/> (read-write
+    /// where permitted, so the application's read-write opens do not conflict; read-only otherwise).
+    /// Pages the saving cache had in pages of another size are mapped to this cache's pages.
+    /// </summary>
+    /// <param name="path">The saved file.</param>
+    /// <param name="cancellationToken">Stops the reload at its next read; the task is then cancelled.</param>
+    /// <returns>
+    /// What was reloaded and skipped. A missing file gives <see cref="ResidentSetStatus.Missing"/>;
+    /// an unreadable, truncated or corrupt one <see cref="ResidentSetStatus.Invalid"/> and a logged
+    /// warning; neither throws. Disposing the cache completes it with <see cref="PrewarmResult.StoppedByDispose"/>.
+    /// </returns>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    /// <exception cref="ObjectDisposedException">The cache was disposed.</exception>
+    public Task<PrewarmResult> PrewarmAsync(string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ThrowIfDisposed();
+        return _prewarmer.RunAsync(path, cancellationToken);
     }
 
     /// <summary>Flushes every open file: writes its dirty pages and makes them durable.</summary>
@@ -402,14 +488,18 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
             return;
         }
 
+        _residentSetSaver.Dispose(); // no periodic save starts now; SaveAtDispose waits for one under way
+        _prewarmer.Stop(Holds.NewPageDeadline()); // before BeginDispose: a prewarm closes its files as a handle does
         Lifecycle.BeginDispose();
         _instruments.Dispose();
         Reads.WaitForPrefetches(Holds.NewPageDeadline());
         PageWriter.Dispose();
         List<Exception> errors = Lifecycle.FlushEveryFile();
+        _residentSetSaver.SaveAtDispose();
         Lifecycle.CloseAll();
 
         _clusterWriter.Dispose(); // its io_uring rings, idle now
+        _prewarmer.Dispose();
         _pool.BeginDispose();
         (int held, _) = _allocator.CountHeldAndDirtyFrames();
         if (held == 0)

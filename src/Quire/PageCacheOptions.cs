@@ -38,6 +38,9 @@ public sealed class PageCacheOptions
     private readonly int _maxWritesInFlight = 128;
     private readonly TimeSpan _maxWritebackStall = TimeSpan.FromSeconds(60);
     private readonly int _maxIdleFiles = 1024;
+    private readonly string? _residentSetPath;
+    private readonly TimeSpan _residentSetSaveInterval = TimeSpan.FromMinutes(5);
+    private readonly int _maxPrewarmReadsPerSecond = 10_000;
 
     /// <summary>
     /// The bytes of page frames the cache allocates, rounded down to whole pages. Default 64 MiB:
@@ -375,6 +378,81 @@ public sealed class PageCacheOptions
         {
             ArgumentOutOfRangeException.ThrowIfNegative(value, nameof(MaxIdleFiles));
             _maxIdleFiles = value;
+        }
+    }
+
+    /// <summary>
+    /// The file the cache saves a description of its resident set to (warm restart): per file opened
+    /// by path, its identity, size, modification time and resident page numbers with their hotness;
+    /// never the data. Saved every <see cref="ResidentSetSaveInterval"/> and when the cache is
+    /// disposed (after its files are flushed, so their modification times are final), atomically:
+    /// a crash during a save leaves the previous file or the new one. With
+    /// <see cref="PrewarmAtStart"/>, a new cache reloads it in the background
+    /// (<see cref="PageCache.StartupPrewarm"/>). Default null: nothing is saved or reloaded, as the
+    /// cache cannot choose a place for the caller. One cache at a time may use a path. A relative
+    /// path is resolved against the current directory at each save.
+    /// </summary>
+    /// <exception cref="ArgumentException">The value is empty or white space.</exception>
+    public string? ResidentSetPath
+    {
+        get => _residentSetPath;
+        init
+        {
+            if (value is not null)
+            {
+                ArgumentException.ThrowIfNullOrWhiteSpace(value, nameof(ResidentSetPath));
+            }
+
+            _residentSetPath = value;
+        }
+    }
+
+    /// <summary>
+    /// How often the resident set is saved to <see cref="ResidentSetPath"/> while the cache runs, on
+    /// <see cref="TimeProvider"/>'s clock, besides the save at dispose, so a crash loses at most this
+    /// much of the set's history. Default 5 minutes: PostgreSQL's autoprewarm_interval (a save scans
+    /// the page index of every file, a few milliseconds per million resident pages, and writes a
+    /// file of a few bytes per run of pages). <see cref="TimeSpan.Zero"/> saves only at dispose.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public TimeSpan ResidentSetSaveInterval
+    {
+        get => _residentSetSaveInterval;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero, nameof(ResidentSetSaveInterval));
+            _residentSetSaveInterval = value;
+        }
+    }
+
+    /// <summary>
+    /// Whether a cache with a <see cref="ResidentSetPath"/> reloads the set saved there when it is
+    /// created, in the background (<see cref="PageCache.StartupPrewarm"/>). Default true, as MySQL's
+    /// innodb_buffer_pool_load_at_startup and PostgreSQL's pg_prewarm.autoprewarm are on by default:
+    /// a path given is meant to be used. A missing file reloads nothing; an invalid one is ignored
+    /// with a logged warning.
+    /// </summary>
+    public bool PrewarmAtStart { get; init; } = true;
+
+    /// <summary>
+    /// The most reads per second a prewarm issues, one at a time, each of up to
+    /// <see cref="MaxClusterBytes"/> of consecutive missing pages, timed on
+    /// <see cref="TimeProvider"/>'s clock. Default 10,000: one read in flight at that rate takes
+    /// about a sixth of what an SSD serves at random (61,000-70,000 4 KiB reads a second at queue
+    /// depth 16-32, measured on the machine of docs/BENCHMARKS.md), so the application's own misses
+    /// keep the device, and it reloads a pool of 64 MiB of scattered pages in about two seconds.
+    /// InnoDB's buffer pool load throttles to innodb_io_capacity (200 by default), which assumes a
+    /// disk with heads; at 1,000 a second the reload was slower than the application's own misses
+    /// at warming the cache (docs/BENCHMARKS.md, warm restart). <see cref="int.MaxValue"/> removes the limit.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    public int MaxPrewarmReadsPerSecond
+    {
+        get => _maxPrewarmReadsPerSecond;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1, nameof(MaxPrewarmReadsPerSecond));
+            _maxPrewarmReadsPerSecond = value;
         }
     }
 

@@ -46,6 +46,21 @@ public sealed record PageCacheStatistics
     /// <summary>Opens that found a kept file changed on disk since it was closed (another writer): its cached pages were dropped.</summary>
     public long StaleFiles { get; init; }
 
+    /// <summary>Pages read by prewarms from a saved resident set (<see cref="PageCache.PrewarmAsync"/>, <see cref="PageCache.StartupPrewarm"/>).</summary>
+    public long PrewarmedPages { get; init; }
+
+    /// <summary>Files of a saved resident set a prewarm skipped because they changed since the save: a new inode under the name, or another size or modification time.</summary>
+    public long PrewarmChangedFiles { get; init; }
+
+    /// <summary>Files of a saved resident set a prewarm skipped because no file has the name any more or it could not be opened.</summary>
+    public long PrewarmMissingFiles { get; init; }
+
+    /// <summary>Resident sets saved (<see cref="PageCache.SaveResidentSet"/>, the periodic saves and the save at dispose).</summary>
+    public long ResidentSetSaves { get; init; }
+
+    /// <summary>Periodic or dispose-time saves of the resident set that failed (each logged); the file saved before stays.</summary>
+    public long ResidentSetSaveFailures { get; init; }
+
     /// <summary>File names deleted through <see cref="PageCache.Delete"/>.</summary>
     public long Deletes { get; init; }
 

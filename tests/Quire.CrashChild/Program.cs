@@ -3,12 +3,18 @@
 // names (create and close, Move, Delete) that returned, until the parent kills it (SIGKILL) at a
 // moment of its choosing. Usage: Quire.CrashChild <directory>
 // <seed> [planted bugs]; the third argument plants bugs in its cache, only for the canary tests
-// that prove the kill test can fail.
+// that prove the kill test can fail. `Quire.CrashChild save-resident-set <directory>` saves a
+// resident set over and over instead (ResidentSetSaveLoop).
 
 using System.Globalization;
 using Quire;
 using Quire.CrashChild;
 using Quire.Internal;
+
+if (args is ["save-resident-set", string saveDirectory])
+{
+    return ResidentSetSaveLoop.Run(saveDirectory);
+}
 
 int plantedBugs = 0;
 if (args.Length is < 2 or > 3 || !Directory.Exists(args[0]) || !ulong.TryParse(args[1], NumberStyles.None, CultureInfo.InvariantCulture, out ulong seed)

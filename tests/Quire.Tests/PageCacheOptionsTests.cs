@@ -32,6 +32,10 @@ public sealed class PageCacheOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(60), options.MaxWritebackStall);
         Assert.True(options.StartPageWriter);
         Assert.True(options.LockFiles);
+        Assert.Null(options.ResidentSetPath);
+        Assert.Equal(TimeSpan.FromMinutes(5), options.ResidentSetSaveInterval);
+        Assert.True(options.PrewarmAtStart);
+        Assert.Equal(10_000, options.MaxPrewarmReadsPerSecond);
         Assert.Equal(16384, options.FrameCount);
         Assert.Equal(256, new CacheLimits(options).ReserveFrames);
     }

@@ -37,6 +37,21 @@ internal sealed class CacheCounters
 
     public StripedCounter ReadAheadPages { get; } = new();
 
+    /// <summary>Pages a prewarm read from a saved resident set.</summary>
+    public StripedCounter PrewarmedPages { get; } = new();
+
+    /// <summary>Files of a saved resident set a prewarm skipped because they changed since the save (identity, size or modification time).</summary>
+    public StripedCounter PrewarmChangedFiles { get; } = new();
+
+    /// <summary>Files of a saved resident set a prewarm skipped because their name is gone or cannot be opened.</summary>
+    public StripedCounter PrewarmMissingFiles { get; } = new();
+
+    /// <summary>Resident sets saved.</summary>
+    public StripedCounter ResidentSetSaves { get; } = new();
+
+    /// <summary>Saves of the resident set that failed (the previous file stays).</summary>
+    public StripedCounter ResidentSetSaveFailures { get; } = new();
+
     public StripedCounter PagesWritten { get; } = new();
 
     public StripedCounter WriteIos { get; } = new();

@@ -1,7 +1,8 @@
 // CacheLog: decides which of the cache's events reach the ILogger of PageCacheOptions.Logger:
-// write and flush failures, writeback retries, the onset of throttling, and the latched failures
-// that stop the cache writing. Each kind has its own rate limit, so a storm of one kind hides
-// neither the others nor its own count.
+// write and flush failures, writeback retries, the onset of throttling, the latched failures
+// that stop the cache writing, and the saves and reloads of the resident set (warm restart).
+// Each kind that can storm has its own rate limit, so a storm of one kind hides neither the others
+// nor its own count.
 //
 // Locking: the limiters lock on their own; _lastThrottlePause is atomic. Called only on error
 // and throttle paths, never on the hit path; with no logger (or the level off) every method
@@ -94,6 +95,25 @@ internal sealed class CacheLog
 
     /// <summary>The page writer's thread caught a failure and stopped: logged once, as it happens once.</summary>
     public void PageWriterStopped(Exception failure) => Log.PageWriterStopped(_logger, failure);
+
+    /// <summary>A saved resident set was missing nothing but was unreadable, truncated or corrupt: ignored. Rare (once per prewarm): not rate limited.</summary>
+    public void ResidentSetIgnored(string path, string reason) => Log.ResidentSetIgnored(_logger, path, reason);
+
+    /// <summary>A save of the resident set failed; the previous file stays. At most once per save interval: not rate limited.</summary>
+    public void ResidentSetSaveFailed(string path, Exception exception) => Log.ResidentSetSaveFailed(_logger, path, exception);
+
+    /// <summary>A prewarm ended: what it read and skipped.</summary>
+    public void PrewarmFinished(string path, long pageCount, int fileCount, int changedCount, int missingCount, bool poolFull) =>
+        Log.PrewarmFinished(_logger, path, pageCount, fileCount, changedCount, missingCount, poolFull);
+
+    /// <summary>The prewarm's close of a file found data others wrote that could not be made durable.</summary>
+    public void PrewarmCloseFailed(string fileName, Exception exception)
+    {
+        if (Admit(LogLevel.Warning, _flushFailures, nameof(Log.PrewarmCloseFailed)))
+        {
+            Log.PrewarmCloseFailed(_logger, fileName, exception);
+        }
+    }
 
     private bool Admit(LogLevel level, LogRateLimiter limiter, string eventName)
     {

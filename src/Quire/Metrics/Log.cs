@@ -39,4 +39,20 @@ internal static partial class Log
     [LoggerMessage(EventId = 7, EventName = "MessagesSuppressed", Level = LogLevel.Warning,
         Message = "{SuppressedCount} '{EventName}' messages were suppressed by the rate limit of {MaxMessages} per {Window}.")]
     public static partial void MessagesSuppressed(ILogger logger, long suppressedCount, string eventName, int maxMessages, TimeSpan window);
+
+    [LoggerMessage(EventId = 8, EventName = "ResidentSetIgnored", Level = LogLevel.Warning,
+        Message = "The saved resident set '{Path}' is ignored: {Reason}. The cache starts cold.")]
+    public static partial void ResidentSetIgnored(ILogger logger, string path, string reason);
+
+    [LoggerMessage(EventId = 9, EventName = "ResidentSetSaveFailed", Level = LogLevel.Warning,
+        Message = "Saving the resident set to '{Path}' failed; the file saved before stays.")]
+    public static partial void ResidentSetSaveFailed(ILogger logger, string path, Exception exception);
+
+    [LoggerMessage(EventId = 10, EventName = "PrewarmFinished", Level = LogLevel.Information,
+        Message = "Prewarm from '{Path}' read {PageCount} pages of {FileCount} files; skipped {ChangedCount} changed and {MissingCount} missing files; stopped at a full pool: {PoolFull}.")]
+    public static partial void PrewarmFinished(ILogger logger, string path, long pageCount, int fileCount, int changedCount, int missingCount, bool poolFull);
+
+    [LoggerMessage(EventId = 11, EventName = "PrewarmCloseFailed", Level = LogLevel.Warning,
+        Message = "Closing '{FileName}' after its prewarm could not make data others wrote durable; its pages stay dirty and the error is reported to the next flush of the file.")]
+    public static partial void PrewarmCloseFailed(ILogger logger, string fileName, Exception exception);
 }

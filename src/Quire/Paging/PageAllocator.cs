@@ -187,6 +187,12 @@ internal sealed class PageAllocator
         return TryPopFree(minimumLeft: _reserve);
     }
 
+    /// <summary>
+    /// Allocates a free frame above the reserve for work that must never displace a page in use (a
+    /// prewarm): never reclaims, never launders, never waits. Returns -1 when none is free.
+    /// </summary>
+    public int TryAllocateFree() => TryPopFree(minimumLeft: _reserve);
+
     /// <summary>Puts frames the caller allocated and published (identity set, in an index) on the inactive tail.</summary>
     public void Enqueue(ReadOnlySpan<int> frames)
     {

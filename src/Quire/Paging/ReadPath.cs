@@ -209,6 +209,64 @@ internal sealed class ReadPath
     }
 
     /// <summary>
+    /// Reads the first run of missing pages of [<paramref name="firstPage"/>, <paramref name="endPage"/>)
+    /// with one read, for a prewarm: only into free frames above the reserve (it never reclaims, so
+    /// it never displaces a page in use), onto the inactive queue as fresh pages (not hotter than
+    /// read-ahead). Returns the pages read, the page to continue from, and whether it stopped for
+    /// want of a free frame. A failed read drops its pages and is not reported: it is a hint.
+    /// Tracked as a prefetch, so the cache's Dispose waits for it.
+    /// </summary>
+    public async Task<(int PagesRead, long NextPage, bool PoolFull)> PrewarmAsync(FileObject file, long firstPage, long endPage)
+    {
+        Interlocked.Increment(ref _prefetchesInFlight);
+        try
+        {
+            long page = firstPage;
+            while (page < endPage && file.Index.Lookup(page) >= 0)
+            {
+                page++;
+            }
+
+            if (page >= endPage)
+            {
+                return (0, endPage, false);
+            }
+
+            int firstFrame = _allocator.TryAllocateFree();
+            if (firstFrame < 0)
+            {
+                return (0, page, true);
+            }
+
+            FillResult result = PrepareFill(file, page, endPage, 0, firstFrame, out ClusterFill fill, freeFramesOnly: true);
+            if (result != FillResult.Filled)
+            {
+                return (0, result == FillResult.PastEndOfFile ? endPage : page + 1, false);
+            }
+
+            try
+            {
+                await _pager.ReadAsync(file, fill.Frames, fill.Count, fill.FirstPage, file.ReadableEnd, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is BackingStoreException or ObjectDisposedException or OperationCanceledException)
+            {
+                AbortFill(file, ref fill);
+                return (0, endPage, false);
+            }
+
+            int count = fill.Count;
+            _counters.PrewarmedPages.Add(count);
+            int frame = CompleteFill(ref fill, markIndex: -1, freshFirst: true);
+            _holds.Release(frame, exclusive: false);
+            return (count, page + count, false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _prefetchesInFlight);
+        }
+    }
+
+    /// <summary>
     /// Takes a shared hold on a page of the file whose sectors covering [inPage, inPage + byteCount)
     /// are valid, reading it (and its cluster) when needed. Returns -1 if the page is past end of file.
     /// </summary>
@@ -498,7 +556,7 @@ internal sealed class ReadPath
     /// plus the read-ahead window, stopping at a resident page or end of file) and publishes them in
     /// the index, held Exclusive with no valid sector. Takes ownership of <paramref name="firstFrame"/>.
     /// </summary>
-    private FillResult PrepareFill(FileObject file, long page, long requestEndPage, int readAheadPages, int firstFrame, out ClusterFill fill)
+    private FillResult PrepareFill(FileObject file, long page, long requestEndPage, int readAheadPages, int firstFrame, out ClusterFill fill, bool freeFramesOnly = false)
     {
         long eofPage = PagesIn(file.Size);
         long endPage = Math.Min(Math.Max(requestEndPage, page + 1) + readAheadPages, eofPage);
@@ -508,7 +566,7 @@ internal sealed class ReadPath
         int allocated = 1;
         while (allocated < wanted && file.Index.Lookup(page + allocated) < 0)
         {
-            int frame = _allocator.TryAllocateForSpeculation();
+            int frame = freeFramesOnly ? _allocator.TryAllocateFree() : _allocator.TryAllocateForSpeculation();
             if (frame < 0)
             {
                 break;

@@ -57,6 +57,21 @@ public sealed class PageCacheArgumentTests : IDisposable
     }
 
     [Fact]
+    public void ResidentSetPathsAreCheckedUpFront()
+    {
+        using var cache = QuietCaches.Create();
+
+        Assert.Equal("path", Assert.Throws<ArgumentNullException>(() => cache.SaveResidentSet(null!)).ParamName);
+        Assert.Equal("path", Assert.Throws<ArgumentException>(() => cache.SaveResidentSet(string.Empty)).ParamName);
+        Assert.Equal("path", Assert.Throws<ArgumentNullException>(() => { _ = cache.PrewarmAsync(null!); }).ParamName);
+        Assert.Equal("path", Assert.Throws<ArgumentException>(() => { _ = cache.PrewarmAsync(string.Empty); }).ParamName);
+        Assert.Equal("ResidentSetPath", Assert.Throws<ArgumentException>(() => new PageCacheOptions { ResidentSetPath = " " }).ParamName);
+        Assert.Equal("ResidentSetSaveInterval", Assert.Throws<ArgumentOutOfRangeException>(() => new PageCacheOptions { ResidentSetSaveInterval = TimeSpan.FromTicks(-1) }).ParamName);
+        Assert.Equal("MaxPrewarmReadsPerSecond", Assert.Throws<ArgumentOutOfRangeException>(() => new PageCacheOptions { MaxPrewarmReadsPerSecond = 0 }).ParamName);
+        Assert.Throws<DirectoryNotFoundException>(() => cache.SaveResidentSet(_directory.File("no/such/dir/set")));
+    }
+
+    [Fact]
     public void NullStoreIsRejected()
     {
         using var cache = QuietCaches.Create();
@@ -120,6 +135,8 @@ public sealed class PageCacheArgumentTests : IDisposable
         Assert.Throws<ObjectDisposedException>(() => cache.Open(store));
         Assert.Throws<ObjectDisposedException>(() => cache.GetStatistics());
         Assert.Throws<ObjectDisposedException>(cache.FlushAll);
+        Assert.Throws<ObjectDisposedException>(() => cache.SaveResidentSet(_directory.File("set")));
+        Assert.Throws<ObjectDisposedException>(() => { _ = cache.PrewarmAsync(_directory.File("set")); });
 
         Assert.False(File.Exists(path));
         Assert.Equal(10, store.GetLength());

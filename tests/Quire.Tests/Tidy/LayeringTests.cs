@@ -27,6 +27,7 @@ public sealed partial class LayeringTests
         ["Files"] = 2,
         ["Paging"] = 3,
         ["Writeback"] = 4,
+        ["Restart"] = 4, // warm restart: reads through Paging, opens through the root's FileLifecycle
         ["Throttling"] = 5,
         ["Flushing"] = 5,
     };
