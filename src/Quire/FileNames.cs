@@ -174,6 +174,12 @@ internal sealed class FileNames
     }
 
     /// <summary>
+    /// Makes the names in <paramref name="directoryPath"/> durable: the way to try again after a
+    /// Move or a Delete said the sync of a directory failed. Throws the sync's <see cref="IOException"/>.
+    /// </summary>
+    public void SyncDirectory(string directoryPath) => _syncDirectory(Path.GetFullPath(directoryPath));
+
+    /// <summary>
     /// Syncs the directory holding <paramref name="fullPath"/>; if that fails, throws an
     /// <see cref="IOException"/> that begins with <paramref name="whatHappened"/>, which is done and
     /// stays done, and says that it may not survive a crash.
@@ -187,7 +193,7 @@ internal sealed class FileNames
         }
         catch (IOException e)
         {
-            throw new IOException($"{whatHappened}, but the change could not be made durable: the sync of its directory '{directory}' failed, so a crash may undo it. {e.Message}", e) { HResult = e.HResult };
+            throw new IOException($"{whatHappened}, but the change could not be made durable: the sync of its directory '{directory}' failed, so a crash may undo it (PageCache.SyncDirectory tries again). {e.Message}", e) { HResult = e.HResult };
         }
     }
 }

@@ -287,7 +287,8 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
     /// <exception cref="IOException">
     /// A handle open on the file in this cache does not share <see cref="FileShare.Delete"/> (nothing
-    /// was deleted); the OS refused the delete; or the name was deleted but the sync of its directory failed (the
+    /// was deleted); the OS refused the delete; or the name was deleted but the sync of its directory
+    /// failed (try again with <see cref="SyncDirectory"/>; the
     /// message says so, the OS's error is the inner exception and its errno the
     /// <see cref="Exception.HResult"/>): the delete stands, but a crash may bring the name back.
     /// </exception>
@@ -321,7 +322,7 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
     /// in this cache on the file or on the file it would replace does not share
     /// <see cref="FileShare.Delete"/> (nothing was renamed); the OS refused the rename; or the file was renamed but the sync of a directory failed (the message
     /// says so, the OS's error is the inner exception and its errno the <see cref="Exception.HResult"/>):
-    /// the rename stands, but a crash may undo it.
+    /// the rename stands, but a crash may undo it until <see cref="SyncDirectory"/> succeeds.
     /// </exception>
     /// <exception cref="UnauthorizedAccessException">Permission is denied.</exception>
     /// <exception cref="ObjectDisposedException">The cache was disposed.</exception>
@@ -331,6 +332,25 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         ArgumentException.ThrowIfNullOrEmpty(destination);
         ThrowIfDisposed();
         Lifecycle.Names.Move(source, destination, overwrite);
+    }
+
+    /// <summary>
+    /// Makes the names in the directory <paramref name="directoryPath"/> durable (fsync of the
+    /// directory on Linux; elsewhere the OS keeps names as it will): the way to try again when
+    /// <see cref="Move"/> or <see cref="Delete"/> made its change but said the sync of a directory
+    /// failed, and for names changed outside the cache (<see cref="File.Move(string, string)"/>,
+    /// a directory created). As PostgreSQL does, a directory the process may not open for reading
+    /// or a file system that cannot sync a directory is taken as nothing to do.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="directoryPath"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="directoryPath"/> is empty.</exception>
+    /// <exception cref="IOException">The directory cannot be opened (it does not exist, say) or its sync failed; the OS's errno is the <see cref="Exception.HResult"/>. The names may not survive a crash: try again.</exception>
+    /// <exception cref="ObjectDisposedException">The cache was disposed.</exception>
+    public void SyncDirectory(string directoryPath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directoryPath);
+        ThrowIfDisposed();
+        Lifecycle.Names.SyncDirectory(directoryPath);
     }
 
     /// <summary>

@@ -5,7 +5,8 @@
 // a failed sync fails that flush and the next one syncs; Move flushes the file, renames it, then
 // syncs the destination's directory (and the source's when another) before it returns, renames
 // nothing when the flush fails, and says the file was renamed when a sync after the rename fails;
-// Delete syncs the directory after the unlink, and says the file was deleted when that fails; a
+// Delete syncs the directory after the unlink, and says the file was deleted when that fails, and
+// PageCache.SyncDirectory syncs it again once the device heals; a
 // store the caller opened has no name and syncs nothing.
 
 using Quire.Internal;
@@ -219,6 +220,14 @@ public sealed class FileNamesTests : IDisposable
         Assert.Contains("a crash may undo it", error.Message, StringComparison.Ordinal);
         Assert.Equal(EIO, error.HResult);
         Assert.False(File.Exists(path)); // the unlink itself stands
+        Assert.Contains("PageCache.SyncDirectory tries again", error.Message, StringComparison.Ordinal);
+
+        Assert.Throws<IOException>(() => cache.SyncDirectory(_directory.Path)); // still failing: said again
+        _syncs.Heal(_directory.Path);
+        int before = _syncs.Synced.Length;
+        cache.SyncDirectory(_directory.Path); // the way out: the delete is durable once this returns
+        Assert.Equal(before + 1, _syncs.Synced.Length);
+        Assert.Equal(_directory.Path, _syncs.Synced[^1]);
     }
 
     [Fact]

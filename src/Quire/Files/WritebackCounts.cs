@@ -2,8 +2,9 @@
 // yet durable, each page in exactly one by its state (PageTransitions keeps them): dirty, under
 // writeback, unsynced. Two counts say who waits on writeback now: writers paused by the throttle
 // (while any is, the page writer works for them) and reads of the store and data-integrity
-// flushes in progress (while any is, background writeback keeps few writes queued at the device,
-// unless a writer was paused within the last tick: then those writes are what it waits for).
+// flushes in progress (while any is, background writeback keeps few writes queued at the device;
+// for reads, unless a writer was paused within the last tick: then those writes are what it waits
+// for).
 //
 // Locking: every count is an int changed with Interlocked, on state transitions and at the start
 // and end of a wait, never on a cache hit; reads are racy snapshots a policy tolerates.
@@ -19,6 +20,7 @@ internal sealed class WritebackCounts
     private int _unsyncedPages; // (A)
     private int _throttledWriters; // (A)
     private int _foregroundIos; // (A)
+    private int _flushesWaitedFor; // (A) the data-integrity flushes among the foreground I/Os
     private int _lastPauseTick = int.MinValue / 2; // (A) the cache tick at which a throttle pause last ended
 
     public int DirtyPages => Volatile.Read(ref _dirtyPages);
@@ -61,6 +63,20 @@ internal sealed class WritebackCounts
     public void AddThrottledWriters(int delta) => Check(Interlocked.Add(ref _throttledWriters, delta));
 
     public void AddForegroundIos(int delta) => Check(Interlocked.Add(ref _foregroundIos, delta));
+
+    /// <summary>
+    /// Data-integrity flushes in progress (counted in <see cref="ForegroundIos"/> too): a flush is
+    /// a commit someone waits for, so background writeback keeps few writes queued ahead of it
+    /// even while a throttled writer waits (a WAL's flush must not queue behind a bulk load).
+    /// </summary>
+    public int FlushesWaitedFor => Volatile.Read(ref _flushesWaitedFor);
+
+    /// <summary>Counts a data-integrity flush begun (+1) or ended (-1), in <see cref="ForegroundIos"/> too.</summary>
+    public void AddFlushesWaitedFor(int delta)
+    {
+        Check(Interlocked.Add(ref _flushesWaitedFor, delta));
+        AddForegroundIos(delta);
+    }
 
     private static void Check(int after) => Debug.Assert(after >= 0, "Writeback counts never go negative.");
 }

@@ -47,14 +47,14 @@ internal sealed class FileFlusher
     public long Flush(FileObject file, long fromPage, long toPage)
     {
         // Someone waits for this flush: background writeback keeps few writes in flight meanwhile.
-        _counts.AddForegroundIos(1);
+        _counts.AddFlushesWaitedFor(1);
         try
         {
             return FlushWaitedFor(file, fromPage, toPage);
         }
         finally
         {
-            _counts.AddForegroundIos(-1);
+            _counts.AddFlushesWaitedFor(-1);
         }
     }
 

@@ -21,11 +21,14 @@ public sealed class WritebackCountsTests
         counts.AddThrottledWriters(2);
         counts.AddThrottledWriters(-1);
         counts.AddForegroundIos(1);
+        counts.AddFlushesWaitedFor(1);
+        counts.AddFlushesWaitedFor(1);
+        counts.AddFlushesWaitedFor(-1);
 
         Assert.Equal((2, 2, 1), (counts.DirtyPages, counts.WritebackPages, counts.UnsyncedPages));
         Assert.Equal(4, counts.PagesToWrite);
         Assert.Equal(5, counts.NotDurablePages);
-        Assert.Equal((1, 1), (counts.ThrottledWriters, counts.ForegroundIos));
+        Assert.Equal((1, 2, 1), (counts.ThrottledWriters, counts.ForegroundIos, counts.FlushesWaitedFor)); // a flush is a foreground I/O too
     }
 
     [Fact]
