@@ -93,7 +93,7 @@ public sealed class PageCache : IDisposable, IAsyncDisposable
         var progress = new ProgressSignal();
         var clusterWriter = _clusterWriter = new ClusterWriter(_pool, Holds, pager, transitions, _counters, Counts, _verify, clock, progress, limits, Canaries);
         var sync = new FileSync(_pool, transitions, _counters, clock, progress, Canaries);
-        Flusher = new FileFlusher(clusterWriter, sync, Holds, Counts);
+        Flusher = new FileFlusher(clusterWriter, sync, Holds, Counts, clock);
         PageWriter = new PageWriter(_files, clusterWriter, sync, _counters, Counts, clock, progress, limits);
         Lifecycle = new FileLifecycle(_files, Flusher, Eviction, Truncation, Holds, _pool.PageSize, Options.UseDirectIO, Options.FlushOnLastClose, Options.LockFiles, Options.MaxIdleFiles, Canaries.SkipDirectorySync ? static _ => { } : Options.SyncDirectory); // the canary syncs nothing
         _instruments.Observe(_counters, () => _pool.FrameCount - _queues.CountRacy(PageQueue.Free), () => _allocator.CountHeldAndDirtyFrames().Held, () => Counts.DirtyPages, () => Counts.WritebackPages, () => Counts.UnsyncedPages);

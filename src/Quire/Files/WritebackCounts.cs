@@ -21,6 +21,7 @@ internal sealed class WritebackCounts
     private int _throttledWriters; // (A)
     private int _foregroundIos; // (A)
     private int _flushesWaitedFor; // (A) the data-integrity flushes among the foreground I/Os
+    private int _lastFlushTick = int.MinValue / 2; // (A) the cache tick at which a flush last ended
     private int _lastPauseTick = int.MinValue / 2; // (A) the cache tick at which a throttle pause last ended
 
     public int DirtyPages => Volatile.Read(ref _dirtyPages);
@@ -70,6 +71,16 @@ internal sealed class WritebackCounts
     /// even while a throttled writer waits (a WAL's flush must not queue behind a bulk load).
     /// </summary>
     public int FlushesWaitedFor => Volatile.Read(ref _flushesWaitedFor);
+
+    /// <summary>
+    /// Whether a data-integrity flush is in progress or ended within the last tick (10-20 ms) at
+    /// <paramref name="nowTick"/>: a program that commits every few milliseconds (a WAL) is about
+    /// to flush again, and its next flush waits for what background writeback queued meanwhile.
+    /// </summary>
+    public bool FlushedRecently(int nowTick) => FlushesWaitedFor > 0 || nowTick - Volatile.Read(ref _lastFlushTick) <= 1;
+
+    /// <summary>Notes that a data-integrity flush ended at <paramref name="nowTick"/>.</summary>
+    public void NoteFlushEnded(int nowTick) => Volatile.Write(ref _lastFlushTick, nowTick);
 
     /// <summary>Counts a data-integrity flush begun (+1) or ended (-1), in <see cref="ForegroundIos"/> too.</summary>
     public void AddFlushesWaitedFor(int delta)

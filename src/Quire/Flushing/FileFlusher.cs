@@ -30,9 +30,11 @@ internal sealed class FileFlusher
     private readonly FileSync _sync; // (I)
     private readonly PageHolds _holds; // (I)
     private readonly WritebackCounts _counts; // (I)
+    private readonly CacheClock _clock; // (I)
 
-    public FileFlusher(ClusterWriter writer, FileSync sync, PageHolds holds, WritebackCounts counts)
+    public FileFlusher(ClusterWriter writer, FileSync sync, PageHolds holds, WritebackCounts counts, CacheClock clock)
     {
+        _clock = clock;
         _counts = counts;
         _writer = writer;
         _sync = sync;
@@ -55,6 +57,7 @@ internal sealed class FileFlusher
         finally
         {
             _counts.AddFlushesWaitedFor(-1);
+            _counts.NoteFlushEnded(_clock.NowTick);
         }
     }
 

@@ -145,8 +145,9 @@ internal sealed partial class ClusterWriter
         WritebackLimits limits = state.Limits;
         WritebackOutcome outcome = state.Outcome;
         int maxRuns = Math.Min(WritesAllowedInFlight(state.Background, _maxRunsInFlight), (int)ring.Entries);
+        long maxBytes = BytesAllowedInFlight(state.Background);
         long unsubmittedBytes = 0;
-        while (state.Claiming && ring.InFlight < maxRuns && (ring.InFlight == 0 || state.BytesInFlight < MaxBytesInFlight)
+        while (state.Claiming && ring.InFlight < maxRuns && (ring.InFlight == 0 || state.BytesInFlight < maxBytes)
             && state.Cursor < state.ToPage && (limits.MaxPages <= 0 || outcome.PagesClaimed < limits.MaxPages))
         {
             PendingRun run = TakeIdleRun();

@@ -72,6 +72,19 @@ internal sealed partial class ClusterWriter : IDisposable
     /// waits, background writeback keeps only BackgroundWritesWhileForeground in flight.
     /// </summary>
     private const int MaxBytesInFlight = 8 << 20;
+
+    /// <summary>
+    /// 1 MiB: the most bytes background writeback keeps in flight while flushes come often
+    /// (WritebackCounts.FlushedRecently). A flush's own write waits for what is queued at the device
+    /// ahead of it: behind 8 MiB of a bulk writer's runs, a small file's append and flush every
+    /// 5 ms took 2.8 ms at the median, 0.9 ms behind 1 MiB (1.6 ms behind 2 MiB), while the bulk
+    /// writer's device rate went from 1,544 to 1,422 MiB/s.
+    /// </summary>
+    private const int BackgroundBytesNearFlushes = 1 << 20;
+
+    /// <summary>The bytes one writeback may keep in flight: fewer for background writeback while flushes come often.</summary>
+    private long BytesAllowedInFlight(bool background) =>
+        background && _counts.FlushedRecently(_clock.NowTick) ? BackgroundBytesNearFlushes : MaxBytesInFlight;
     private WritebackWorkers? _ioThreads; // (I after EnableParallelWrites)
     private readonly Stack<PendingRun> _idleRuns = new(); // (itself) runs' state between uses: at most one per write ever in flight
 
@@ -402,7 +415,7 @@ internal sealed partial class ClusterWriter : IDisposable
 
                 int runBytes = run.Pages.Count << _pool.PageShift;
                 int maxRuns = Math.Min(_maxRunsInFlight, threads.Count); // more would only queue for a thread
-                window.Enter(WritesAllowedInFlight(background, maxRuns), runBytes);
+                window.Enter(WritesAllowedInFlight(background, maxRuns), runBytes, BytesAllowedInFlight(background));
                 run.Start(file, outcome, window, runBytes);
                 threads.Post(run.Execute);
             }
@@ -671,11 +684,11 @@ internal sealed partial class ClusterWriter : IDisposable
         private long _bytesInFlight; // (_monitor)
         private Exception? _failure; // (_monitor) a bug in a job, rethrown to the writeback's caller
 
-        public void Enter(int maxInFlight, int byteCount)
+        public void Enter(int maxInFlight, int byteCount, long maxBytesInFlight)
         {
             using (LockOrder.Enter(_monitor, LockRank.Leaf))
             {
-                while (_inFlight >= maxInFlight || (_inFlight > 0 && _bytesInFlight + byteCount > MaxBytesInFlight))
+                while (_inFlight >= maxInFlight || (_inFlight > 0 && _bytesInFlight + byteCount > maxBytesInFlight))
                 {
                     LockOrder.Wait(_monitor, LockRank.Leaf);
                 }

@@ -1,6 +1,7 @@
 // Proves the counts that steer writeback add and subtract exactly, and derive pages to write and
 // pages not durable from the three gauges, and say a writer waited recently while one is paused
-// and for one tick after its pause ended, by driving a fresh WritebackCounts directly.
+// and for one tick after its pause ended, and a flush recent while one runs and for one tick after,
+// by driving a fresh WritebackCounts directly.
 
 using Quire.Files;
 
@@ -45,5 +46,20 @@ public sealed class WritebackCountsTests
         Assert.True(counts.WritersWaitedRecently(500));
         Assert.True(counts.WritersWaitedRecently(501));
         Assert.False(counts.WritersWaitedRecently(502));
+    }
+
+    [Fact]
+    public void AFlushWasRecentWhileInProgressAndForOneTickAfter()
+    {
+        var counts = new WritebackCounts();
+        Assert.False(counts.FlushedRecently(0), "No flush ever ran.");
+
+        counts.AddFlushesWaitedFor(1);
+        Assert.True(counts.FlushedRecently(900));
+
+        counts.AddFlushesWaitedFor(-1);
+        counts.NoteFlushEnded(900);
+        Assert.True(counts.FlushedRecently(901));
+        Assert.False(counts.FlushedRecently(902));
     }
 }
