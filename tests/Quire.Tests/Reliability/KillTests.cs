@@ -83,26 +83,9 @@ public sealed class KillTests(ITestOutputHelper output)
         int flushCount = 0;
         using (Process child = Process.Start(start) ?? throw new InvalidOperationException("The crash child did not start."))
         {
-            // A reader thread collects every line until the pipe closes, so a line the child wrote
-            // just before it died is still counted: each one is a promise.
-            var lines = new List<string>();
-            using var ready = new ManualResetEventSlim();
-            var reader = new Thread(() =>
-            {
-                while (child.StandardOutput.ReadLine() is { } line)
-                {
-                    lock (lines)
-                    {
-                        lines.Add(line);
-                    }
-
-                    ready.Set();
-                }
-
-                ready.Set();
-            })
-            { IsBackground = true };
-            reader.Start();
+            // Every line until the pipe closes, so a line the child wrote just before it died is
+            // still counted: each one is a promise.
+            using var childOutput = new ChildOutputLines(child);
             var errors = new List<string>();
             child.ErrorDataReceived += (_, e) =>
             {
@@ -115,7 +98,7 @@ public sealed class KillTests(ITestOutputHelper output)
                 }
             };
             child.BeginErrorReadLine();
-            Assert.True(ready.Wait(TimeSpan.FromSeconds(30)), $"The crash child (seed {seed}) never started.");
+            Assert.True(childOutput.WaitForFirst(TimeSpan.FromSeconds(30)), $"The crash child (seed {seed}) never started.");
 
             Thread.Sleep(TimeSpan.FromMilliseconds(50 + (seed * 104729 % 450))); // a seeded moment
 
@@ -124,20 +107,18 @@ public sealed class KillTests(ITestOutputHelper output)
             Assert.False(child.HasExited, $"The crash child (seed {seed}) exited by itself with status {(child.HasExited ? child.ExitCode : 0)} before the kill: {string.Join(" / ", errors)}");
             child.Kill(entireProcessTree: true); // SIGKILL: no finalizers, no flush on the way out
             Assert.True(child.WaitForExit(20_000), $"The crash child (seed {seed}) did not die.");
-            Assert.True(reader.Join(TimeSpan.FromSeconds(20)), "The child's output never closed.");
+            Assert.True(childOutput.WaitForEnd(TimeSpan.FromSeconds(20)), "The child's output never closed.");
             Assert.Equal(137, child.ExitCode); // 128 + SIGKILL: the kill, not the child, ended it
             lock (errors)
             {
                 Assert.True(errors.Count == 0, $"The crash child (seed {seed}) wrote to stderr: {string.Join(" / ", errors)}");
             }
-            lock (lines)
+            string[] lines = childOutput.Snapshot();
+            Assert.True(lines.Length > 0 && lines[0] == "READY", $"The crash child (seed {seed}) did not start its workload.");
+            foreach (string line in lines.Skip(1))
             {
-                Assert.True(lines.Count > 0 && lines[0] == "READY", $"The crash child (seed {seed}) did not start its workload.");
-                foreach (string line in lines.Skip(1))
-                {
-                    lastFlushed = int.Parse(line.AsSpan("FLUSHED ".Length), CultureInfo.InvariantCulture);
-                    flushCount++;
-                }
+                lastFlushed = int.Parse(line.AsSpan("FLUSHED ".Length), CultureInfo.InvariantCulture);
+                flushCount++;
             }
         }
 

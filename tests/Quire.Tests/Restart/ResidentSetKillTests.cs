@@ -30,27 +30,11 @@ public sealed class ResidentSetKillTests(ITestOutputHelper output)
         start.ArgumentList.Add(typeof(CrashWorkload).Assembly.Location);
         start.ArgumentList.Add("save-resident-set");
         start.ArgumentList.Add(directory.Path);
-        var lines = new List<string>();
+        string[] lines;
         using (Process child = Process.Start(start) ?? throw new InvalidOperationException("The crash child did not start."))
         {
-            using var ready = new ManualResetEventSlim();
-            var reader = new Thread(() =>
-            {
-                while (child.StandardOutput.ReadLine() is { } line)
-                {
-                    lock (lines)
-                    {
-                        lines.Add(line);
-                    }
-
-                    ready.Set();
-                }
-
-                ready.Set();
-            })
-            { IsBackground = true };
-            reader.Start();
-            Assert.True(ready.Wait(TimeSpan.FromSeconds(30)), $"seed {seed}: the child never started.");
+            using var childOutput = new ChildOutputLines(child);
+            Assert.True(childOutput.WaitForFirst(TimeSpan.FromSeconds(30)), $"seed {seed}: the child never started.");
             Thread.Sleep(TimeSpan.FromMilliseconds(100 + (seed * 104729 % 400))); // a seeded moment
             if (child.HasExited)
             {
@@ -59,16 +43,13 @@ public sealed class ResidentSetKillTests(ITestOutputHelper output)
 
             child.Kill(entireProcessTree: true);
             Assert.True(child.WaitForExit(20_000), $"seed {seed}: the child did not die.");
-            Assert.True(reader.Join(TimeSpan.FromSeconds(20)), "The child's output never closed.");
+            Assert.True(childOutput.WaitForEnd(TimeSpan.FromSeconds(20)), "The child's output never closed.");
             Assert.Equal(137, child.ExitCode);
+            lines = childOutput.Snapshot();
         }
 
-        long[] saves;
-        lock (lines)
-        {
-            Assert.Equal("READY", lines[0]);
-            saves = [.. lines.Skip(1).Select(line => long.Parse(line.AsSpan("SAVED ".Length), CultureInfo.InvariantCulture))];
-        }
+        Assert.Equal("READY", lines[0]);
+        long[] saves = [.. lines.Skip(1).Select(line => long.Parse(line.AsSpan("SAVED ".Length), CultureInfo.InvariantCulture))];
 
         output.WriteLine($"seed {seed}: {saves.Length} saves reported before the kill");
         Assert.True(saves.Length > 0, $"seed {seed}: no save returned before the kill: the test checked nothing.");

@@ -74,7 +74,7 @@ public sealed class RingWritebackTests
         Assert.True(IoUring.IsSupported, "io_uring is enabled on this machine (kernel.io_uring_disabled = 0).");
         using var directory = new TempDirectory();
         string mount = Directory.CreateDirectory(directory.File("tmpfs")).FullName;
-        Assert.Equal(0, RunMount($"-t tmpfs -o size=1m tmpfs {mount}"));
+        Assert.Equal(0, Commands.Run("mount", $"-t tmpfs -o size=1m tmpfs {mount}"));
         try
         {
             string path = Path.Combine(mount, "full");
@@ -97,14 +97,7 @@ public sealed class RingWritebackTests
         }
         finally
         {
-            RunMount($"-l {mount}", "umount");
+            Commands.Run("umount", $"-l {mount}");
         }
-    }
-
-    private static int RunMount(string arguments, string command = "mount")
-    {
-        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(command, arguments) { RedirectStandardError = true })!;
-        process.WaitForExit();
-        return process.ExitCode;
     }
 }
