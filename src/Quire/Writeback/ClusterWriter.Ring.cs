@@ -79,20 +79,7 @@ internal sealed partial class ClusterWriter
                 // The device gets its next writes before the last ones are completed: completing
                 // a run (its pages made unsynced, its waiters woken) can wait, the device cannot.
                 Refill(state);
-                foreach ((PendingRun run, int result) in state.Reaped)
-                {
-                    if (result == run.SubmittedBytes)
-                    {
-                        _pager.RecordSubmittedWrite(run.SubmittedBytes, run.SubmittedAt);
-                        CompleteWritten(file, run, outcome);
-                    }
-                    else
-                    {
-                        WriteNow(file, run, outcome); // the synchronous path reports what went wrong
-                    }
-                }
-
-                state.Reaped.Clear();
+                CompleteReaped(state);
                 if (ring.InFlight == 0)
                 {
                     break;
@@ -120,7 +107,7 @@ internal sealed partial class ClusterWriter
                 Volatile.Write(ref _ringsBroken, 1);
                 foreach ((PendingRun run, _) in state.Reaped)
                 {
-                    WriteNow(file, run, outcome);
+                    WriteNow(file, run, outcome); // reaped, not completed: each is taken off as it is completed
                 }
 
                 DrainBrokenRing(file, ring, state.InFlight, outcome);
@@ -133,6 +120,26 @@ internal sealed partial class ClusterWriter
         }
 
         return state.Cursor;
+    }
+
+    /// <summary>Completes the runs whose writes were reaped, taking each off the list first, so a failure midway leaves only the others for the caller's clean-up.</summary>
+    private void CompleteReaped(RingWriteback state)
+    {
+        List<(PendingRun Run, int Result)> reaped = state.Reaped;
+        while (reaped.Count > 0)
+        {
+            (PendingRun run, int result) = reaped[^1];
+            reaped.RemoveAt(reaped.Count - 1);
+            if (result == run.SubmittedBytes)
+            {
+                _pager.RecordSubmittedWrite(run.SubmittedBytes, run.SubmittedAt);
+                CompleteWritten(state.File, run, state.Outcome);
+            }
+            else
+            {
+                WriteNow(state.File, run, state.Outcome); // the synchronous path reports what went wrong
+            }
+        }
     }
 
     /// <summary>
