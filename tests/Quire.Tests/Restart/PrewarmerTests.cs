@@ -174,15 +174,10 @@ public sealed class PrewarmerTests(ITestOutputHelper output)
         using var directory = new TempDirectory();
         string dump = directory.File("resident.set");
         string path = directory.File("data.bin");
-        CreateDataFile(path, 0, 32);
-        using (var before = new PageCache(Options()))
-        {
-            ReadPages(before, path, 0, [0, 4, 8, 12, 16]); // five runs: five reads
-            before.SaveResidentSet(dump);
-        }
+        SaveResidentPages(path, dump, 32, [0, 4, 8, 12, 16]); // five runs: five reads
 
         var clock = new ManualTimeProvider();
-        using var limited = new PageCache(new PageCacheOptions { MemoryLimitBytes = 1L << 20, StartPageWriter = false, TimeProvider = clock, MaxPrewarmReadsPerSecond = 1 });
+        using var limited = new PageCache(OneReadASecond(clock));
         Task<PrewarmResult> prewarm = limited.PrewarmAsync(dump);
         await WaitForAsync(() => limited.GetStatistics().PrewarmedPages == 1, "the first read");
         await Task.Delay(100); // time enough for a second read, if the limit let one through
@@ -204,15 +199,10 @@ public sealed class PrewarmerTests(ITestOutputHelper output)
         using var directory = new TempDirectory();
         string dump = directory.File("resident.set");
         string path = directory.File("data.bin");
-        CreateDataFile(path, 0, 64);
-        using (var before = new PageCache(Options()))
-        {
-            ReadPages(before, path, 0, Enumerable.Range(0, 32).Select(p => (long)p * 2));
-            before.SaveResidentSet(dump);
-        }
+        SaveResidentPages(path, dump, 64, Enumerable.Range(0, 32).Select(p => (long)p * 2));
 
         var clock = new ManualTimeProvider();
-        var cache = new PageCache(new PageCacheOptions { MemoryLimitBytes = 1L << 20, StartPageWriter = false, TimeProvider = clock, MaxPrewarmReadsPerSecond = 1 });
+        var cache = new PageCache(OneReadASecond(clock));
         Task<PrewarmResult> prewarm = cache.PrewarmAsync(dump);
         await WaitForAsync(() => cache.GetStatistics().PrewarmedPages == 1, "the first read");
         cache.Dispose();
@@ -228,15 +218,10 @@ public sealed class PrewarmerTests(ITestOutputHelper output)
         using var directory = new TempDirectory();
         string dump = directory.File("resident.set");
         string path = directory.File("data.bin");
-        CreateDataFile(path, 0, 16);
-        using (var before = new PageCache(Options()))
-        {
-            ReadPages(before, path, 0, [0, 2, 4, 6]);
-            before.SaveResidentSet(dump);
-        }
+        SaveResidentPages(path, dump, 16, [0, 2, 4, 6]);
 
         var clock = new ManualTimeProvider();
-        using var cache = new PageCache(new PageCacheOptions { MemoryLimitBytes = 1L << 20, StartPageWriter = false, TimeProvider = clock, MaxPrewarmReadsPerSecond = 1 });
+        using var cache = new PageCache(OneReadASecond(clock));
         using var cancellation = new CancellationTokenSource();
         Task<PrewarmResult> prewarm = cache.PrewarmAsync(dump, cancellation.Token);
         await WaitForAsync(() => cache.GetStatistics().PrewarmedPages == 1, "the first read");
@@ -310,15 +295,10 @@ public sealed class PrewarmerTests(ITestOutputHelper output)
         using var directory = new TempDirectory();
         string dump = directory.File("resident.set");
         string path = directory.File("data.bin");
-        CreateDataFile(path, 0, 16);
-        using (var before = new PageCache(Options()))
-        {
-            ReadPages(before, path, 0, [0, 2, 4, 6]);
-            before.SaveResidentSet(dump);
-        }
+        SaveResidentPages(path, dump, 16, [0, 2, 4, 6]);
 
         var clock = new ManualTimeProvider();
-        using var cache = new PageCache(new PageCacheOptions { MemoryLimitBytes = 1L << 20, StartPageWriter = false, TimeProvider = clock, MaxPrewarmReadsPerSecond = 1 });
+        using var cache = new PageCache(OneReadASecond(clock));
         Task<PrewarmResult> prewarm = cache.PrewarmAsync(dump);
         await WaitForAsync(() => cache.GetStatistics().PrewarmedPages == 1, "the first read"); // the reload holds the file open now
         using (CachedFile file = cache.Open(path, FileMode.Open, FileAccess.ReadWrite))
@@ -344,12 +324,7 @@ public sealed class PrewarmerTests(ITestOutputHelper output)
         using var directory = new TempDirectory();
         string dump = directory.File("resident.set");
         string path = directory.File("data.bin");
-        CreateDataFile(path, 0, 32);
-        using (var before = new PageCache(Options()))
-        {
-            ReadPages(before, path, 0, [2, 3, 9, 20]);
-            before.SaveResidentSet(dump);
-        }
+        SaveResidentPages(path, dump, 32, [2, 3, 9, 20]);
 
         using var after = new PageCache(new PageCacheOptions { MemoryLimitBytes = 1L << 20, PageSize = 2 * PageSize, MaxPrewarmReadsPerSecond = int.MaxValue });
         PrewarmResult result = await after.PrewarmAsync(dump).WaitAsync(s_wait);
@@ -400,4 +375,17 @@ public sealed class PrewarmerTests(ITestOutputHelper output)
             await Task.Delay(5);
         }
     }
+
+    /// <summary>Creates the data file of <paramref name="filePages"/> pages, reads <paramref name="pages"/> of it through a cache and saves that cache's resident set to <paramref name="dump"/>.</summary>
+    private static void SaveResidentPages(string path, string dump, int filePages, IEnumerable<long> pages)
+    {
+        CreateDataFile(path, 0, filePages);
+        using var before = new PageCache(Options());
+        ReadPages(before, path, 0, pages);
+        before.SaveResidentSet(dump);
+    }
+
+    /// <summary>A cache on <paramref name="clock"/> whose reloads read one cluster a second: a reload moves only when the test advances the clock.</summary>
+    private static PageCacheOptions OneReadASecond(ManualTimeProvider clock) =>
+        new() { MemoryLimitBytes = 1L << 20, StartPageWriter = false, TimeProvider = clock, MaxPrewarmReadsPerSecond = 1 };
 }
